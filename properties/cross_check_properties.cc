@@ -1,0 +1,67 @@
+// The MPFR reference against the independent cpp_bin_float backend, and the measurement of
+// cpp_bin_float's actual accuracy that the agreement tolerance rests on.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <random>
+
+#include "ropecheck/gate/reference_properties.h"
+#include "ropecheck/reference/cross_check.h"
+#include "support/expect_counterexample.h"
+
+using namespace ropecheck::gate;
+using ropecheck::reference::CrossCheckReal;
+using ropecheck::testing::expect_counterexample;
+
+RC_GTEST_PROP(cross_check, mpfr_and_cpp_bin_float_agree_to_cross_check_accuracy, (const RopeCase& c)) {
+  check_backends_agree(c, cross_check_rope);
+}
+TEST(cross_check_negative_control, a_double_precision_backend_fails_the_agreement) {
+  expect_counterexample("double backend", [](const RopeCase& c) { check_backends_agree(c, double_precision_rope); });
+}
+
+// Measures cpp_bin_float's sin/cos error at angles m·θ for m up to 2^31 (the generated
+// range) and prints the worst, in units of 2^-128·(1 + |φ|); kCrossCheckTrigK is its
+// ceiling. Deterministic: a fixed-seed sweep over octaves of the angle.
+TEST(cross_check, trig_accuracy_is_measured_and_within_its_constant) {
+  std::mt19937_64 rng(20261122);
+  double worst = 0, worst_angle = 0;
+  for (int octave = -20; octave <= 31; ++octave) {
+    for (int sample = 0; sample < 40; ++sample) {
+      const double angle = std::ldexp(1.0 + std::ldexp(static_cast<double>(rng() >> 11), -53), octave);
+      const double units = cross_check_trig_error_units(CrossCheckReal(angle));
+      if (units > worst) {
+        worst = units;
+        worst_angle = angle;
+      }
+    }
+  }
+  std::cout << "[measured] cpp_bin_float<128> sin/cos: worst error " << worst
+            << " x 2^-128 x (1 + |angle|), at angle " << worst_angle << "\n";
+  EXPECT_LE(worst, kCrossCheckTrigK);
+  EXPECT_GT(worst, kCrossCheckTrigK / 64) << "the constant is far above what is measured: tighten it";
+}
+
+// cpp_bin_float's pow on every frequency θ_i = base^(−2i/R) of the generated bases and
+// dims; kCrossCheckPowK is its ceiling.
+TEST(cross_check, pow_accuracy_is_measured_and_within_its_constant) {
+  double worst = 0;
+  for (double base : {2.0, 3.7, 10000.0, 123456.0, 500000.0, 1e6, 1e7}) {
+    for (int rotary : {2, 8, 18, 64, 96, 128, 256, 512}) {
+      for (int i = 0; i < rotary / 2; ++i) {
+        worst = std::max(worst, cross_check_pow_error_units(base, CrossCheckReal(2 * i) / CrossCheckReal(rotary)));
+      }
+    }
+  }
+  std::cout << "[measured] cpp_bin_float<128> pow: worst relative error " << worst << " x 2^-128 x (1 + |ln theta|)\n";
+  EXPECT_LE(worst, kCrossCheckPowK);
+  EXPECT_GT(worst, kCrossCheckPowK / 64) << "the constant is far above what is measured: tighten it";
+}
+
+TEST(cross_check, conversions_between_backends_are_exact) {
+  const CrossCheckReal third = CrossCheckReal(1) / 3;
+  EXPECT_EQ(ropecheck::reference::to_cross_check(ropecheck::reference::to_reference(third)), third);
+  EXPECT_EQ(ropecheck::reference::to_reference(CrossCheckReal(0x1.23456789abcdfp-1000)), Real(0x1.23456789abcdfp-1000));
+}

@@ -1,0 +1,89 @@
+// RopeSpec: JSON round trip over generated specs (with a lossy-writer negative control)
+// and one test per validation rule.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/spec.h"
+#include "support/expect_counterexample.h"
+
+using ropecheck::InvalidInput;
+using ropecheck::RopeSpec;
+
+namespace {
+using Writer = std::function<std::string(const RopeSpec&)>;
+void check_round_trip(const RopeSpec& spec, const Writer& write) {
+  const RopeSpec back = ropecheck::spec_from_json_text(write(spec));
+  RC_ASSERT(back == spec);
+}
+// A writer that keeps 6 significant digits of the base, as "%g" does.
+std::string lossy_writer(const RopeSpec& spec) {
+  auto j = ropecheck::to_json(spec);
+  j["base"] = std::stod(fmt::format("{:g}", spec.base));
+  return j.dump();
+}
+}  // namespace
+
+RC_GTEST_PROP(rope_spec, json_round_trip_is_exact, ()) {
+  check_round_trip(*ropecheck::gate::gen_spec(), ropecheck::to_json_text);
+}
+TEST(rope_spec_negative_control, a_writer_with_six_digits_loses_the_base) {
+  ropecheck::testing::expect_counterexample("lossy writer", [] { check_round_trip(*ropecheck::gate::gen_spec(), lossy_writer); });
+}
+
+TEST(rope_spec, rotary_dim_defaults_to_head_dim) {
+  const RopeSpec s = ropecheck::spec_from_json_text(R"({"head_dim":64,"layout":"half_split","base":500000})");
+  EXPECT_EQ(s.rotary_dim, 64u);
+  EXPECT_EQ(s.layout, ropecheck::Layout::half_split);
+  EXPECT_EQ(s.base, 500000.0);
+}
+
+namespace {
+void expect_rejected(const char* json, const char* reason) {
+  try {
+    ropecheck::spec_from_json_text(json);
+    ADD_FAILURE() << "accepted: " << json;
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "error must be one line";
+  }
+}
+}  // namespace
+
+TEST(rope_spec, invalid_specs_are_rejected_with_the_rule_they_break) {
+  expect_rejected(R"({"head_dim":128,"rotary_dim":63,"layout":"interleaved","base":10000})", "odd");
+  expect_rejected(R"({"head_dim":64,"rotary_dim":128,"layout":"interleaved","base":10000})", "exceeds head_dim");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":1})", "must be > 1");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":-5})", "must be > 1");
+  expect_rejected(R"({"head_dim":128,"layout":"diagonal","base":10000})", "unknown layout");
+  expect_rejected(R"({"head_dim":128.5,"layout":"interleaved","base":10000})", "must be an integer");
+  expect_rejected(R"({"head_dim":0,"layout":"interleaved","base":10000})", "outside");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved"})", "missing 'base'");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"heads":4})", "unknown key");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":"1e4"})", "must be a number");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"yarn","factor":4}})",
+                  "not implemented yet");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"none","factor":4}})",
+                  "takes no parameters");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"ntk"}})",
+                  "unknown scaling type");
+  expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"none","fctor":4}})",
+                  "unknown scaling parameter");
+  expect_rejected(R"({"head_dim":128,)", "not valid JSON");
+  expect_rejected(R"([1,2])", "must be a JSON object");
+}
+
+TEST(rope_spec, non_finite_base_is_rejected) {
+  RopeSpec s;
+  s.base = std::nan("");
+  EXPECT_THROW(ropecheck::validate(s), InvalidInput);
+  s.base = INFINITY;
+  EXPECT_THROW(ropecheck::validate(s), InvalidInput);
+}

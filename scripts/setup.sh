@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the build and test dependencies of ropecheck from Debian 12's packages, and
+# only those that are missing: on a machine that has them all it changes nothing and
+# runs no apt-get at all. Uses sudo when not root. No other download, ever.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libboost-dev          # Boost.Multiprecision 1.74 (header-only parts)
+  libmpfr-dev libgmp-dev libmpc-dev   # MPFR reals, MPC complex (Meta complex form)
+  librapidcheck-dev     # CMake targets rapidcheck, rapidcheck_gtest
+  libgtest-dev libgmock-dev
+  libfmt-dev
+  libcli11-dev
+  nlohmann-json3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} dependencies present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: not root and no sudo; install: ${missing[*]}" >&2; exit 2; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

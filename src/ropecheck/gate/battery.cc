@@ -1,0 +1,134 @@
+#include "ropecheck/gate/battery.h"
+
+#include <sstream>
+
+#include <rapidcheck/detail/TestListenerAdapter.h>
+
+#include "ropecheck/gate/reference_properties.h"
+#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/reference/sinusoidal.h"
+
+namespace ropecheck::gate {
+namespace {
+
+namespace bugs = reference::bugs;
+
+template <class Case, class Body>
+BatteryEntry entry(std::string name, bool negative, Body body) {
+  BatteryEntry e;
+  e.name = name;
+  e.negative_control = negative;
+  e.run = [name, body](const rc::detail::TestParams& params) {
+    rc::detail::TestMetadata metadata;
+    metadata.id = name;
+    metadata.description = name;
+    rc::detail::TestListenerAdapter silent;  // outcomes are reported by run_battery
+    return rc::detail::checkTestable([body](const Case& c) { body(c); }, metadata, params, silent);
+  };
+  return e;
+}
+
+}  // namespace
+
+std::vector<BatteryEntry> reference_battery() {
+  const Form rope = reference_rope;
+  const Form sinusoidal = reference::sinusoidal_encode<Real>;
+  const Form in_place = bugs::apply_in_place_update;
+  std::vector<BatteryEntry> b;
+  b.push_back(entry<MatrixCase>("rotation is orthogonal", false, [](const MatrixCase& c) { check_orthogonal(c, reference_matrix); }));
+  b.push_back(entry<MatrixCase>("in-place pair update is not orthogonal", true,
+                              [](const MatrixCase& c) { check_orthogonal(c, bugs::rotation_matrix_in_place_update); }));
+  b.push_back(entry<MatrixCase>("R_m^T R_n = R_{n-m}", false, [](const MatrixCase& c) { check_relative_rotation(c, reference_matrix); }));
+  b.push_back(entry<MatrixCase>("bf16 positions break R_m^T R_n = R_{n-m}", true,
+                              [](const MatrixCase& c) { check_relative_rotation(c, bugs::rotation_matrix_bf16_positions); }));
+  b.push_back(entry<RopeCase>("norm is preserved", false, [rope](const RopeCase& c) { check_norm_preserved(c, rope); }));
+  b.push_back(entry<RopeCase>("in-place pair update changes norms", true,
+                              [in_place](const RopeCase& c) { check_norm_preserved(c, in_place); }));
+  b.push_back(entry<RopeCase>("dense, sparse, complex and rotate_half forms agree", false,
+                              [rope](const RopeCase& c) { check_forms_agree(c, rope); }));
+  b.push_back(entry<RopeCase>("reversed rotation disagrees with the forms", true,
+                              [](const RopeCase& c) { check_forms_agree(c, bugs::apply_reversed); }));
+  b.push_back(entry<RopeCase>("swapped layout disagrees with the forms", true,
+                              [](const RopeCase& c) { check_forms_agree(c, bugs::apply_swapped_layout); }));
+  b.push_back(entry<RopeCase>("half_split = P interleaved P^-1", false, [](const RopeCase& c) {
+    check_half_split_is_permuted_interleaved(c, reference::apply_rotate_half<Real>);
+  }));
+  b.push_back(entry<RopeCase>("rotate_half with swapped halves is not permuted interleaved", true, [](const RopeCase& c) {
+    check_half_split_is_permuted_interleaved(c, bugs::apply_rotate_half_swapped_halves);
+  }));
+  b.push_back(entry<RopeCase>("score depends on n-m only", false, [rope](const RopeCase& c) { check_score_shift_invariant(c, rope); }));
+  b.push_back(entry<RopeCase>("sinusoidal additive PE score is not shift invariant", true,
+                              [sinusoidal](const RopeCase& c) { check_score_shift_invariant(c, sinusoidal); }));
+  b.push_back(entry<AttentionCase>("softmax attention is shift invariant", false,
+                                   [rope](const AttentionCase& c) { check_softmax_attention_shift_invariant(c, rope); }));
+  b.push_back(entry<AttentionCase>("sinusoidal softmax attention is not shift invariant", true, [sinusoidal](const AttentionCase& c) {
+    check_softmax_attention_shift_invariant(c, sinusoidal);
+  }));
+  b.push_back(entry<AttentionCase>("linear attention is shift invariant", false,
+                                   [rope](const AttentionCase& c) { check_linear_attention_shift_invariant(c, rope); }));
+  b.push_back(entry<AttentionCase>("bf16 positions break linear attention shift invariance", true, [](const AttentionCase& c) {
+    check_linear_attention_shift_invariant(c, bugs::apply_bf16_positions);
+  }));
+  b.push_back(entry<RopeCase>("Abel summation by parts", false,
+                              [](const RopeCase& c) { check_abel_identity(c, reference::abel_by_parts<Real>); }));
+  b.push_back(entry<RopeCase>("shifted partial sums break the Abel identity", true,
+                              [](const RopeCase& c) { check_abel_identity(c, bugs::abel_by_parts_shifted_partial_sums); }));
+  b.push_back(entry<RopeCase>("|score| <= |sum| <= Abel bound", false,
+                              [](const RopeCase& c) { check_abel_bound(c, reference::abel_bound<Real>); }));
+  b.push_back(entry<RopeCase>("bound without the boundary term fails", true,
+                              [](const RopeCase& c) { check_abel_bound(c, bugs::abel_bound_without_boundary_term); }));
+  const DecayFn decay = [](std::size_t r, double base, const Real& dist) { return reference::decay_point<Real>(r, base, dist); };
+  b.push_back(entry<DecayCase>("f(0) = (R/2+1)/2 exactly", false, [decay](const DecayCase& c) { check_decay_at_zero(c, decay); }));
+  b.push_back(entry<DecayCase>("exclusive partial sums miss f(0)", true,
+                               [](const DecayCase& c) { check_decay_at_zero(c, bugs::decay_point_exclusive_sums); }));
+  b.push_back(entry<DecayCase>("f(D) <= f(0)", false, [decay](const DecayCase& c) { check_decay_never_exceeds_zero_distance(c, decay); }));
+  b.push_back(entry<DecayCase>("dropping the imaginary unit exceeds f(0)", true, [](const DecayCase& c) {
+    check_decay_never_exceeds_zero_distance(c, bugs::decay_point_real_exponent);
+  }));
+  b.push_back(entry<DecayTrendCase>("decay octave maxima decrease up to the turn", false,
+                                    [](const DecayTrendCase& c) { check_decay_trend(c, reference_frequencies); }));
+  b.push_back(entry<DecayTrendCase>("inverted frequency exponent has no decay trend", true,
+                                    [](const DecayTrendCase& c) { check_decay_trend(c, bugs::frequencies_inverted_exponent); }));
+  b.push_back(entry<RopeCase>("MPFR and cpp_bin_float agree", false,
+                              [](const RopeCase& c) { check_backends_agree(c, cross_check_rope); }));
+  b.push_back(entry<RopeCase>("a double-precision backend fails the agreement", true,
+                              [](const RopeCase& c) { check_backends_agree(c, double_precision_rope); }));
+  return b;
+}
+
+std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery, const rc::detail::TestParams& params,
+                                        const std::function<void(const BatteryOutcome&, std::size_t)>& on_done) {
+  std::vector<BatteryOutcome> outcomes;
+  for (const BatteryEntry& e : battery) {
+    BatteryOutcome o;
+    o.name = e.name;
+    o.negative_control = e.negative_control;
+    const rc::detail::TestResult result = e.run(params);
+    rc::detail::SuccessResult success;
+    rc::detail::FailureResult failure;
+    if (result.match(success)) {
+      o.ok = !e.negative_control;
+      o.cases = success.numSuccess;
+      if (e.negative_control) o.detail = "the wrong variant was not caught";
+    } else if (result.match(failure)) {
+      o.ok = e.negative_control;
+      o.cases = failure.numSuccess + 1;
+      std::ostringstream text;
+      // RapidCheck's description is "file:line:\nRC_FAIL(...)\n\nmessage": keep the message.
+      const std::string& message = failure.description;
+      const std::size_t last = message.find_last_not_of('\n');
+      text << (last == std::string::npos ? message : message.substr(message.rfind('\n', last) + 1, std::string::npos));
+      for (const auto& [type, value] : failure.counterExample) text << "\n    " << value;
+      o.detail = text.str();
+    } else {
+      std::ostringstream text;
+      rc::detail::printResultMessage(result, text);
+      o.detail = text.str();
+    }
+    outcomes.push_back(o);
+    on_done(outcomes.back(), outcomes.size());
+  }
+  return outcomes;
+}
+
+}  // namespace ropecheck::gate

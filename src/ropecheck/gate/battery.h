@@ -1,0 +1,36 @@
+// The reference property battery as a list, for `ropecheck props`: every property of
+// gate/reference_properties.h against the built-in reference, each paired with the
+// negative controls that show it can fail. The GoogleTest suites in properties/ run the
+// same bodies (RC_GTEST_PROP); this list is the same checks with another output sink.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <rapidcheck.h>
+
+namespace ropecheck::gate {
+
+struct BatteryEntry {
+  std::string name;
+  bool negative_control = false;  // true: passes only when a counterexample is found
+  std::function<rc::detail::TestResult(const rc::detail::TestParams&)> run;
+};
+
+std::vector<BatteryEntry> reference_battery();
+
+struct BatteryOutcome {
+  std::string name;
+  bool negative_control = false;
+  bool ok = false;          // property held / negative control was caught
+  int cases = 0;            // cases run before the verdict
+  std::string detail;       // counterexample or failure message
+};
+
+// Runs every entry with the given parameters; `on_done` is called after each (progress).
+std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery, const rc::detail::TestParams& params,
+                                        const std::function<void(const BatteryOutcome&, std::size_t done)>& on_done);
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,33 @@
+// Frequencies, angles and exact cos/sin of RoPE at reference precision (DESIGN §1).
+//
+// Contract (R = rotary_dim, i ∈ [0, R/2)):
+//  - frequencies: θ_i = base^(−2i/R), as pow(base, −ê) with ê = fl(2i/R): one rounding in
+//    the exponent and one in pow, so |θ̂_i/θ_i − 1| ≤ (1 + (2i/R)·ln base)·u ≤ (1 + ln base)·u.
+//  - angle(θ, m) = fl(m·θ) for any real m (negative and non-integer too), so
+//    |φ̂ − mθ| ≤ |mθ|·(2 + ln base)·u. This is the angle error every tolerance carries.
+//  - cos_sin: MPFR's sin and cos are correctly rounded at the computed angle.
+//  - attention_factor: s = 1 for scaling `none`.
+#pragma once
+
+#include <vector>
+
+#include "ropecheck/reference/real.h"
+#include "ropecheck/spec.h"
+
+namespace ropecheck::reference {
+
+template <class R> std::vector<R> frequencies(const RopeSpec& spec);
+template <class R> R attention_factor(const RopeSpec& spec);
+
+template <class R> struct CosSin {
+  std::vector<R> cos;
+  std::vector<R> sin;
+};
+// cos(m·θ_i), sin(m·θ_i) for every pair i of the spec (attention factor not applied).
+template <class R> CosSin<R> cos_sin(const RopeSpec& spec, const R& position);
+template <class R> CosSin<R> cos_sin(const std::vector<R>& thetas, const R& position);
+
+// First-order relative error of θ̂_i, in units of u: (1 + ln base) (see above).
+double frequency_error_units(const RopeSpec& spec);
+
+}  // namespace ropecheck::reference

@@ -1,0 +1,57 @@
+// The reference's real and complex types, defined once and switchable (STYLE 8).
+//
+// Contract:
+//  - `Real` is the golden source: MPFR through Boost.Multiprecision at a *fixed* precision
+//    of 77 decimal digits = 257 bits. Fixed precision matters: Boost 1.74's
+//    variable-precision mpfr_float keeps a process-wide default precision that Boost
+//    itself changes during calls (a data race under threads); the fixed-precision backend
+//    has none. MPFR's sin, cos, exp, log and pow are correctly rounded.
+//  - `CrossCheckReal` is an independent implementation (Boost's own cpp_bin_float, 128
+//    bits) used only to cross-check the MPFR path. Its sin/cos are not correctly rounded:
+//    their absolute error grows like |angle|·2^-130 (measured; see cross_check.h).
+//  - `Complex<R>` is a genuinely separate complex arithmetic for each backend: MPC for
+//    MPFR, Boost's complex_adaptor for cpp_bin_float. The complex form of RoPE (Meta's
+//    code) runs on it, so agreement with the real forms is not agreement with itself.
+#pragma once
+
+#include <boost/multiprecision/cpp_bin_float.hpp>
+#include <boost/multiprecision/cpp_complex.hpp>
+#include <boost/multiprecision/mpc.hpp>
+#include <boost/multiprecision/mpfr.hpp>
+
+#include <limits>
+
+namespace ropecheck::reference {
+
+inline constexpr unsigned kReferenceDigits10 = 77;
+
+using Real = boost::multiprecision::number<
+    boost::multiprecision::mpfr_float_backend<kReferenceDigits10>,
+    boost::multiprecision::et_off>;
+
+using CrossCheckReal = boost::multiprecision::number<
+    boost::multiprecision::cpp_bin_float<128, boost::multiprecision::digit_base_2>,
+    boost::multiprecision::et_off>;
+
+template <class R> struct ComplexOf;
+template <> struct ComplexOf<Real> {
+  using type = boost::multiprecision::number<
+      boost::multiprecision::mpc_complex_backend<kReferenceDigits10>,
+      boost::multiprecision::et_off>;
+};
+template <> struct ComplexOf<CrossCheckReal> {
+  using type = boost::multiprecision::number<
+      boost::multiprecision::complex_adaptor<
+          boost::multiprecision::cpp_bin_float<128, boost::multiprecision::digit_base_2>>,
+      boost::multiprecision::et_off>;
+};
+template <class R> using Complex = typename ComplexOf<R>::type;
+
+// Unit roundoff u = 2^-p of a backend (half its machine epsilon): one correctly rounded
+// operation has relative error ≤ u. Every reference tolerance is a multiple of it.
+template <class R> R unit_roundoff() { return std::numeric_limits<R>::epsilon() / 2; }
+
+// The reference real types the library is instantiated with.
+#define ROPECHECK_FOR_EACH_REAL(X) X(::ropecheck::reference::Real) X(::ropecheck::reference::CrossCheckReal)
+
+}  // namespace ropecheck::reference

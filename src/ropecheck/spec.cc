@@ -1,0 +1,224 @@
+#include "ropecheck/spec.h"
+
+#include <array>
+#include <cmath>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ropecheck/errors.h"
+
+namespace ropecheck {
+namespace {
+
+constexpr std::array<std::pair<Layout, std::string_view>, 2> kLayoutNames{{
+    {Layout::interleaved, "interleaved"},
+    {Layout::half_split, "half_split"},
+}};
+
+constexpr std::array<std::pair<ScalingType, std::string_view>, 6> kScalingNames{{
+    {ScalingType::none, "none"},
+    {ScalingType::linear, "linear"},
+    {ScalingType::dynamic, "dynamic"},
+    {ScalingType::yarn, "yarn"},
+    {ScalingType::llama3, "llama3"},
+    {ScalingType::longrope, "longrope"},
+}};
+
+using Json = nlohmann::json;
+
+std::size_t dimension_field(const Json& j, const char* key) {
+  const Json& v = j.at(key);
+  if (!v.is_number_integer()) {
+    throw InvalidInput(fmt::format("spec: '{}' must be an integer, got {}", key, v.dump()));
+  }
+  const auto value = v.get<std::int64_t>();
+  if (value < 1 || static_cast<std::uint64_t>(value) > kMaxHeadDim) {
+    throw InvalidInput(fmt::format("spec: '{}' = {} is outside [1, {}]", key, value, kMaxHeadDim));
+  }
+  return static_cast<std::size_t>(value);
+}
+
+double real_field(const Json& j, const char* key) {
+  const Json& v = j.at(key);
+  if (!v.is_number()) {
+    throw InvalidInput(fmt::format("spec: '{}' must be a number, got {}", key, v.dump()));
+  }
+  return v.get<double>();
+}
+
+// The HF parameter names a scaling object may carry; each maps to its optional field.
+template <class F>
+void for_each_scalar_parameter(Scaling& s, F&& f) {
+  f("factor", s.factor);
+  f("original_max_position_embeddings", s.original_max_position_embeddings);
+  f("beta_fast", s.beta_fast);
+  f("beta_slow", s.beta_slow);
+  f("mscale", s.mscale);
+  f("mscale_all_dim", s.mscale_all_dim);
+  f("low_freq_factor", s.low_freq_factor);
+  f("high_freq_factor", s.high_freq_factor);
+  f("attention_factor", s.attention_factor);
+}
+template <class F>
+void for_each_list_parameter(Scaling& s, F&& f) {
+  f("short_factor", s.short_factor);
+  f("long_factor", s.long_factor);
+}
+
+Scaling scaling_from_json(const Json& j) {
+  if (!j.is_object()) throw InvalidInput("spec: 'scaling' must be an object");
+  if (!j.contains("type") || !j.at("type").is_string()) {
+    throw InvalidInput("spec: 'scaling' needs a string 'type'");
+  }
+  Scaling s;
+  s.type = scaling_type_from_string(j.at("type").get<std::string>());
+  std::size_t known = 1;
+  for_each_scalar_parameter(s, [&](const char* key, std::optional<double>& field) {
+    if (j.contains(key)) {
+      field = real_field(j, key);
+      ++known;
+    }
+  });
+  for_each_list_parameter(s, [&](const char* key, std::optional<std::vector<double>>& field) {
+    if (!j.contains(key)) return;
+    const Json& v = j.at(key);
+    if (!v.is_array()) throw InvalidInput(fmt::format("spec: scaling '{}' must be an array", key));
+    std::vector<double> values;
+    for (const Json& e : v) {
+      if (!e.is_number()) throw InvalidInput(fmt::format("spec: scaling '{}' must hold numbers", key));
+      values.push_back(e.get<double>());
+    }
+    field = std::move(values);
+    ++known;
+  });
+  if (known != j.size()) {
+    for (const auto& [key, value] : j.items()) {
+      (void)value;
+      bool is_known = key == "type";
+      for_each_scalar_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
+      for_each_list_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
+      if (!is_known) throw InvalidInput(fmt::format("spec: unknown scaling parameter '{}'", key));
+    }
+  }
+  return s;
+}
+
+Json scaling_to_json(Scaling s) {
+  Json j = Json::object();
+  j["type"] = std::string(to_string(s.type));
+  for_each_scalar_parameter(s, [&](const char* key, std::optional<double>& field) {
+    if (field) j[key] = *field;
+  });
+  for_each_list_parameter(s, [&](const char* key, std::optional<std::vector<double>>& field) {
+    if (field) j[key] = *field;
+  });
+  return j;
+}
+
+}  // namespace
+
+std::string_view to_string(Layout layout) {
+  for (const auto& [value, name] : kLayoutNames) {
+    if (value == layout) return name;
+  }
+  return "?";
+}
+
+std::string_view to_string(ScalingType type) {
+  for (const auto& [value, name] : kScalingNames) {
+    if (value == type) return name;
+  }
+  return "?";
+}
+
+Layout layout_from_string(std::string_view name) {
+  for (const auto& [value, known] : kLayoutNames) {
+    if (known == name) return value;
+  }
+  throw InvalidInput(fmt::format("spec: unknown layout '{}' (expected interleaved or half_split)", name));
+}
+
+ScalingType scaling_type_from_string(std::string_view name) {
+  for (const auto& [value, known] : kScalingNames) {
+    if (known == name) return value;
+  }
+  throw InvalidInput(fmt::format(
+      "spec: unknown scaling type '{}' (expected none, linear, dynamic, yarn, llama3 or longrope)", name));
+}
+
+void validate(const RopeSpec& spec) {
+  if (spec.head_dim < 1 || spec.head_dim > kMaxHeadDim) {
+    throw InvalidInput(fmt::format("spec: head_dim = {} is outside [1, {}]", spec.head_dim, kMaxHeadDim));
+  }
+  if (spec.rotary_dim % 2 != 0) {
+    throw InvalidInput(fmt::format("spec: rotary_dim = {} is odd; rotary dims come in pairs", spec.rotary_dim));
+  }
+  if (spec.rotary_dim < 2) throw InvalidInput("spec: rotary_dim must be at least 2");
+  if (spec.rotary_dim > spec.head_dim) {
+    throw InvalidInput(fmt::format("spec: rotary_dim = {} exceeds head_dim = {}", spec.rotary_dim, spec.head_dim));
+  }
+  if (!std::isfinite(spec.base)) throw InvalidInput("spec: base is not finite");
+  if (!(spec.base > 1.0)) {
+    throw InvalidInput(fmt::format("spec: base = {} must be > 1 (θ_i = base^(-2i/R) must decrease)", spec.base));
+  }
+  const Scaling& s = spec.scaling;
+  for (auto field : {s.factor, s.original_max_position_embeddings, s.beta_fast, s.beta_slow, s.mscale,
+                     s.mscale_all_dim, s.low_freq_factor, s.high_freq_factor, s.attention_factor}) {
+    if (field && !std::isfinite(*field)) throw InvalidInput("spec: a scaling parameter is not finite");
+  }
+  for (const auto& list : {s.short_factor, s.long_factor}) {
+    if (!list) continue;
+    for (double v : *list) {
+      if (!std::isfinite(v)) throw InvalidInput("spec: a scaling factor list holds a non-finite value");
+    }
+  }
+  if (s.type != ScalingType::none) {
+    throw InvalidInput(fmt::format("spec: scaling type '{}' is not implemented yet (only 'none')", to_string(s.type)));
+  }
+  if (s != Scaling{}) throw InvalidInput("spec: scaling type 'none' takes no parameters");
+}
+
+RopeSpec spec_from_json(const Json& j) {
+  if (!j.is_object()) throw InvalidInput("spec: must be a JSON object");
+  static constexpr std::array<std::string_view, 5> kKeys{"head_dim", "rotary_dim", "layout", "base", "scaling"};
+  for (const auto& [key, value] : j.items()) {
+    (void)value;
+    bool known = false;
+    for (auto k : kKeys) known |= key == k;
+    if (!known) throw InvalidInput(fmt::format("spec: unknown key '{}'", key));
+  }
+  for (const char* required : {"head_dim", "layout", "base"}) {
+    if (!j.contains(required)) throw InvalidInput(fmt::format("spec: missing '{}'", required));
+  }
+  RopeSpec spec;
+  spec.head_dim = dimension_field(j, "head_dim");
+  spec.rotary_dim = j.contains("rotary_dim") ? dimension_field(j, "rotary_dim") : spec.head_dim;
+  if (!j.at("layout").is_string()) throw InvalidInput("spec: 'layout' must be a string");
+  spec.layout = layout_from_string(j.at("layout").get<std::string>());
+  spec.base = real_field(j, "base");
+  if (j.contains("scaling")) spec.scaling = scaling_from_json(j.at("scaling"));
+  validate(spec);
+  return spec;
+}
+
+RopeSpec spec_from_json_text(std::string_view text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw InvalidInput("spec: not valid JSON");
+  return spec_from_json(j);
+}
+
+Json to_json(const RopeSpec& spec) {
+  Json j = Json::object();
+  j["head_dim"] = spec.head_dim;
+  j["rotary_dim"] = spec.rotary_dim;
+  j["layout"] = std::string(to_string(spec.layout));
+  j["base"] = spec.base;
+  j["scaling"] = scaling_to_json(spec.scaling);
+  return j;
+}
+
+std::string to_json_text(const RopeSpec& spec) { return to_json(spec).dump(); }
+
+}  // namespace ropecheck

@@ -1,0 +1,75 @@
+// RopeSpec: what a RoPE implementation computes, independent of how (DESIGN §1, §4).
+//
+// Contract:
+//  - head_dim D ≥ 1; rotary_dim R even, 2 ≤ R ≤ D; the last D−R dims pass through.
+//  - layout: `interleaved` pairs (x[2i], x[2i+1]); `half_split` pairs (x[i], x[i+R/2]).
+//  - base finite and > 1; θ_i = base^(−2i/R) before scaling.
+//  - scaling: a type plus the HF `rope_scaling` parameters by their HF names. Only the
+//    type `none` is implemented so far; the other types of DESIGN §1 are recognised by
+//    name and rejected with a clear error until their formulas land, so adding one adds
+//    fields' semantics, not a new structure.
+//  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
+//    (rotary_dim and scaling are always written).
+//  - Every violation throws InvalidInput with a one-line message naming the rule.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace ropecheck {
+
+enum class Layout { interleaved, half_split };
+
+enum class ScalingType { none, linear, dynamic, yarn, llama3, longrope };
+
+std::string_view to_string(Layout layout);
+std::string_view to_string(ScalingType type);
+Layout layout_from_string(std::string_view name);        // throws InvalidInput
+ScalingType scaling_type_from_string(std::string_view);  // throws InvalidInput
+
+// HF `rope_scaling` parameters; a field is set only when the JSON carried it.
+struct Scaling {
+  ScalingType type = ScalingType::none;
+  std::optional<double> factor;
+  std::optional<double> original_max_position_embeddings;
+  std::optional<double> beta_fast;
+  std::optional<double> beta_slow;
+  std::optional<double> mscale;
+  std::optional<double> mscale_all_dim;
+  std::optional<double> low_freq_factor;
+  std::optional<double> high_freq_factor;
+  std::optional<double> attention_factor;
+  std::optional<std::vector<double>> short_factor;
+  std::optional<std::vector<double>> long_factor;
+
+  friend bool operator==(const Scaling&, const Scaling&) = default;
+};
+
+struct RopeSpec {
+  std::size_t head_dim = 128;
+  std::size_t rotary_dim = 128;
+  Layout layout = Layout::interleaved;
+  double base = 10000.0;
+  Scaling scaling;
+
+  std::size_t pairs() const { return rotary_dim / 2; }
+  friend bool operator==(const RopeSpec&, const RopeSpec&) = default;
+};
+
+// Largest head_dim accepted: far above any model (≤ 512 in practice), small enough that
+// a D×D reference matrix stays affordable.
+inline constexpr std::size_t kMaxHeadDim = 65536;
+
+void validate(const RopeSpec& spec);  // throws InvalidInput
+
+RopeSpec spec_from_json(const nlohmann::json& j);  // validates; throws InvalidInput
+RopeSpec spec_from_json_text(std::string_view text);
+nlohmann::json to_json(const RopeSpec& spec);
+std::string to_json_text(const RopeSpec& spec);
+
+}  // namespace ropecheck
