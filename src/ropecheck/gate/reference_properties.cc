@@ -67,14 +67,18 @@ constexpr double kAbelBoundK = 2;
 constexpr double kDecayK = 2;
 
 // cpp_bin_float<128> sin/cos absolute error, in units of 2^-128·(1 + |φ|): measured by
-// properties/cross_check_properties.cc (test cross_check_trig_accuracy_is_measured) over
-// angles up to 2^31: the worst seen is printed there; this constant is its ceiling.
-const double kCrossCheckTrigK = 4;
-// cpp_bin_float's pow is not correctly rounded either: |θ̂/θ − 1| ≤ kCrossCheckPowK·
-// (1 + |ln θ|)·2^-128, measured by the same test (worst seen 4.2 over bases 2…1e7 and
-// R ≤ 512). So φ̂ = fl(m·θ̂) is within (kCrossCheckPowK·(1 + ln base) + 1)·|φ|·2^-128;
-// element arithmetic adds 3·2^-128·‖(a,b)‖, and the conversions back to Real are exact.
-const double kCrossCheckPowK = 5;
+// properties/cross_check_properties.cc (test trig_accuracy_is_measured_and_within_its_
+// constant, which prints the worst) over angles 2^-20 … 2^31: worst 2.1 over its 2,080
+// angles, 3.2 over 100,000 random angles 2^-28 … 2^31 (largest near |φ| ≈ 0.05, not at
+// large angles: the argument reduction is sound). Ceiling 8: 2.5× the worst seen.
+const double kCrossCheckTrigK = 8;
+// cpp_bin_float's pow is not correctly rounded either, and its error has a long tail over
+// bases (measured: 4.2 × 2^-128 × (1 + |ln θ|) over model bases, 12 over 40,000 random
+// bases). The agreement property therefore does not bound it by a constant: it measures
+// each θ̂_i's actual relative error ρ_i against MPFR, so φ̂ = fl(m·θ̂_i) is within
+// (ρ_i + 2^-128)·|φ|; element arithmetic adds 3·2^-128·‖(a,b)‖ and the conversions back to
+// Real are exact. kCrossCheckPowK is the documented ceiling of the measurement test.
+const double kCrossCheckPowK = 16;
 
 namespace {
 
@@ -483,8 +487,8 @@ void check_backends_agree(const RopeCase& c, const CrossCheckForm& cross_check) 
   const Vector<Real> mp = reference::apply_rope<Real>(c.spec, m, x);
   const Vector<Real> bin = cross_check(c.spec, c.m, c.x);
   const std::vector<Real> thetas = reference::frequencies<Real>(c.spec);
+  const std::vector<CrossCheckReal> cross_thetas = reference::frequencies<CrossCheckReal>(c.spec);
   const Real u128 = ldexp(Real(1), -128);
-  const double angle_units = kCrossCheckPowK * (1 + std::log(c.spec.base)) + 1;
   WorstRatio worst("MPFR and cpp_bin_float agree");
   for (std::size_t dim = 0; dim < c.spec.head_dim; ++dim) {
     Real tolerance(0);
@@ -493,7 +497,9 @@ void check_backends_agree(const RopeCase& c, const CrossCheckForm& cross_check) 
       const auto [a, b] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, pair);
       const Real phi = abs(m * thetas[pair]);
       const Real pair_norm = sqrt(x[a] * x[a] + x[b] * x[b]);
-      tolerance = (kRotatedElementK + angle_units * phi + kCrossCheckTrigK * (1 + phi)) * u128 * pair_norm;
+      const Real theta_error = abs(reference::to_reference(cross_thetas[pair]) / thetas[pair] - 1);  // ρ_i
+      tolerance = (kRotatedElementK + kCrossCheckTrigK * (1 + phi)) * u128 * pair_norm +
+                  (theta_error + u128) * phi * pair_norm;
     }
     worst.add(abs(mp[dim] - bin[dim]), tolerance, fmt::format("dim {}", dim));
   }
