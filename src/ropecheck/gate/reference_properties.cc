@@ -183,7 +183,7 @@ void check_relative_rotation(const MatrixCase& c, const MatrixBuilder& matrix) {
       // the pair this entry belongs to, for its θ (pass-through dims: exact, θ = 0)
       Real theta(0);
       if (i < c.spec.rotary_dim) {
-        theta = thetas[c.spec.layout == Layout::interleaved ? i / 2 : i % c.spec.pairs()];
+        theta = thetas[reference::pair_of_dim(c.spec.layout, c.spec.rotary_dim, i)];
       }
       const Real tolerance = (kRelativeRotationK + theta * positions) * u();
       worst.add(abs(product(i, j) - relative(i, j)), tolerance, fmt::format("entry ({}, {})", i, j));
@@ -221,7 +221,7 @@ void check_forms_agree(const RopeCase& c, const Form& candidate) {
     for (std::size_t dim = 0; dim < c.spec.head_dim; ++dim) {
       Real tolerance(0);  // pass-through dims are copied exactly
       if (dim < c.spec.rotary_dim) {
-        const std::size_t pair = c.spec.layout == Layout::interleaved ? dim / 2 : dim % c.spec.pairs();
+        const std::size_t pair = reference::pair_of_dim(c.spec.layout, c.spec.rotary_dim, dim);
         const auto [a, b] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, pair);
         const Real pair_norm = sqrt(x[a] * x[a] + x[b] * x[b]);
         tolerance = (kFormArithmeticK + kComplexAngleK * abs(m * thetas[pair]) + 1) * u() * pair_norm;
@@ -493,7 +493,7 @@ void check_backends_agree(const RopeCase& c, const CrossCheckForm& cross_check) 
   for (std::size_t dim = 0; dim < c.spec.head_dim; ++dim) {
     Real tolerance(0);
     if (dim < c.spec.rotary_dim) {
-      const std::size_t pair = c.spec.layout == Layout::interleaved ? dim / 2 : dim % c.spec.pairs();
+      const std::size_t pair = reference::pair_of_dim(c.spec.layout, c.spec.rotary_dim, dim);
       const auto [a, b] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, pair);
       const Real phi = abs(m * thetas[pair]);
       const Real pair_norm = sqrt(x[a] * x[a] + x[b] * x[b]);

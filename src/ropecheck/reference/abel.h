@@ -29,8 +29,8 @@ AbelTerms<R> abel_terms(const RopeSpec& spec, const Vector<R>& q, const Vector<R
 template <class R> Complex<R> abel_direct_sum(const AbelTerms<R>& t);
 template <class R> Complex<R> abel_by_parts(const AbelTerms<R>& t);
 template <class R> R abel_bound(const AbelTerms<R>& t);
-// Σ_j |S_j|·|h_{j} − h_{j−1}|-style magnitudes the rounding of both sides scales with:
-// Σ_i |h_i| (the identity's inputs); used by the tolerance of the identity property.
+// H = Σ_i |h_i|: the magnitude the rounding error of both sides of the identity scales
+// with (the tolerances of the identity and bound properties are multiples of u·H).
 template <class R> R abel_magnitude(const AbelTerms<R>& t);
 
 template <class R> struct DecayPoint {

@@ -43,6 +43,11 @@ inline std::pair<std::size_t, std::size_t> pair_indices(Layout layout, std::size
   return layout == Layout::interleaved ? std::pair{2 * i, 2 * i + 1} : std::pair{i, i + rotary_dim / 2};
 }
 
+// The pair a rotary dim belongs to (dim < rotary_dim): dim/2 or dim mod R/2.
+inline std::size_t pair_of_dim(Layout layout, std::size_t rotary_dim, std::size_t dim) {
+  return layout == Layout::interleaved ? dim / 2 : dim % (rotary_dim / 2);
+}
+
 template <class R> Matrix<R> rotation_matrix(const RopeSpec& spec, const R& position);
 template <class R> Matrix<R> identity_matrix(std::size_t n);
 template <class R> Matrix<R> transpose(const Matrix<R>& m);

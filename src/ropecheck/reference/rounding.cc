@@ -11,7 +11,7 @@ namespace {
 // The layout of an IEEE 754 binary interchange format, derived from DtypeFormat.
 // `min_quantum` is the subnormals' fixed spacing 2^(e_min − p + 1); every finite value is
 // an integer multiple N·2^q with q ≥ min_quantum.
-struct Layout {
+struct BinaryFormat {
   int precision;
   long min_quantum;
   long max_exponent;
@@ -22,7 +22,7 @@ struct Layout {
   std::uint64_t magnitude_mask;
 };
 
-Layout layout_of(Dtype dtype) {
+BinaryFormat binary_format_of(Dtype dtype) {
   const DtypeFormat f = format_of(dtype);
   const int fraction_bits = f.precision - 1;
   const int exponent_bits = f.storage_bits - 1 - fraction_bits;
@@ -47,7 +47,7 @@ std::uint64_t small_integer(mpfr_srcptr n) {
 }  // namespace
 
 std::uint64_t round_to_bits(const Real& x, Dtype dtype) {
-  const Layout L = layout_of(dtype);
+  const BinaryFormat L = binary_format_of(dtype);
   mpfr_srcptr src = x.backend().data();
   const std::uint64_t sign = mpfr_signbit(src) ? L.sign_bit : 0;
   if (mpfr_nan_p(src)) return sign | L.inf_magnitude | L.quiet_bit;
@@ -83,7 +83,7 @@ std::uint64_t round_to_bits(const Real& x, Dtype dtype) {
 }
 
 Real decode_exact(std::uint64_t bits, Dtype dtype) {
-  const Layout L = layout_of(dtype);
+  const BinaryFormat L = binary_format_of(dtype);
   assert((bits & ~(L.sign_bit | L.magnitude_mask)) == 0);
   const std::uint64_t magnitude = bits & L.magnitude_mask;
   Real result;
