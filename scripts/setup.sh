@@ -9,6 +9,8 @@ packages=(
   libboost-dev          # Boost.Multiprecision 1.74 (header-only parts)
   libmpfr-dev libgmp-dev libmpc-dev   # MPFR reals, MPC complex (Meta complex form)
   librapidcheck-dev     # CMake targets rapidcheck, rapidcheck_gtest
+  libhwy-dev            # Google Highway 1.0.3: SIMD kernels with run-time dispatch
+  libbenchmark-dev      # Google Benchmark: src/bench
   libgtest-dev libgmock-dev
   libfmt-dev
   libcli11-dev

@@ -1,0 +1,112 @@
+#include "ropecheck/gate/kernel_bug_variants.h"
+
+#include <bit>
+#include <cstring>
+
+#include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
+namespace ropecheck::gate::kernel_bugs {
+namespace {
+
+struct Flaws {
+  bool update_in_place = false;
+  bool truncate_bf16 = false;
+};
+
+std::uint32_t narrow(float v, Dtype dtype, bool truncate_bf16) {
+  const auto bits = std::bit_cast<std::uint32_t>(v);
+  switch (dtype) {
+    case Dtype::f32: return bits;
+    case Dtype::bf16:
+      return truncate_bf16 ? bits >> 16
+                           : static_cast<std::uint32_t>(reference::round_to_bits(reference::Real(v), Dtype::bf16));
+    case Dtype::f16:
+      return static_cast<std::uint32_t>(reference::round_to_bits(reference::Real(v), Dtype::f16));
+    case Dtype::f64: break;
+  }
+  return 0;
+}
+
+// A plain scalar f32 RoPE over raw storage (no FMA: ISO C++ does not contract).
+void scalar_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                 kernels::ConstTensor in, kernels::MutableTensor out, Flaws flaws) {
+  const kernels::CosSinTable table = kernels::build_table(spec, positions);
+  const std::size_t bytes = element_bytes(in.dtype);
+  const auto* src = static_cast<const unsigned char*>(in.data);
+  auto* dst = static_cast<unsigned char*>(out.data);
+  const std::size_t pairs = spec.pairs();
+  for (std::size_t t = 0; t < positions.size(); ++t) {
+    for (std::size_t h = 0; h < heads; ++h) {
+      const std::size_t in_row = t * in.token_stride + h * spec.head_dim;
+      const std::size_t out_row = t * out.token_stride + h * spec.head_dim;
+      for (std::size_t i = 0; i < pairs; ++i) {
+        const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
+        const auto a = static_cast<float>(widen(src + (in_row + ia) * bytes, in.dtype));
+        const auto b = static_cast<float>(widen(src + (in_row + ib) * bytes, in.dtype));
+        const float c = table.cos[t * pairs + i];
+        const float s = table.sin[t * pairs + i];
+        const float new_a = a * c - b * s;
+        const float new_b = b * c + (flaws.update_in_place ? new_a : a) * s;
+        store_bits(dst + (out_row + ia) * bytes, out.dtype, narrow(new_a, out.dtype, flaws.truncate_bf16));
+        store_bits(dst + (out_row + ib) * bytes, out.dtype, narrow(new_b, out.dtype, flaws.truncate_bf16));
+      }
+      if (dst != src) {
+        std::memcpy(dst + (out_row + spec.rotary_dim) * bytes, src + (in_row + spec.rotary_dim) * bytes,
+                    (spec.head_dim - spec.rotary_dim) * bytes);
+      }
+    }
+  }
+}
+
+KernelUnderTest scalar_variant(std::string name, Flaws flaws) {
+  KernelUnderTest k;
+  k.name = std::move(name);
+  k.arithmetic = numeric::Arithmetic::unfused;
+  k.rotate = [flaws](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                     kernels::ConstTensor in, kernels::MutableTensor out) {
+    scalar_rope(spec, positions, heads, in, out, flaws);
+  };
+  return k;
+}
+
+}  // namespace
+
+KernelUnderTest in_place_pair_update() { return scalar_variant("scalar, b from updated a", {.update_in_place = true}); }
+
+KernelUnderTest truncated_bf16_output() { return scalar_variant("scalar, bf16 truncated", {.truncate_bf16 = true}); }
+
+KernelUnderTest swapped_layout() {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += ", layout swapped";
+  k.rotate = [correct](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                       kernels::ConstTensor in, kernels::MutableTensor out) {
+    RopeSpec swapped = spec;
+    swapped.layout = spec.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
+    correct(swapped, positions, heads, in, out);
+  };
+  return k;
+}
+
+KernelUnderTest bf16_table() {
+  KernelUnderTest k = builtin_kernels().front();
+  k.name += ", bf16 cos/sin";
+  k.rotate = [](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                kernels::ConstTensor in, kernels::MutableTensor out) {
+    kernels::CosSinTable table = kernels::build_table(spec, positions);
+    for (std::vector<float>* entries : {&table.cos, &table.sin}) {
+      for (float& v : *entries) {
+        const auto bits = static_cast<std::uint32_t>(reference::round_to_bits(reference::Real(v), Dtype::bf16));
+        v = std::bit_cast<float>(bits << 16);
+      }
+    }
+    kernels::apply_rope(kernels::rope_shape(spec, positions.size(), heads), table, in, out);
+  };
+  return k;
+}
+
+KernelUnderTest framework_table(kernels::TableMode mode) { return builtin_kernels(mode).front(); }
+
+}  // namespace ropecheck::gate::kernel_bugs

@@ -1,0 +1,28 @@
+// Deliberately wrong RoPE implementations, written the way real projects shipped them,
+// for the kernel properties' negative controls (and later the gate's diagnosis tests).
+// Each is a KernelUnderTest that some property must catch.
+#pragma once
+
+#include "ropecheck/gate/kernel_properties.h"
+
+namespace ropecheck::gate::kernel_bugs {
+
+// `x[a] = a·c − b·s; x[b] = b·c + x[a]·s`: the second element reads the updated first
+// (a scalar loop rotating in place without a temporary). Changes norms.
+KernelUnderTest in_place_pair_update();
+
+// Correct f32 result, narrowed to bf16 by dropping the low 16 bits (what Highway 1.0.3's
+// DemoteTo does): up to 1 ulp off instead of 0.5.
+KernelUnderTest truncated_bf16_output();
+
+// The best built-in kernel run with the other pairing (interleaved ↔ half_split).
+KernelUnderTest swapped_layout();
+
+// The best built-in kernel with cos/sin tables rounded to bf16 (a bf16 rotary cache).
+KernelUnderTest bf16_table();
+
+// The best built-in kernel with a framework-style table (f32 angles): passes f32-angle,
+// fails exact at large positions.
+KernelUnderTest framework_table(kernels::TableMode mode);
+
+}  // namespace ropecheck::gate::kernel_bugs

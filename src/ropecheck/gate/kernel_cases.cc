@@ -1,0 +1,203 @@
+#include "ropecheck/gate/kernel_cases.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <ostream>
+#include <random>
+
+#include "ropecheck/gate/property_cases.h"
+
+namespace ropecheck::gate {
+namespace {
+
+double widen_f16(std::uint32_t bits) {
+  const double sign = (bits & 0x8000u) != 0 ? -1.0 : 1.0;
+  const int exponent = static_cast<int>((bits >> 10) & 0x1Fu);
+  const double mantissa = static_cast<double>(bits & 0x3FFu);
+  if (exponent == 0) return sign * std::ldexp(mantissa, -24);
+  if (exponent == 31) return mantissa == 0 ? sign * std::numeric_limits<double>::infinity()
+                                           : std::numeric_limits<double>::quiet_NaN();
+  return sign * std::ldexp(1024.0 + mantissa, exponent - 25);
+}
+
+int exponent_bits(Dtype d) { return d == Dtype::f16 ? 5 : 8; }
+int mantissa_bits(Dtype d) { return format_of(d).precision - 1; }
+
+std::uint32_t compose(Dtype d, std::uint32_t sign, std::uint32_t biased_exponent, std::uint32_t mantissa) {
+  const int m = mantissa_bits(d);
+  const int e = exponent_bits(d);
+  return (sign << (m + e)) | (biased_exponent << m) | mantissa;
+}
+
+// A quarter of the largest finite value: its bit pattern (exponent two below the top).
+std::uint32_t quarter_max_bits(Dtype d) {
+  const auto max_biased = (1u << exponent_bits(d)) - 2;
+  return compose(d, 0, max_biased - 2, (1u << mantissa_bits(d)) - 1);
+}
+
+std::uint32_t random_element(Dtype d, std::mt19937_64& rng) {
+  const int m = mantissa_bits(d);
+  const std::uint32_t mantissa_mask = (1u << m) - 1;
+  const int bias = (1 << (exponent_bits(d) - 1)) - 1;
+  const std::uint32_t sign_bit = 1u << (m + exponent_bits(d));
+  std::uniform_real_distribution<double> unit(0, 1);
+  const double kind = unit(rng);
+  const auto sign = static_cast<std::uint32_t>(rng() & 1);
+  if (kind < 0.40) {
+    const auto exponent = static_cast<std::uint32_t>(bias - 4 + static_cast<int>(rng() % 9));
+    return compose(d, sign, exponent, static_cast<std::uint32_t>(rng()) & mantissa_mask);
+  }
+  const std::uint32_t quarter_max = quarter_max_bits(d);
+  if (kind < 0.85) {
+    for (;;) {
+      const auto bits = static_cast<std::uint32_t>(rng()) & ((sign_bit << 1) - 1);
+      if ((bits & (sign_bit - 1)) <= quarter_max) return bits;
+    }
+  }
+  const std::uint32_t edges[] = {0, 1, mantissa_mask, compose(d, 0, 1, 0), quarter_max};
+  return edges[rng() % 5] | (sign ? sign_bit : 0);
+}
+
+}  // namespace
+
+std::size_t element_bytes(Dtype dtype) { return static_cast<std::size_t>(format_of(dtype).storage_bits / 8); }
+
+std::uint32_t storage_bits(const unsigned char* element, Dtype dtype) {
+  if (dtype == Dtype::f32) {
+    std::uint32_t bits;
+    std::memcpy(&bits, element, 4);
+    return bits;
+  }
+  std::uint16_t bits;
+  std::memcpy(&bits, element, 2);
+  return bits;
+}
+
+void store_bits(unsigned char* element, Dtype dtype, std::uint32_t bits) {
+  if (dtype == Dtype::f32) {
+    std::memcpy(element, &bits, 4);
+  } else {
+    const auto narrow = static_cast<std::uint16_t>(bits);
+    std::memcpy(element, &narrow, 2);
+  }
+}
+
+double widen(const unsigned char* element, Dtype dtype) {
+  const std::uint32_t bits = storage_bits(element, dtype);
+  switch (dtype) {
+    case Dtype::f32: return static_cast<double>(std::bit_cast<float>(bits));
+    case Dtype::bf16: return static_cast<double>(std::bit_cast<float>(bits << 16));
+    case Dtype::f16: return widen_f16(bits);
+    case Dtype::f64: break;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::uint32_t sentinel_bits(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::f32: return 0x7FA5A5A5u;  // signalling NaN payload: never an output
+    case Dtype::bf16: return 0x7FA5u;
+    case Dtype::f16: return 0x7DA5u;
+    case Dtype::f64: break;
+  }
+  return 0;
+}
+
+std::ostream& operator<<(std::ostream& os, const KernelCase& c) {
+  os << "spec " << to_json_text(c.spec) << ", dtype " << to_string(c.dtype) << ", heads " << c.heads
+     << ", stride padding " << c.stride_padding << (c.in_place ? ", in place" : ", out of place")
+     << ", data seed " << c.data_seed << ", positions [";
+  for (std::size_t t = 0; t < c.positions.size(); ++t) os << (t ? ", " : "") << c.positions[t];
+  return os << "]";
+}
+
+rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
+  using namespace rc;
+  const Gen<std::int64_t> position = gen::weightedOneOf<std::int64_t>({
+      {2, gen::inRange<std::int64_t>(0, std::min<std::int64_t>(64, max_position))},
+      {3, gen::map(gen::pair(gen::inRange(0, 64), gen::inRange(-1, 2)),
+                   [max_position](const std::pair<int, int>& p) {
+                     const auto powers = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(max_position)));
+                     const std::int64_t m = (std::int64_t{1} << (p.first % powers)) + p.second;
+                     return std::clamp<std::int64_t>(m, 0, max_position - 1);
+                   })},
+      {3, gen::inRange<std::int64_t>(0, max_position)},
+  });
+  return gen::apply(
+      [dtype](RopeSpec spec, bool odd_head_dim, std::size_t heads, std::size_t padding, bool in_place,
+              std::vector<std::int64_t> positions, std::uint64_t seed) {
+        KernelCase c;
+        c.spec = spec;
+        if (odd_head_dim && spec.head_dim < kMaxHeadDim) c.spec.head_dim += 1;
+        c.dtype = dtype;
+        c.heads = heads;
+        c.stride_padding = padding;
+        c.in_place = in_place;
+        c.positions = std::move(positions);
+        c.data_seed = seed;
+        return c;
+      },
+      gen_spec(), gen::map(gen::inRange(0, 8), [](int k) { return k == 7; }),
+      gen::inRange<std::size_t>(1, 5),
+      gen::weightedOneOf<std::size_t>({{3, gen::just(std::size_t{0})}, {1, gen::inRange<std::size_t>(1, 8)}}),
+      gen::arbitrary<bool>(),
+      gen::suchThat(gen::container<std::vector<std::int64_t>>(position),
+                    [](const std::vector<std::int64_t>& p) { return !p.empty() && p.size() <= 5; }),
+      gen::arbitrary<std::uint64_t>());
+}
+
+KernelBuffers make_buffers(const KernelCase& c) {
+  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t d = c.spec.head_dim;
+  KernelBuffers b;
+  b.in.resize(c.storage_elements() * bytes);
+  b.x.resize(c.tokens() * c.heads * d);
+  std::mt19937_64 rng(c.data_seed);
+  for (std::size_t t = 0; t < c.tokens(); ++t) {
+    for (std::size_t k = 0; k < c.token_stride(); ++k) {
+      unsigned char* element = b.in.data() + (t * c.token_stride() + k) * bytes;
+      if (k >= c.heads * d) {
+        store_bits(element, c.dtype, sentinel_bits(c.dtype));
+        continue;
+      }
+      store_bits(element, c.dtype, random_element(c.dtype, rng));
+      b.x[t * c.heads * d + k] = widen(element, c.dtype);
+    }
+  }
+  return b;
+}
+
+std::vector<unsigned char> make_output(const KernelCase& c, const KernelBuffers& buffers) {
+  if (c.in_place) return buffers.in;
+  std::vector<unsigned char> out(buffers.in.size());
+  const std::size_t bytes = element_bytes(c.dtype);
+  for (std::size_t k = 0; k < c.storage_elements(); ++k) store_bits(out.data() + k * bytes, c.dtype, sentinel_bits(c.dtype));
+  return out;
+}
+
+std::vector<double> widen_output(const KernelCase& c, const std::vector<unsigned char>& out) {
+  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t row = c.heads * c.spec.head_dim;
+  std::vector<double> y(c.tokens() * row);
+  for (std::size_t t = 0; t < c.tokens(); ++t) {
+    for (std::size_t k = 0; k < row; ++k) y[t * row + k] = widen(out.data() + (t * c.token_stride() + k) * bytes, c.dtype);
+  }
+  return y;
+}
+
+std::size_t first_touched_padding(const KernelCase& c, const std::vector<unsigned char>& out) {
+  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t row = c.heads * c.spec.head_dim;
+  for (std::size_t t = 0; t < c.tokens(); ++t) {
+    for (std::size_t k = row; k < c.token_stride(); ++k) {
+      const std::size_t index = t * c.token_stride() + k;
+      if (storage_bits(out.data() + index * bytes, c.dtype) != sentinel_bits(c.dtype)) return index;
+    }
+  }
+  return SIZE_MAX;
+}
+
+}  // namespace ropecheck::gate

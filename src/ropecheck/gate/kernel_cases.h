@@ -1,0 +1,79 @@
+// Generated inputs of the kernel properties: a RoPE call on a raw f32/bf16/f16 tensor.
+//
+// What is generated, and why:
+//  - specs from gen_spec() (head_dim 2…512, partial rotary, both layouts, bases 2…1e7),
+//    one case in eight with an odd head_dim (an odd pass-through dim);
+//  - 1–5 tokens, 1–4 heads, a token stride padded by 0–7 elements (q/k slices of a fused
+//    qkv buffer), in place or out of place;
+//  - positions in [0, max_position): small ones, powers of two and their neighbours
+//    (where float32 angle pipelines change binade), and uniform ones;
+//  - element values from a seeded stream (a tensor of thousands of elements does not
+//    shrink element by element usefully; the case's shape and positions do shrink):
+//    40% ordinary magnitudes 2^-4…2^4, 45% uniform finite bit patterns up to a quarter of
+//    the dtype's largest value (so no exact result can overflow), 15% edge values (±0,
+//    smallest and largest subnormals, smallest normal, max/4). IEEE specials (Inf, NaN)
+//    have their own tests.
+// Stride padding and, out of place, the whole output start as a sentinel NaN pattern so a
+// stray write shows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <vector>
+
+#include <rapidcheck.h>
+
+#include "ropecheck/dtype.h"
+#include "ropecheck/spec.h"
+
+namespace ropecheck::gate {
+
+struct KernelCase {
+  RopeSpec spec;
+  Dtype dtype = Dtype::f32;
+  std::size_t heads = 1;
+  std::size_t stride_padding = 0;
+  bool in_place = false;
+  std::vector<std::int64_t> positions;
+  std::uint64_t data_seed = 0;
+
+  std::size_t tokens() const { return positions.size(); }
+  std::size_t token_stride() const { return heads * spec.head_dim + stride_padding; }
+  std::size_t storage_elements() const { return tokens() * token_stride(); }
+};
+
+std::ostream& operator<<(std::ostream& os, const KernelCase& c);
+
+rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position);
+
+// Raw storage of one dtype (element_bytes each) and its exact values.
+std::size_t element_bytes(Dtype dtype);
+double widen(const unsigned char* element, Dtype dtype);           // exact
+std::uint32_t storage_bits(const unsigned char* element, Dtype dtype);
+void store_bits(unsigned char* element, Dtype dtype, std::uint32_t bits);
+std::uint32_t sentinel_bits(Dtype dtype);                          // a NaN payload never produced
+
+struct KernelBuffers {
+  std::vector<unsigned char> in;   // storage_elements() raw elements, padding = sentinel
+  std::vector<double> x;           // [tokens][heads][head_dim] exact input values
+};
+
+KernelBuffers make_buffers(const KernelCase& c);
+// A fresh output buffer: the input itself in place, all sentinel out of place.
+std::vector<unsigned char> make_output(const KernelCase& c, const KernelBuffers& buffers);
+// Dense [tokens][heads][head_dim] exact values of a raw output.
+std::vector<double> widen_output(const KernelCase& c, const std::vector<unsigned char>& out);
+// Whether every stride-padding element (and nothing else is checked) still holds the
+// sentinel; returns the index of the first one that does not, or SIZE_MAX.
+std::size_t first_touched_padding(const KernelCase& c, const std::vector<unsigned char>& out);
+
+}  // namespace ropecheck::gate
+
+namespace rc {
+template <> struct Arbitrary<ropecheck::gate::KernelCase> {
+  static Gen<ropecheck::gate::KernelCase> arbitrary() {
+    return ropecheck::gate::gen_kernel_case(ropecheck::Dtype::f32, std::int64_t{1} << 24);
+  }
+};
+}  // namespace rc

@@ -1,0 +1,158 @@
+#include "ropecheck/gate/kernel_properties.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "ropecheck/numeric/measure.h"
+#include "ropecheck/reference/exact_rope.h"
+#include "ropecheck/reference/forms.h"
+
+namespace ropecheck::gate {
+namespace {
+
+// Restricts Highway's dispatch to one target for the lifetime of the scope.
+class DispatchScope {
+ public:
+  explicit DispatchScope(std::int64_t target) { kernels::restrict_dispatch(target); }
+  ~DispatchScope() { kernels::restrict_dispatch(0); }
+  DispatchScope(const DispatchScope&) = delete;
+  DispatchScope& operator=(const DispatchScope&) = delete;
+};
+
+KernelUnderTest builtin_kernel(std::int64_t target, kernels::TableMode mode, kernels::Bf16Conversion bf16,
+                               const std::string& suffix) {
+  DispatchScope scope(target);
+  KernelUnderTest k;
+  k.name = fmt::format("{} ({} table{})", kernels::target_name(target), kernels::to_string(mode), suffix);
+  k.arithmetic = kernels::dispatched_target_fuses_multiply_add() ? numeric::Arithmetic::fused
+                                                                 : numeric::Arithmetic::unfused;
+  k.rotate = [target, mode, bf16](const RopeSpec& spec, std::span<const std::int64_t> positions,
+                                  std::size_t heads, kernels::ConstTensor in, kernels::MutableTensor out) {
+    DispatchScope inner(target);
+    const kernels::CosSinTable table = kernels::build_table(spec, positions, mode);
+    kernels::KernelOptions options;
+    options.bf16 = bf16;
+    kernels::apply_rope(kernels::rope_shape(spec, positions.size(), heads), table, in, out, options);
+  };
+  return k;
+}
+
+struct Run {
+  const KernelUnderTest* kernel;
+  std::vector<double> output;
+};
+
+std::vector<Run> run_all(const KernelCase& c, const KernelBuffers& buffers,
+                         const std::vector<KernelUnderTest>& kernels) {
+  std::vector<Run> runs;
+  for (const KernelUnderTest& k : kernels) {
+    const std::vector<unsigned char> out = run_kernel(c, buffers, k);
+    const std::size_t touched = first_touched_padding(c, out);
+    if (touched != SIZE_MAX) {
+      RC_FAIL(fmt::format("{}: wrote stride padding element {} (token {})", k.name, touched,
+                          touched / c.token_stride()));
+    }
+    runs.push_back({&k, widen_output(c, out)});
+  }
+  return runs;
+}
+
+}  // namespace
+
+std::vector<KernelUnderTest> builtin_kernels(kernels::TableMode mode) {
+  std::vector<KernelUnderTest> list;
+  for (const std::int64_t target : kernels::available_targets()) {
+    list.push_back(builtin_kernel(target, mode, kernels::Bf16Conversion::automatic, ""));
+    DispatchScope scope(target);
+    if (kernels::dispatched_target_has_bf16_instructions()) {
+      list.push_back(builtin_kernel(target, mode, kernels::Bf16Conversion::software, ", bf16 by hand"));
+    }
+  }
+  return list;
+}
+
+std::vector<unsigned char> run_kernel(const KernelCase& c, const KernelBuffers& buffers,
+                                      const KernelUnderTest& kernel) {
+  std::vector<unsigned char> out = make_output(c, buffers);
+  const kernels::ConstTensor in{c.in_place ? static_cast<const void*>(out.data()) : buffers.in.data(), c.dtype,
+                                c.token_stride()};
+  const kernels::MutableTensor result{out.data(), c.dtype, c.token_stride()};
+  kernel.rotate(c.spec, c.positions, c.heads, in, result);
+  return out;
+}
+
+void check_matches_reference(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
+                             numeric::Profile profile) {
+  const KernelBuffers buffers = make_buffers(c);
+  const reference::ExactRope exact = reference::exact_rope(c.spec, c.positions, buffers.x, c.heads);
+  for (const Run& run : run_all(c, buffers, kernels)) {
+    const numeric::ErrorStats stats =
+        numeric::measure(exact, run.output, numeric::error_model(profile, c.dtype, run.kernel->arithmetic));
+    if (!stats.within_bound()) RC_FAIL(fmt::format("{}: {}", run.kernel->name, stats.summary()));
+  }
+}
+
+void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
+                          numeric::Profile profile) {
+  const KernelBuffers buffers = make_buffers(c);
+  const reference::ExactRope exact = reference::exact_rope(c.spec, c.positions, buffers.x, c.heads);
+  const std::size_t d = c.spec.head_dim;
+  const std::size_t pairs = c.spec.pairs();
+  // Each norm is a sum of R squares in double: relative error ≤ (R/2 + 2)·2^-53 for
+  // √ of a sum of R terms (R additions, R products, one square root, halved by the √).
+  const double norm_rounding = (static_cast<double>(c.spec.rotary_dim) / 2 + 2) * 0x1p-53;
+  for (const Run& run : run_all(c, buffers, kernels)) {
+    const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, run.kernel->arithmetic);
+    for (std::size_t t = 0; t < c.tokens(); ++t) {
+      for (std::size_t h = 0; h < c.heads; ++h) {
+        const std::size_t row = (t * c.heads + h) * d;
+        double x_sq = 0, y_sq = 0, bound_sq = 0;
+        for (std::size_t i = 0; i < pairs; ++i) {
+          const auto [ia, ib] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, i);
+          numeric::PairTerms pair;
+          pair.a = exact.x[row + ia];
+          pair.b = exact.x[row + ib];
+          pair.cos = exact.cos[t * pairs + i];
+          pair.sin = exact.sin[t * pairs + i];
+          pair.attention = exact.attention_factor;
+          pair.position = static_cast<double>(c.positions[t]);
+          pair.max_theta = exact.max_theta;
+          for (const std::size_t dim : {ia, ib}) {
+            x_sq += exact.x[row + dim] * exact.x[row + dim];
+            y_sq += run.output[row + dim] * run.output[row + dim];
+            pair.second = dim == ib;
+            const double b = numeric::element_bound(model, exact.expected[row + dim], pair);
+            bound_sq += b * b;
+          }
+        }
+        const double x_norm = exact.attention_factor * std::sqrt(x_sq);
+        const double y_norm = std::sqrt(y_sq);
+        const double allowed = std::sqrt(bound_sq) + norm_rounding * (x_norm + y_norm);
+        if (!(std::fabs(y_norm - x_norm) <= allowed)) {
+          RC_FAIL(fmt::format("{}: token {} head {} position {}: ‖ŷ‖ = {:a}, s‖x‖ = {:a}, difference {:.3g} > allowed {:.3g}",
+                              run.kernel->name, t, h, c.positions[t], y_norm, x_norm,
+                              std::fabs(y_norm - x_norm), allowed));
+        }
+      }
+    }
+  }
+}
+
+void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const KernelUnderTest& b) {
+  const KernelBuffers buffers = make_buffers(c);
+  const std::vector<unsigned char> out_a = run_kernel(c, buffers, a);
+  const std::vector<unsigned char> out_b = run_kernel(c, buffers, b);
+  const std::size_t bytes = element_bytes(c.dtype);
+  for (std::size_t k = 0; k < c.storage_elements(); ++k) {
+    const std::uint32_t bits_a = storage_bits(out_a.data() + k * bytes, c.dtype);
+    const std::uint32_t bits_b = storage_bits(out_b.data() + k * bytes, c.dtype);
+    if (bits_a != bits_b) {
+      RC_FAIL(fmt::format("{} and {} differ at storage element {} (token {}): {:#x} vs {:#x}", a.name, b.name, k,
+                          k / c.token_stride(), bits_a, bits_b));
+    }
+  }
+}
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,50 @@
+// Properties of fast RoPE implementations against the exact reference, parameterised by
+// the implementation under test (the built-in kernels per Highway target, deliberately
+// wrong variants as negative controls, later plugins). The GoogleTest suites in
+// properties/ and `ropecheck props` run these same bodies.
+//
+//  - check_matches_reference: every output element is within element_bound() of the
+//    profile (numeric/error_model.h), pass-through dims are exact, stride padding is
+//    never written;
+//  - check_preserves_norm: per token and head, |‖ŷ‖ − s‖x‖| ≤ ‖bounds‖₂ + the double
+//    evaluation error of the two norms;
+//  - check_bitwise_equal: two implementations give identical bits (e.g. AVX512-BF16 and
+//    the by-hand RNE, which must both be correct rounding of the same f32 value).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ropecheck/gate/kernel_cases.h"
+#include "ropecheck/kernels/rope_kernels.h"
+#include "ropecheck/numeric/error_model.h"
+
+namespace ropecheck::gate {
+
+using RotateFn = std::function<void(const RopeSpec& spec, std::span<const std::int64_t> positions,
+                                    std::size_t heads, kernels::ConstTensor in, kernels::MutableTensor out)>;
+
+struct KernelUnderTest {
+  std::string name;
+  numeric::Arithmetic arithmetic = numeric::Arithmetic::fused;
+  RotateFn rotate;
+};
+
+// One entry per Highway target this CPU runs (best first), using tables of `mode`; on a
+// target with AVX512-BF16 a second entry forces the by-hand bf16 rounding.
+std::vector<KernelUnderTest> builtin_kernels(kernels::TableMode mode = kernels::TableMode::accurate);
+
+// Runs an implementation on a case; returns the raw output buffer.
+std::vector<unsigned char> run_kernel(const KernelCase& c, const KernelBuffers& buffers,
+                                      const KernelUnderTest& kernel);
+
+void check_matches_reference(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
+                             numeric::Profile profile);
+void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
+                          numeric::Profile profile);
+void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const KernelUnderTest& b);
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,44 @@
+#include "ropecheck/numeric/error_model.h"
+
+#include <cmath>
+
+#include "ropecheck/numeric/ulp.h"
+
+namespace ropecheck::numeric {
+
+ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {
+  ErrorModel m;
+  m.output = output;
+  m.output_roundoff = unit_roundoff(output);
+  m.output_underflow = underflow_half_quantum(output);
+  m.compute_roundoff = unit_roundoff(Dtype::f32);
+  m.compute_underflow = kComputeUnderflowOps * underflow_half_quantum(Dtype::f32);
+  const bool narrow = output == Dtype::bf16 || output == Dtype::f16;
+  const bool fused = arithmetic == Arithmetic::fused;
+  m.k = narrow ? (fused ? kNarrowOutputFusedK : kNarrowOutputUnfusedK)
+               : (fused ? kF32OutputFusedK : kF32OutputUnfusedK);
+  switch (profile) {
+    case Profile::exact:
+      m.table_abs_error = kAccurateTableAbsError;
+      break;
+    case Profile::f32_angle:
+      m.table_abs_error = kF32AngleK * m.compute_roundoff;
+      m.angle_per_position = kF32AngleK * m.compute_roundoff;
+      break;
+  }
+  return m;
+}
+
+double element_bound(const ErrorModel& model, double exact_y, const PairTerms& p) {
+  const double s = std::fabs(p.attention);
+  const double along = std::fabs(p.second ? p.b : p.a);   // multiplies cos
+  const double across = std::fabs(p.second ? p.a : p.b);  // multiplies sin
+  const double sigma = s * (along * std::fabs(p.cos) + across * std::fabs(p.sin));
+  const double delta =
+      model.table_abs_error + model.angle_per_position * std::fabs(p.position) * p.max_theta;
+  return model.output_roundoff * std::fabs(exact_y) + model.output_underflow +
+         model.compute_underflow + model.k * model.compute_roundoff * sigma +
+         delta * s * (std::fabs(p.a) + std::fabs(p.b));
+}
+
+}  // namespace ropecheck::numeric

@@ -1,0 +1,97 @@
+// The error model behind every tolerance on a RoPE output (DESIGN §5), with its constants
+// derived here and checked by properties/kernel_properties.cc and table_properties.cc.
+//
+// One output element y of a pair (a, b) with exact trig (c, s_φ) of the exact angle and
+// attention factor s is y = s(a·c − b·s_φ), or y = s(b·c + a·s_φ) for the pair's second
+// element, whose σ below swaps a and b accordingly. A candidate ŷ in output
+// dtype (unit roundoff u_out) computed in a compute precision u_c from a cos/sin table
+// satisfies, to first order,
+//
+//   |ŷ − y| ≤ u_out·|y| + η_out + η_c + K·u_c·σ + Δ·s·(|a| + |b|),
+//   σ = s(|a||c| + |b||s_φ|) for a', s(|b||c| + |a||s_φ|) for b'
+//
+//   u_out·|y|  the final rounding to the output dtype (f32 output: the last operation);
+//   η_out      half the output dtype's smallest subnormal: correct rounding below the
+//              normal range is absolute, not relative;
+//   η_c        kComputeUnderflowOps·2^-150: each f32 operation that underflows adds
+//              half an f32 subnormal quantum instead of a relative error;
+//   K·u_c·σ    table rounding and the arithmetic of the kernel (K derived below);
+//   Δ          the table's absolute error beyond rounding: the angle error and the
+//              evaluation error of cos/sin, per unit of |a| + |b|.
+//
+// Derivation of K for the kernels of kernels/rope_kernels-inl.h. The table holds
+// ĉ = RN_f32(s·c) + e_c with |ĉ − s·c| ≤ u·s|c| + Δ (and the same for sine), so using ĉ
+// instead of s·c costs at most u·σ + Δ(|a| + |b|): one unit of K. The arithmetic is
+//   fused   (FMA targets):   ŷ = RN(a·ĉ + RN(−b·ŝ))       one product rounding: ≤ u|b ŝ|
+//   unfused (other targets): ŷ = RN(RN(a·ĉ) − RN(b·ŝ))    two product roundings: ≤ u(|aĉ| + |bŝ|)
+// both ≤ u·σ: a second unit of K, so both kinds of target have the same first-order K
+// (named separately because they round differently, and bit equality across them is not
+// expected). The final RN is u_f32·|y| — the u_out|y| term for an f32 output; for a
+// bf16/f16 output that f32 rounding becomes a third unit of K (|y| ≤ σ) and the single
+// final RNE to the narrow dtype is u_out|y|. Second-order terms (u²σ, u_out·K·u·σ ≤
+// 2^-8·3uσ) are covered by kSecondOrderAllowance.
+#pragma once
+
+#include "ropecheck/dtype.h"
+
+namespace ropecheck::numeric {
+
+// Accuracy profiles (DESIGN §5). `exact`: f32 compute, cos/sin from angles formed in
+// double or better (position-independent). `f32-angle`: f32 compute, angles formed in
+// float32 as correct PyTorch/ggml pipelines do (error grows with the position).
+enum class Profile { exact, f32_angle };
+
+// Whether the kernel's products were fused into the final add (changes rounding, not K).
+enum class Arithmetic { fused, unfused };
+
+inline constexpr double kSecondOrderAllowance = 1.0 / 64;
+inline constexpr double kF32OutputFusedK = 2 + kSecondOrderAllowance;
+inline constexpr double kF32OutputUnfusedK = 2 + kSecondOrderAllowance;
+inline constexpr double kNarrowOutputFusedK = 3 + kSecondOrderAllowance;
+inline constexpr double kNarrowOutputUnfusedK = 3 + kSecondOrderAllowance;
+
+// Three f32 operations per output element can underflow (two products and the sum).
+inline constexpr double kComputeUnderflowOps = 3;
+
+// Δ of the accurate table (kernels/cos_sin_table.h derives it: reduction and polynomial
+// evaluation in double, ≤ 8 double roundings of quantities ≤ 1 in magnitude ⇒ 8·2^-53).
+inline constexpr double kAccurateTableAbsError = 0x1p-50;
+
+// f32-angle profile: Δ = K_a·2^-24·(|m|·max θ + 1).
+// Derivation of K_a. HF/Meta/vLLM: θ_f32 = 1/powf(base, 2i/R) — powf ≤ 1 ulp and the
+// division 0.5 ulp, plus ln(base)·u when 2i/R is not exact in f32 (R not a power of two),
+// and the f32 product m·θ_f32 another 0.5 ulp: |δφ| ≤ (4 + ln base)·u·|m|θ ≤ 18u·|m|θ for
+// base ≤ 1e6. ggml: θ_i = m·q^i by repeated f32 multiplication with q = powf(base, −2/R),
+// so |δφ_i| ≤ (2.2·i + 1)·u·|m|θ_i; with θ_i = base^(−2i/R) the maximum over i of
+// i·θ_i/θ_0 is R/(2e·ln base), so |δφ| ≤ (0.41·R/ln base + 1)·u·|m|·max θ ≤ 24u·|m|·max θ
+// for R ≤ 512 and base ≥ 1e4. The "+1" covers a libm cosf/sinf (≤ 1 ulp) and an f32
+// multiplication by the attention factor. K_a = 32 covers both with margin; configurations
+// outside those ranges (R > 512 with a small base under ggml's recurrence) can exceed it.
+inline constexpr double kF32AngleK = 32;
+
+struct ErrorModel {
+  Dtype output = Dtype::f32;
+  double output_roundoff = 0;     // u_out
+  double output_underflow = 0;    // η_out
+  double compute_underflow = 0;   // η_c
+  double compute_roundoff = 0;    // u_c
+  double k = 0;                   // K
+  double table_abs_error = 0;     // Δ at position 0
+  double angle_per_position = 0;  // added to Δ per unit of |m|·max θ (f32-angle only)
+};
+
+ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic);
+
+// Everything the bound of one output element needs besides y itself.
+struct PairTerms {
+  double a = 0, b = 0;      // the pair's inputs
+  double cos = 1, sin = 0;  // exact trig of the exact angle (attention factor not applied)
+  double attention = 1;     // s
+  double position = 0;      // m
+  double max_theta = 1;     // max_i θ_i of the spec
+  bool second = false;      // the element is b' = s(b·c + a·s_φ), not a'
+};
+
+double element_bound(const ErrorModel& model, double exact_y, const PairTerms& pair);
+
+}  // namespace ropecheck::numeric

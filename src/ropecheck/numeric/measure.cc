@@ -1,0 +1,79 @@
+#include "ropecheck/numeric/measure.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/numeric/ulp.h"
+#include "ropecheck/reference/forms.h"
+
+namespace ropecheck::numeric {
+
+namespace {
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+}  // namespace
+namespace {
+
+bool same_value(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
+}
+
+double ratio_to_bound(double candidate, double exact, double bound) {
+  if (std::isnan(exact) || std::isnan(candidate) || std::isinf(exact) || std::isinf(candidate)) {
+    return same_value(candidate, exact) ? 0.0 : kInfinity;
+  }
+  const double error = std::fabs(candidate - exact);
+  if (error == 0) return 0.0;
+  return bound > 0 ? error / bound : kInfinity;
+}
+
+}  // namespace
+
+ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
+                   const ErrorModel& model) {
+  if (candidate.size() != exact.expected.size()) {
+    throw InvalidInput(fmt::format("candidate has {} elements, the reference {}", candidate.size(),
+                                   exact.expected.size()));
+  }
+  const RopeSpec& spec = exact.spec;
+  const std::size_t d = spec.head_dim;
+  const std::size_t pairs = spec.pairs();
+  ErrorStats stats;
+  for (std::size_t t = 0; t < exact.tokens; ++t) {
+    for (std::size_t h = 0; h < exact.heads; ++h) {
+      const std::size_t row = (t * exact.heads + h) * d;
+      for (std::size_t dim = 0; dim < d; ++dim) {
+        const double got = candidate[row + dim];
+        const double want = exact.expected[row + dim];
+        ElementError e;
+        e.where = {t, h, dim, exact.positions[t]};
+        e.candidate = got;
+        e.exact = want;
+        if (dim >= spec.rotary_dim) {
+          e.ulps = same_value(got, want) ? 0.0 : kInfinity;
+          e.ratio = e.ulps;
+        } else {
+          const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim);
+          const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
+          PairTerms pair;
+          pair.a = exact.x[row + ia];
+          pair.b = exact.x[row + ib];
+          pair.cos = exact.cos[t * pairs + i];
+          pair.sin = exact.sin[t * pairs + i];
+          pair.attention = exact.attention_factor;
+          pair.position = static_cast<double>(exact.positions[t]);
+          pair.max_theta = exact.max_theta;
+          pair.second = dim == ib;
+          e.ulps = ulp_error(got, want, model.output);
+          e.ratio = ratio_to_bound(got, want, element_bound(model, want, pair));
+        }
+        stats.add(e);
+      }
+    }
+  }
+  return stats;
+}
+
+}  // namespace ropecheck::numeric

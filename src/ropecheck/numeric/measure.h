@@ -1,0 +1,22 @@
+// Measures a candidate RoPE output against the exact result: the one code path the
+// kernel properties, the gate and the reports share (STYLE 9).
+//
+// Contract: candidate is [tokens][heads][head_dim] in the layout of exact.x, holding the
+// candidate's output-dtype values widened exactly to double. Each rotary element gets its
+// error in output ulps and in units of element_bound() for the given model; pass-through
+// dims must equal x bit for bit (bound 0: any difference is an infinite ratio, NaN matches
+// NaN). Throws InvalidInput on a size mismatch.
+#pragma once
+
+#include <span>
+
+#include "ropecheck/numeric/error_model.h"
+#include "ropecheck/numeric/error_stats.h"
+#include "ropecheck/reference/exact_rope.h"
+
+namespace ropecheck::numeric {
+
+ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
+                   const ErrorModel& model);
+
+}  // namespace ropecheck::numeric

@@ -1,0 +1,61 @@
+#include "ropecheck/reference/exact_rope.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/real.h"
+
+namespace ropecheck::reference {
+
+ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positions,
+                     std::span<const double> x, std::size_t heads) {
+  validate(spec);
+  const std::size_t d = spec.head_dim;
+  const std::size_t pairs = spec.pairs();
+  if (x.size() != positions.size() * heads * d) {
+    throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}",
+                                   x.size(), positions.size(), heads, d));
+  }
+  ExactRope r;
+  r.spec = spec;
+  r.tokens = positions.size();
+  r.heads = heads;
+  r.positions.assign(positions.begin(), positions.end());
+  r.x.assign(x.begin(), x.end());
+  r.expected.assign(x.begin(), x.end());  // pass-through dims stay x
+  r.cos.resize(r.tokens * pairs);
+  r.sin.resize(r.tokens * pairs);
+
+  const std::vector<Real> thetas = frequencies<Real>(spec);
+  const Real s = attention_factor<Real>(spec);
+  r.attention_factor = static_cast<double>(s);
+  if (!thetas.empty()) r.max_theta = static_cast<double>(*std::max_element(thetas.begin(), thetas.end()));
+
+  for (std::size_t t = 0; t < r.tokens; ++t) {
+    const CosSin<Real> cs = cos_sin(thetas, Real(positions[t]));
+    std::vector<Real> scaled_cos(pairs), scaled_sin(pairs);
+    for (std::size_t i = 0; i < pairs; ++i) {
+      r.cos[t * pairs + i] = static_cast<double>(cs.cos[i]);
+      r.sin[t * pairs + i] = static_cast<double>(cs.sin[i]);
+      scaled_cos[i] = s * cs.cos[i];
+      scaled_sin[i] = s * cs.sin[i];
+    }
+    for (std::size_t h = 0; h < heads; ++h) {
+      const std::size_t row = (t * heads + h) * d;
+      for (std::size_t i = 0; i < pairs; ++i) {
+        const auto [ia, ib] = pair_indices(spec.layout, spec.rotary_dim, i);
+        const Real a(x[row + ia]);
+        const Real b(x[row + ib]);
+        r.expected[row + ia] = static_cast<double>(a * scaled_cos[i] - b * scaled_sin[i]);
+        r.expected[row + ib] = static_cast<double>(b * scaled_cos[i] + a * scaled_sin[i]);
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace ropecheck::reference

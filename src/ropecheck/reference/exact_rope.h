@@ -1,0 +1,38 @@
+// The exact result of one RoPE call on a [tokens, heads, head_dim] tensor (DESIGN §1, §4):
+// what golden files store and what every fast implementation is measured against.
+//
+// Contract: computed at reference precision (Real, 257 bits) from the spec's θ_i and
+// attention factor; `expected` is the exact s(a·cos φ − b·sin φ) (pass-through dims: x
+// itself) rounded once to nearest double, `cos`/`sin` the exact trig of φ = m·θ_i rounded
+// once to double. Inputs are exact doubles (f32/bf16/f16 values widen exactly). Non-finite
+// inputs follow MPFR's IEEE semantics (Inf·c − Inf·s is NaN). Rounding the reference to
+// double adds ≤ 2^-53·|y|, far below any tolerance built on it (≥ 2^-24·|y|).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ropecheck/spec.h"
+
+namespace ropecheck::reference {
+
+struct ExactRope {
+  RopeSpec spec;
+  std::size_t tokens = 0;
+  std::size_t heads = 0;
+  std::vector<std::int64_t> positions;  // [tokens]
+  std::vector<double> x;                // [tokens][heads][head_dim]
+  std::vector<double> expected;         // [tokens][heads][head_dim]
+  std::vector<double> cos;              // [tokens][rotary_dim/2]
+  std::vector<double> sin;              // [tokens][rotary_dim/2]
+  double attention_factor = 1;
+  double max_theta = 1;                 // max_i θ_i, rounded to double
+};
+
+// Throws InvalidInput when x.size() != positions.size()·heads·head_dim.
+ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positions,
+                     std::span<const double> x, std::size_t heads);
+
+}  // namespace ropecheck::reference
