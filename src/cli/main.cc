@@ -90,8 +90,9 @@ int run_props(std::uint64_t seed, int cases) {
   rc::detail::TestParams params;
   params.seed = seed;
   params.maxSuccess = cases;
-  const auto battery = ropecheck::gate::reference_battery();
-  std::cout << fmt::format("ropecheck props: reference battery ({} checks), seed {}, up to {} cases each\n",
+  auto battery = ropecheck::gate::reference_battery();
+  for (auto& entry : ropecheck::gate::kernel_battery()) battery.push_back(std::move(entry));
+  std::cout << fmt::format("ropecheck props: reference and kernel battery ({} checks), seed {}, up to {} cases each\n",
                            battery.size(), seed, cases);
   std::cout.flush();
   Progress progress("props", battery.size());
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
   decay->add_option("--max-distance", max_distance, "largest relative distance N")->required();
   decay->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
 
-  auto* props = app.add_subcommand("props", "Run the property battery against the built-in reference");
+  auto* props = app.add_subcommand("props", "Run the property battery against the built-in reference and kernels");
   std::uint64_t seed = kDefaultPropsSeed;
   int cases = 100;
   props->add_option("--seed", seed, fmt::format("RapidCheck seed (default {})", kDefaultPropsSeed));

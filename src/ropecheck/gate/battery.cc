@@ -1,9 +1,14 @@
 #include "ropecheck/gate/battery.h"
 
+#include <fmt/format.h>
+
+#include <memory>
 #include <sstream>
 
 #include <rapidcheck/detail/TestListenerAdapter.h>
 
+#include "ropecheck/gate/kernel_bug_variants.h"
+#include "ropecheck/gate/kernel_properties.h"
 #include "ropecheck/gate/reference_properties.h"
 #include "ropecheck/reference/bug_variants.h"
 #include "ropecheck/reference/sinusoidal.h"
@@ -28,7 +33,61 @@ BatteryEntry entry(std::string name, bool negative, Body body) {
   return e;
 }
 
+// An entry whose cases come from an explicit generator (the kernel cases are per dtype).
+BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase> gen,
+                             std::function<void(const KernelCase&)> body) {
+  BatteryEntry e;
+  e.name = name;
+  e.negative_control = negative;
+  e.run = [name, gen, body](const rc::detail::TestParams& params) {
+    rc::detail::TestMetadata metadata;
+    metadata.id = name;
+    metadata.description = name;
+    rc::detail::TestListenerAdapter silent;
+    return rc::detail::checkTestable([gen, body] { body(*gen); }, metadata, params, silent);
+  };
+  return e;
+}
+
 }  // namespace
+
+std::vector<BatteryEntry> kernel_battery() {
+  constexpr std::int64_t kMaxPosition = std::int64_t{1} << 24;
+  const auto targets = std::make_shared<std::vector<KernelUnderTest>>(builtin_kernels());
+  const auto framework = std::make_shared<std::vector<KernelUnderTest>>(builtin_kernels(kernels::TableMode::f32_angle));
+  std::vector<BatteryEntry> b;
+  for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
+    b.push_back(generated_entry(fmt::format("kernels: {} output within the exact bound on every target", to_string(dtype)),
+                                false, gen_kernel_case(dtype, kMaxPosition), [targets](const KernelCase& c) {
+                                  check_matches_reference(c, *targets, numeric::Profile::exact);
+                                }));
+  }
+  b.push_back(generated_entry("kernels: swapped layout is outside the exact bound", true,
+                              gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::swapped_layout()}, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: truncated bf16 output is outside the exact bound", true,
+                              gen_kernel_case(Dtype::bf16, kMaxPosition), [](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::truncated_bf16_output()}, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: norm is preserved on every target", false,
+                              gen_kernel_case(Dtype::bf16, kMaxPosition), [targets](const KernelCase& c) {
+                                check_preserves_norm(c, *targets, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: pair updated from the updated element changes norms", true,
+                              gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
+                                check_preserves_norm(c, {kernel_bugs::in_place_pair_update()}, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: f32-angle tables within the f32-angle bound", false,
+                              gen_kernel_case(Dtype::f32, kMaxPosition), [framework](const KernelCase& c) {
+                                check_matches_reference(c, *framework, numeric::Profile::f32_angle);
+                              }));
+  b.push_back(generated_entry("kernels: bf16 cos/sin table is outside the f32-angle bound", true,
+                              gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::bf16_table()}, numeric::Profile::f32_angle);
+                              }));
+  return b;
+}
 
 std::vector<BatteryEntry> reference_battery() {
   const Form rope = reference_rope;

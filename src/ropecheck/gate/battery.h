@@ -1,6 +1,7 @@
-// The reference property battery as a list, for `ropecheck props`: every property of
-// gate/reference_properties.h against the built-in reference, each paired with the
-// negative controls that show it can fail. The GoogleTest suites in properties/ run the
+// The property battery as a list, for `ropecheck props`: every property of
+// gate/reference_properties.h against the built-in reference and of
+// gate/kernel_properties.h against the built-in kernels, each paired with the negative
+// controls that show it can fail. The GoogleTest suites in properties/ run the
 // same bodies (RC_GTEST_PROP); this list is the same checks with another output sink.
 #pragma once
 
@@ -20,6 +21,9 @@ struct BatteryEntry {
 };
 
 std::vector<BatteryEntry> reference_battery();
+// The built-in SIMD kernels (every Highway target this CPU runs) against the reference
+// (gate/kernel_properties.h), with their negative controls.
+std::vector<BatteryEntry> kernel_battery();
 
 struct BatteryOutcome {
   std::string name;
