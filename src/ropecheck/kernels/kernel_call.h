@@ -22,11 +22,11 @@ struct RotateCall {
   bool in_place = false;            // out == in with the same stride: pass-through untouched
   bool bf16_instructions = false;   // AVX512-BF16 present and allowed
   bool stream = false;              // non-temporal stores where alignment allows
-  float* scratch = nullptr;         // ≥ scratch_floats(rotary_dim) floats, 64-byte aligned
+  float* scratch = nullptr;         // ≥ scratch_floats(rotary_dim) floats
 };
 
-// Per-token expanded cos/sin for the interleaved layout plus one padded vector.
-inline std::size_t scratch_floats(std::size_t rotary_dim) { return 2 * rotary_dim + 2 * 64; }
+// Per-token expanded cos/sin for the interleaved layout.
+inline std::size_t scratch_floats(std::size_t rotary_dim) { return 2 * rotary_dim; }
 
 struct AccurateTableCall {
   std::size_t tokens = 0;

@@ -10,9 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
-#include "hwy/aligned_allocator.h"
 #include "hwy/targets.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/kernels/rope_kernels.h"
@@ -95,8 +96,9 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
   check_call(shape, table, in, out);
   if (shape.tokens * shape.heads * shape.head_dim == 0) return;
 
-  hwy::AlignedFreeUniquePtr<float[]> scratch =
-      hwy::AllocateAligned<float>(detail::scratch_floats(shape.rotary_dim));
+  // Reused across calls (one per thread), so a call allocates nothing once warmed up.
+  thread_local std::vector<float> scratch;
+  scratch.resize(std::max(scratch.size(), detail::scratch_floats(shape.rotary_dim)));
   detail::RotateCall call;
   call.tokens = shape.tokens;
   call.heads = shape.heads;
@@ -114,7 +116,7 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
   const std::size_t out_bytes = shape.tokens * out.token_stride * element_bytes(out.dtype);
   call.stream = options.streaming == Streaming::always ||
                 (options.streaming == Streaming::automatic && out_bytes >= kStreamingThresholdBytes);
-  call.scratch = scratch.get();
+  call.scratch = scratch.data();
   switch (in.dtype) {
     case Dtype::f32: HWY_DYNAMIC_DISPATCH(RotateF32)(call); return;
     case Dtype::bf16: HWY_DYNAMIC_DISPATCH(RotateBF16)(call); return;
