@@ -107,8 +107,9 @@ struct Bf16HardwareCodec {
   }
   template <bool kStream>
   static HWY_INLINE void Store(DF df, VF v, Raw* HWY_RESTRICT p) {
-    const auto subnormal = hn::And(hn::Lt(hn::Abs(v), hn::Set(df, 0x1p-126f)), hn::Ne(v, hn::Zero(df)));
-    if (HWY_UNLIKELY(!hn::AllFalse(df, subnormal))) {
+    // VFPCLASSPS class 0x20 = subnormal: one instruction instead of |v| < 2^-126 && v ≠ 0.
+    const __mmask16 subnormal = _mm512_fpclass_ps_mask(v.raw, 0x20);
+    if (HWY_UNLIKELY(subnormal != 0)) {
       Bf16SoftwareCodec::Store<kStream>(df, v, p);
       return;
     }
