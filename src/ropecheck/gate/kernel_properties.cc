@@ -111,19 +111,10 @@ void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest
         double x_sq = 0, y_sq = 0, bound_sq = 0;
         for (std::size_t i = 0; i < pairs; ++i) {
           const auto [ia, ib] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, i);
-          numeric::PairTerms pair;
-          pair.a = exact.x[row + ia];
-          pair.b = exact.x[row + ib];
-          pair.cos = exact.cos[t * pairs + i];
-          pair.sin = exact.sin[t * pairs + i];
-          pair.attention = exact.attention_factor;
-          pair.position = static_cast<double>(c.positions[t]);
-          pair.max_theta = exact.max_theta;
           for (const std::size_t dim : {ia, ib}) {
             x_sq += exact.x[row + dim] * exact.x[row + dim];
             y_sq += run.output[row + dim] * run.output[row + dim];
-            pair.second = dim == ib;
-            const double b = numeric::element_bound(model, exact.expected[row + dim], pair);
+            const double b = numeric::element_bound(model, exact.expected[row + dim], numeric::pair_terms(exact, t, h, dim));
             bound_sq += b * b;
           }
         }

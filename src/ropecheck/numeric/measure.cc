@@ -39,7 +39,6 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
   }
   const RopeSpec& spec = exact.spec;
   const std::size_t d = spec.head_dim;
-  const std::size_t pairs = spec.pairs();
   ErrorStats stats;
   for (std::size_t t = 0; t < exact.tokens; ++t) {
     for (std::size_t h = 0; h < exact.heads; ++h) {
@@ -55,25 +54,31 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
           e.ulps = same_value(got, want) ? 0.0 : kInfinity;
           e.ratio = e.ulps;
         } else {
-          const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim);
-          const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
-          PairTerms pair;
-          pair.a = exact.x[row + ia];
-          pair.b = exact.x[row + ib];
-          pair.cos = exact.cos[t * pairs + i];
-          pair.sin = exact.sin[t * pairs + i];
-          pair.attention = exact.attention_factor;
-          pair.position = static_cast<double>(exact.positions[t]);
-          pair.max_theta = exact.max_theta;
-          pair.second = dim == ib;
           e.ulps = ulp_error(got, want, model.output);
-          e.ratio = ratio_to_bound(got, want, element_bound(model, want, pair));
+          e.ratio = ratio_to_bound(got, want, element_bound(model, want, pair_terms(exact, t, h, dim)));
         }
         stats.add(e);
       }
     }
   }
   return stats;
+}
+
+PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::size_t head, std::size_t dim) {
+  const RopeSpec& spec = exact.spec;
+  const std::size_t row = (token * exact.heads + head) * spec.head_dim;
+  const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim);
+  const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
+  PairTerms pair;
+  pair.a = exact.x[row + ia];
+  pair.b = exact.x[row + ib];
+  pair.cos = exact.cos[token * spec.pairs() + i];
+  pair.sin = exact.sin[token * spec.pairs() + i];
+  pair.attention = exact.attention_factor;
+  pair.position = static_cast<double>(exact.positions[token]);
+  pair.max_theta = exact.max_theta;
+  pair.second = dim == ib;
+  return pair;
 }
 
 }  // namespace ropecheck::numeric

@@ -8,6 +8,7 @@
 // NaN). Throws InvalidInput on a size mismatch.
 #pragma once
 
+#include <cstddef>
 #include <span>
 
 #include "ropecheck/numeric/error_model.h"
@@ -18,5 +19,8 @@ namespace ropecheck::numeric {
 
 ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
                    const ErrorModel& model);
+
+// The bound's inputs for rotary dim `dim` of token `token`, head `head` of `exact`.
+PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::size_t head, std::size_t dim);
 
 }  // namespace ropecheck::numeric
