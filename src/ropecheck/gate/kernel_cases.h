@@ -64,16 +64,8 @@ KernelBuffers make_buffers(const KernelCase& c);
 std::vector<unsigned char> make_output(const KernelCase& c, const KernelBuffers& buffers);
 // Dense [tokens][heads][head_dim] exact values of a raw output.
 std::vector<double> widen_output(const KernelCase& c, const std::vector<unsigned char>& out);
-// Whether every stride-padding element (and nothing else is checked) still holds the
-// sentinel; returns the index of the first one that does not, or SIZE_MAX.
+// The storage index of the first stride-padding element that no longer holds the
+// sentinel, or SIZE_MAX when every one does.
 std::size_t first_touched_padding(const KernelCase& c, const std::vector<unsigned char>& out);
 
 }  // namespace ropecheck::gate
-
-namespace rc {
-template <> struct Arbitrary<ropecheck::gate::KernelCase> {
-  static Gen<ropecheck::gate::KernelCase> arbitrary() {
-    return ropecheck::gate::gen_kernel_case(ropecheck::Dtype::f32, std::int64_t{1} << 24);
-  }
-};
-}  // namespace rc

@@ -66,8 +66,8 @@ enum class Streaming {
   always,
 };
 
-// Out-of-place outputs this large no longer fit the caches that would keep them for the
-// caller, so streaming them past the cache saves the read-for-ownership traffic.
+// Out-of-place outputs this large are unlikely to be read back from cache by the caller,
+// so they are streamed past it (no read-for-ownership of the output lines).
 inline constexpr std::size_t kStreamingThresholdBytes = std::size_t{8} << 20;
 
 struct KernelOptions {
