@@ -51,7 +51,7 @@ KernelCase small_case(Dtype dtype, Layout layout, std::int64_t position) {
 
 KernelBuffers buffers_with(const KernelCase& c, const std::vector<std::uint32_t>& bits) {
   KernelBuffers b;
-  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t bytes = storage_bytes(c.dtype);
   b.in.resize(c.storage_elements() * bytes);
   for (std::size_t k = 0; k < bits.size(); ++k) store_bits(b.in.data() + k * bytes, c.dtype, bits[k]);
   for (std::size_t k = 0; k < bits.size(); ++k) b.x.push_back(widen(b.in.data() + k * bytes, c.dtype));
@@ -100,7 +100,7 @@ TEST(rope_kernel_special_values, nan_and_inf_poison_their_pair_only_and_pass_thr
               EXPECT_TRUE(std::isfinite(y[ia]) && std::isfinite(y[ib])) << where << ": finite pair";
             }
           }
-          const std::size_t bytes = element_bytes(dtype);
+          const std::size_t bytes = storage_bytes(dtype);
           EXPECT_EQ(storage_bits(out.data() + 8 * bytes, dtype), nan_with_payload(dtype)) << where << ": NaN payload";
           EXPECT_EQ(storage_bits(out.data() + 9 * bytes, dtype), bits_of(-0.0, dtype)) << where << ": −0";
         }
@@ -139,7 +139,7 @@ TEST(rope_kernel_special_values, subnormals_survive_a_zero_angle_exactly) {
     for (const KernelUnderTest& k : all_targets()) {
       const std::vector<unsigned char> out = run_kernel(c, buffers, k);
       for (std::size_t e = 0; e < 64; ++e) {
-        EXPECT_EQ(storage_bits(out.data() + e * element_bytes(dtype), dtype), bits[e])
+        EXPECT_EQ(storage_bits(out.data() + e * storage_bytes(dtype), dtype), bits[e])
             << k.name << " " << to_string(dtype) << " element " << e;
       }
     }

@@ -12,10 +12,6 @@ std::string_view to_string(Placement placement) {
   return "?";
 }
 
-std::size_t element_bytes(Dtype dtype) {
-  return static_cast<std::size_t>(format_of(dtype).storage_bits / 8);
-}
-
 RopeSpec bench_spec(Layout layout) {
   RopeSpec spec;
   spec.head_dim = 128;

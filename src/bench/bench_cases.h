@@ -47,8 +47,6 @@ inline constexpr kernels::TableMode kTableModes[] = {
     kernels::TableMode::accurate, kernels::TableMode::f32_angle,
     kernels::TableMode::f32_recurrence};
 
-std::size_t element_bytes(Dtype dtype);
-
 // The spec every benchmark rotates with: R = D = 128, base 10000, no scaling.
 RopeSpec bench_spec(Layout layout);
 

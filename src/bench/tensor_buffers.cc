@@ -42,7 +42,7 @@ void fill_normal(void* data, Dtype dtype, std::size_t n) {
 TensorBuffers::TensorBuffers(const BenchShape& shape, Dtype dtype)
     : dtype_(dtype),
       elements_(shape.elements()),
-      bytes_(shape.elements() * element_bytes(dtype)),
+      bytes_(shape.elements() * storage_bytes(dtype)),
       source_(hwy::AllocateAligned<std::uint8_t>(bytes_)),
       output_(hwy::AllocateAligned<std::uint8_t>(bytes_)),
       work_(hwy::AllocateAligned<std::uint8_t>(bytes_)) {

@@ -1,6 +1,7 @@
 // The floating-point storage types ropecheck reads, writes and rounds to (DESIGN §4 names).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -23,6 +24,11 @@ constexpr DtypeFormat format_of(Dtype dtype) {
     case Dtype::f16: return {11, -14, 15, 16};
   }
   return {0, 0, 0, 0};
+}
+
+// Bytes one element occupies in storage (files, tensors).
+constexpr std::size_t storage_bytes(Dtype dtype) {
+  return static_cast<std::size_t>(format_of(dtype).storage_bits / 8);
 }
 
 std::string_view to_string(Dtype dtype);

@@ -33,7 +33,7 @@ std::uint32_t narrow(float v, Dtype dtype, bool truncate_bf16) {
 void scalar_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
                  kernels::ConstTensor in, kernels::MutableTensor out, Flaws flaws) {
   const kernels::CosSinTable table = kernels::build_table(spec, positions);
-  const std::size_t bytes = element_bytes(in.dtype);
+  const std::size_t bytes = storage_bytes(in.dtype);
   const auto* src = static_cast<const unsigned char*>(in.data);
   auto* dst = static_cast<unsigned char*>(out.data);
   const std::size_t pairs = spec.pairs();

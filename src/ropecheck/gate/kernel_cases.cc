@@ -63,8 +63,6 @@ std::uint32_t random_element(Dtype d, std::mt19937_64& rng) {
 
 }  // namespace
 
-std::size_t element_bytes(Dtype dtype) { return static_cast<std::size_t>(format_of(dtype).storage_bits / 8); }
-
 std::uint32_t storage_bits(const unsigned char* element, Dtype dtype) {
   if (dtype == Dtype::f32) {
     std::uint32_t bits;
@@ -150,7 +148,7 @@ rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
 }
 
 KernelBuffers make_buffers(const KernelCase& c) {
-  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t bytes = storage_bytes(c.dtype);
   const std::size_t d = c.spec.head_dim;
   KernelBuffers b;
   b.in.resize(c.storage_elements() * bytes);
@@ -173,13 +171,13 @@ KernelBuffers make_buffers(const KernelCase& c) {
 std::vector<unsigned char> make_output(const KernelCase& c, const KernelBuffers& buffers) {
   if (c.in_place) return buffers.in;
   std::vector<unsigned char> out(buffers.in.size());
-  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t bytes = storage_bytes(c.dtype);
   for (std::size_t k = 0; k < c.storage_elements(); ++k) store_bits(out.data() + k * bytes, c.dtype, sentinel_bits(c.dtype));
   return out;
 }
 
 std::vector<double> widen_output(const KernelCase& c, const std::vector<unsigned char>& out) {
-  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t bytes = storage_bytes(c.dtype);
   const std::size_t row = c.heads * c.spec.head_dim;
   std::vector<double> y(c.tokens() * row);
   for (std::size_t t = 0; t < c.tokens(); ++t) {
@@ -189,7 +187,7 @@ std::vector<double> widen_output(const KernelCase& c, const std::vector<unsigned
 }
 
 std::size_t first_touched_padding(const KernelCase& c, const std::vector<unsigned char>& out) {
-  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t bytes = storage_bytes(c.dtype);
   const std::size_t row = c.heads * c.spec.head_dim;
   for (std::size_t t = 0; t < c.tokens(); ++t) {
     for (std::size_t k = row; k < c.token_stride(); ++k) {

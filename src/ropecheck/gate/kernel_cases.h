@@ -47,8 +47,7 @@ std::ostream& operator<<(std::ostream& os, const KernelCase& c);
 
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position);
 
-// Raw storage of one dtype (element_bytes each) and its exact values.
-std::size_t element_bytes(Dtype dtype);
+// Raw storage of one dtype (storage_bytes(dtype) each) and its exact values.
 double widen(const unsigned char* element, Dtype dtype);           // exact
 std::uint32_t storage_bits(const unsigned char* element, Dtype dtype);
 void store_bits(unsigned char* element, Dtype dtype, std::uint32_t bits);

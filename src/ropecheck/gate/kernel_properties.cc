@@ -135,7 +135,7 @@ void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const Ke
   const KernelBuffers buffers = make_buffers(c);
   const std::vector<unsigned char> out_a = run_kernel(c, buffers, a);
   const std::vector<unsigned char> out_b = run_kernel(c, buffers, b);
-  const std::size_t bytes = element_bytes(c.dtype);
+  const std::size_t bytes = storage_bytes(c.dtype);
   for (std::size_t k = 0; k < c.storage_elements(); ++k) {
     const std::uint32_t bits_a = storage_bits(out_a.data() + k * bytes, c.dtype);
     const std::uint32_t bits_b = storage_bits(out_b.data() + k * bytes, c.dtype);

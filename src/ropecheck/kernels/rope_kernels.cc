@@ -28,10 +28,6 @@ HWY_EXPORT(HasBf16Instructions);
 
 namespace {
 
-std::size_t element_bytes(Dtype dtype) {
-  return static_cast<std::size_t>(format_of(dtype).storage_bits / 8);
-}
-
 void check_call(const RopeShape& shape, const CosSinTable& table, const ConstTensor& in,
                 const MutableTensor& out) {
   if (in.dtype != out.dtype) {
@@ -60,7 +56,7 @@ void check_call(const RopeShape& shape, const CosSinTable& table, const ConstTen
     throw InvalidInput("in-place call with different input and output strides");
   }
   if (!same_start) {
-    const std::size_t bytes = element_bytes(in.dtype);
+    const std::size_t bytes = storage_bytes(in.dtype);
     const auto span_of = [&](const void* p, std::size_t stride) {
       const auto begin = reinterpret_cast<std::uintptr_t>(p);
       return std::pair{begin, begin + ((shape.tokens - 1) * stride + row) * bytes};
@@ -113,7 +109,7 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
   call.out_token_stride = out.token_stride;
   call.in_place = in.data == out.data;
   call.bf16_instructions = options.bf16 == Bf16Conversion::automatic && cpu_has_avx512_bf16();
-  const std::size_t out_bytes = shape.tokens * out.token_stride * element_bytes(out.dtype);
+  const std::size_t out_bytes = shape.tokens * out.token_stride * storage_bytes(out.dtype);
   call.stream = options.streaming == Streaming::always ||
                 (options.streaming == Streaming::automatic && out_bytes >= kStreamingThresholdBytes);
   call.scratch = scratch.data();
