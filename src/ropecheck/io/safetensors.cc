@@ -1,0 +1,826 @@
+#include "ropecheck/io/safetensors.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ropecheck/errors.h"
+
+namespace ropecheck::io {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::array<std::pair<StDtype, std::string_view>, 13> kStDtypeNames{{
+    {StDtype::BOOL, "BOOL"},
+    {StDtype::U8, "U8"},
+    {StDtype::I8, "I8"},
+    {StDtype::U16, "U16"},
+    {StDtype::I16, "I16"},
+    {StDtype::U32, "U32"},
+    {StDtype::I32, "I32"},
+    {StDtype::U64, "U64"},
+    {StDtype::I64, "I64"},
+    {StDtype::F16, "F16"},
+    {StDtype::BF16, "BF16"},
+    {StDtype::F32, "F32"},
+    {StDtype::F64, "F64"},
+}};
+
+constexpr std::string_view kMetadataKey = "__metadata__";
+
+// Longest piece of file-controlled text (a tensor name, a JSON error) quoted in a message:
+// a name can be megabytes long, and a message stays one readable line.
+constexpr std::size_t kMaxQuotedBytes = 96;
+
+// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
+std::string_view cut(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  return text.substr(0, end);
+}
+
+// File-controlled text made safe for a one-line message: control bytes escaped, long
+// text cut with an ellipsis.
+std::string printable(std::string_view text, std::size_t limit = kMaxQuotedBytes) {
+  const std::string_view head = cut(text, limit);
+  std::string out;
+  out.reserve(head.size() + 4);
+  for (const char c : head) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20U || byte == 0x7FU) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  if (head.size() < text.size()) out += "…";
+  return out;
+}
+
+std::string in_quotes(std::string_view text) {
+  // Appended rather than "'" + s + "'": GCC 12 -O3 warns falsely (-Wrestrict) on the
+  // inlined operator+(const char*, string&&) (GCC bug 105651).
+  std::string out = "'";
+  out += printable(text);
+  out += '\'';
+  return out;
+}
+
+std::string shape_text(std::span<const std::uint64_t> shape) {
+  constexpr std::size_t kShown = 8;
+  std::string out = "[";
+  for (std::size_t i = 0; i < shape.size() && i < kShown; ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  if (shape.size() > kShown) out += fmt::format(", … ({} dims)", shape.size());
+  return out + "]";
+}
+
+std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::nullopt;
+  return a * b;
+}
+
+std::optional<std::uint64_t> checked_add(std::uint64_t a, std::uint64_t b) {
+  if (b > std::numeric_limits<std::uint64_t>::max() - a) return std::nullopt;
+  return a + b;
+}
+
+std::uint64_t load_le(const unsigned char* p, std::size_t bytes) {
+  std::uint64_t v = 0;
+  for (std::size_t i = bytes; i-- > 0;) v = (v << 8) | p[i];
+  return v;
+}
+
+void store_le(std::vector<unsigned char>& out, std::uint64_t v, std::size_t bytes) {
+  for (std::size_t i = 0; i < bytes; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+
+// Offset of the first byte that breaks RFC 3629, or nullopt for valid UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80U) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    // The second byte's range is narrowed for the leads that would otherwise admit
+    // overlong forms (E0, F0), surrogates (ED) or code points above U+10FFFF (F4).
+    unsigned char lo = 0x80U;
+    unsigned char hi = 0xBFU;
+    if (c >= 0xC2U && c <= 0xDFU) {
+      len = 2;
+    } else if (c >= 0xE0U && c <= 0xEFU) {
+      len = 3;
+      if (c == 0xE0U) lo = 0xA0U;
+      if (c == 0xEDU) hi = 0x9FU;
+    } else if (c >= 0xF0U && c <= 0xF4U) {
+      len = 4;
+      if (c == 0xF0U) lo = 0x90U;
+      if (c == 0xF4U) hi = 0x8FU;
+    } else {
+      return i;
+    }
+    if (n - i < len) return i;
+    if (s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (s[i + k] < 0x80U || s[i + k] > 0xBFU) return i;
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+// ---- Reading ---------------------------------------------------------------------------
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(std::string_view rule, const std::string& detail) const {
+    throw InvalidInput(fmt::format("{}: safetensors: {}: {}", source_, rule, detail));
+  }
+
+  // nlohmann keeps the last of repeated keys and recurses in some routines; this callback
+  // sees every key and container as it is parsed, so it rejects both before any DOM exists.
+  bool on_event(int depth, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        check_depth(depth);
+        // An object directly under the top level belongs to the key just read there.
+        objects_.emplace_back();
+        objects_.back().depth = depth;
+        if (depth == 1) objects_.back().owner = objects_.front().last_key;
+        break;
+      case Json::parse_event_t::array_start:
+        check_depth(depth);
+        break;
+      case Json::parse_event_t::object_end:
+        objects_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        OpenObject& object = objects_.back();
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (!object.keys.insert(key).second) {
+          fail("duplicate key", fmt::format("key {} appears twice in {}", in_quotes(key), owner_text(object)));
+        }
+        object.last_key = key;
+        break;
+      }
+      case Json::parse_event_t::array_end:
+      case Json::parse_event_t::value:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct OpenObject {
+    std::set<std::string, std::less<>> keys;
+    int depth = 0;         // containers around it: 0 for the header, 1 for an entry
+    std::string owner;     // at depth 1: the key it is the value of
+    std::string last_key;  // only read for the header
+  };
+
+  void check_depth(int depth) const {
+    if (depth >= kMaxJsonDepth) {
+      fail("header nested too deep",
+           fmt::format("JSON nests more than {} levels (a valid header nests 3)", kMaxJsonDepth));
+    }
+  }
+
+  std::string owner_text(const OpenObject& object) const {
+    if (object.depth == 0) return "the header";
+    if (object.depth == 1 && object.owner == kMetadataKey) return "__metadata__";
+    if (object.depth == 1) return "the entry of tensor " + in_quotes(object.owner);
+    return "a nested object";
+  }
+
+  std::string_view source_;
+  std::vector<OpenObject> objects_;
+};
+
+// A JSON value named for a message: numbers by their text (short, and what the user
+// wrote), everything else by its kind — never dumped whole, it may be megabytes deep.
+std::string describe(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return v.dump();
+    case Json::value_t::string: return "a string";
+    case Json::value_t::boolean: return v.get<bool>() ? "true" : "false";
+    case Json::value_t::null: return "null";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::object: return "an object";
+    default: return "an unexpected value";
+  }
+}
+
+struct Entry {
+  std::string name;
+  StDtype dtype = StDtype::F64;
+  std::vector<std::uint64_t> shape;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+
+// A non-negative JSON integer, as the reference's usize takes it. nlohmann types every
+// integer literal without a minus sign as unsigned; "-0" is not one (serde_json reads it
+// as the float −0.0, which usize refuses).
+std::optional<std::uint64_t> as_count(const Json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  return std::nullopt;
+}
+
+Entry parse_entry(const Reader& reader, const std::string& name, const Json& v) {
+  const std::string who = "tensor " + in_quotes(name);
+  if (!v.is_object()) {
+    reader.fail("invalid tensor entry",
+                fmt::format("{}: expected an object with dtype, shape and data_offsets, got {}", who, describe(v)));
+  }
+  for (const auto& [field, value] : v.items()) {
+    if (field != "dtype" && field != "shape" && field != "data_offsets") {
+      reader.fail("invalid tensor entry",
+                  fmt::format("{}: unexpected field {} (an entry has exactly dtype, shape, data_offsets)", who,
+                              in_quotes(field)));
+    }
+  }
+  for (const char* field : {"dtype", "shape", "data_offsets"}) {
+    if (!v.contains(field)) reader.fail("invalid tensor entry", fmt::format("{}: missing '{}'", who, field));
+  }
+
+  Entry e;
+  e.name = name;
+  const Json& dtype = v.at("dtype");
+  const auto parsed_dtype = dtype.is_string() ? st_dtype_from_string(dtype.get_ref<const std::string&>()) : std::nullopt;
+  if (!parsed_dtype) {
+    reader.fail("unknown dtype",
+                fmt::format("{}: dtype {} is not one of BOOL, U8, I8, U16, I16, U32, I32, U64, I64, F16, BF16, F32, F64",
+                            who, dtype.is_string() ? in_quotes(dtype.get_ref<const std::string&>()) : describe(dtype)));
+  }
+  e.dtype = *parsed_dtype;
+
+  const Json& shape = v.at("shape");
+  if (!shape.is_array()) {
+    reader.fail("invalid shape", fmt::format("{}: shape must be an array of non-negative integers, got {}", who,
+                                             describe(shape)));
+  }
+  e.shape.reserve(shape.size());
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const auto dim = as_count(shape[i]);
+    if (!dim) {
+      reader.fail("invalid shape",
+                  fmt::format("{}: shape[{}] is {}, not a non-negative integer", who, i, describe(shape[i])));
+    }
+    e.shape.push_back(*dim);
+  }
+
+  const Json& offsets = v.at("data_offsets");
+  bool pair = offsets.is_array() && offsets.size() == 2;
+  for (std::size_t i = 0; pair && i < 2; ++i) {
+    const auto bound = as_count(offsets[i]);
+    pair = bound.has_value();
+    (i == 0 ? e.begin : e.end) = bound.value_or(0);
+  }
+  if (!pair) {
+    reader.fail("invalid data_offsets", fmt::format("{}: data_offsets must be [begin, end], two non-negative integers", who));
+  }
+  if (e.begin > e.end) {
+    reader.fail("invalid data_offsets", fmt::format("{}: data_offsets begin {} > end {}", who, e.begin, e.end));
+  }
+  return e;
+}
+
+std::map<std::string, std::string> parse_metadata(const Reader& reader, const Json& v) {
+  if (!v.is_object()) {
+    reader.fail("invalid __metadata__", fmt::format("__metadata__ must be an object of strings, got {}", describe(v)));
+  }
+  std::map<std::string, std::string> metadata;
+  for (const auto& [key, value] : v.items()) {
+    if (!value.is_string()) {
+      reader.fail("invalid __metadata__",
+                  fmt::format("value of {} is {}, expected a string", in_quotes(key), describe(value)));
+    }
+    metadata.emplace(key, value.get<std::string>());
+  }
+  return metadata;
+}
+
+std::string json_error_text(const Json::exception& e) {
+  // Drop nlohmann's "[json.exception.parse_error.101] " tag: the rule names the class.
+  std::string_view what = e.what();
+  if (const auto close = what.find("] "); !what.empty() && what.front() == '[' && close != std::string_view::npos) {
+    what.remove_prefix(close + 2);
+  }
+  return printable(what, 4 * kMaxQuotedBytes);
+}
+
+// The bytes a tensor's data must hold, or InvalidInput naming `who`.
+std::uint64_t required_bytes(StDtype dtype, std::span<const std::uint64_t> shape, const std::string& who) {
+  const auto count = element_count(shape);
+  const auto bytes = count ? checked_mul(*count, element_bytes(dtype)) : std::nullopt;
+  if (!bytes) {
+    throw InvalidInput(fmt::format("{}: size overflow: shape {} of {} has more than 2^64 bytes", who,
+                                   shape_text(shape), to_string(dtype)));
+  }
+  return *bytes;
+}
+
+void check_data_size(const Tensor& t, const std::string& who) {
+  const std::uint64_t need = required_bytes(t.dtype, t.shape, who);
+  if (need != t.data.size()) {
+    throw InvalidInput(fmt::format("{}: size mismatch: shape {} of {} needs {} bytes, data has {}", who,
+                                   shape_text(t.shape), to_string(t.dtype), need, t.data.size()));
+  }
+}
+
+// ---- Element encodings -----------------------------------------------------------------
+
+double f16_to_double(std::uint16_t h) {
+  const bool negative = (h & 0x8000U) != 0;
+  const unsigned exponent = (h >> 10) & 0x1FU;
+  const std::uint64_t mantissa = h & 0x3FFU;
+  std::uint64_t bits = 0;
+  if (exponent == 0x1FU) {
+    // Inf or NaN: the payload moves to the top of the f64 mantissa.
+    bits = (std::uint64_t{0x7FF} << 52) | (mantissa << 42);
+  } else if (exponent != 0) {
+    bits = (std::uint64_t{exponent - 15U + 1023U} << 52) | (mantissa << 42);
+  } else {
+    // Subnormal: mantissa · 2^-24, an exact double.
+    const double magnitude = std::ldexp(static_cast<double>(mantissa), -24);
+    return negative ? -magnitude : magnitude;
+  }
+  if (negative) bits |= std::uint64_t{1} << 63;
+  return std::bit_cast<double>(bits);
+}
+
+// The f16 bits of v, or nullopt when v is not exactly an f16.
+std::optional<std::uint16_t> exact_f16(double v) {
+  const std::uint16_t sign = std::signbit(v) ? 0x8000U : 0U;
+  if (std::isnan(v)) return static_cast<std::uint16_t>(sign | 0x7E00U);
+  if (std::isinf(v)) return static_cast<std::uint16_t>(sign | 0x7C00U);
+  const double a = std::fabs(v);
+  if (a == 0.0) return sign;
+  const int k = std::ilogb(a);  // 2^k ≤ a < 2^(k+1)
+  if (k > 15) return std::nullopt;
+  // Scaling by a power of two is exact here, so `scaled` is an integer iff v is an f16.
+  const double scaled = k >= -14 ? std::ldexp(a, 10 - k) : std::ldexp(a, 24);
+  if (scaled != std::floor(scaled)) return std::nullopt;
+  const auto m = static_cast<std::uint16_t>(scaled);
+  if (k < -14) return static_cast<std::uint16_t>(sign | m);  // subnormal: m < 2^10
+  return static_cast<std::uint16_t>(sign | (static_cast<unsigned>(k + 15) << 10) | (m - 0x400U));
+}
+
+// The f32 bits of v, or nullopt when v is not exactly an f32.
+std::optional<std::uint32_t> exact_f32(double v) {
+  if (std::isnan(v)) return std::signbit(v) ? 0xFFC00000U : 0x7FC00000U;
+  // Converting a finite double beyond the float range is undefined behaviour.
+  if (std::isfinite(v) && std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) return std::nullopt;
+  const auto f = static_cast<float>(v);
+  if (static_cast<double>(f) != v) return std::nullopt;
+  return std::bit_cast<std::uint32_t>(f);
+}
+
+std::optional<std::uint16_t> exact_bf16(double v) {
+  if (std::isnan(v)) return static_cast<std::uint16_t>(std::signbit(v) ? 0xFFC0U : 0x7FC0U);
+  const auto bits = exact_f32(v);
+  if (!bits || (*bits & 0xFFFFU) != 0) return std::nullopt;
+  return static_cast<std::uint16_t>(*bits >> 16);
+}
+
+[[noreturn]] void writer_fail(std::string_view rule, const std::string& detail) {
+  throw InvalidInput(fmt::format("safetensors writer: {}: {}", rule, detail));
+}
+
+[[noreturn]] void write_fail(const std::filesystem::path& path, std::string_view step, int error) {
+  throw InvalidInput(fmt::format("{}: cannot write: {}: {}", path.string(), step, std::generic_category().message(error)));
+}
+
+[[noreturn]] void read_fail(const std::filesystem::path& path, const std::string& reason) {
+  throw InvalidInput(fmt::format("{}: cannot read: {}", path.string(), reason));
+}
+
+std::string tensor_who(std::string_view source, const Tensor& t) {
+  return source.empty() ? "tensor " + in_quotes(t.name) : fmt::format("{}: tensor {}", source, in_quotes(t.name));
+}
+
+}  // namespace
+
+// ---- Dtypes ------------------------------------------------------------------------------
+
+std::string_view to_string(StDtype dtype) {
+  for (const auto& [value, name] : kStDtypeNames) {
+    if (value == dtype) return name;
+  }
+  return "unknown-dtype";
+}
+
+std::optional<StDtype> st_dtype_from_string(std::string_view name) {
+  for (const auto& [value, known] : kStDtypeNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
+}
+
+std::size_t element_bytes(StDtype dtype) {
+  switch (dtype) {
+    case StDtype::BOOL:
+    case StDtype::U8:
+    case StDtype::I8: return 1;
+    case StDtype::U16:
+    case StDtype::I16:
+    case StDtype::F16:
+    case StDtype::BF16: return 2;
+    case StDtype::U32:
+    case StDtype::I32:
+    case StDtype::F32: return 4;
+    case StDtype::U64:
+    case StDtype::I64:
+    case StDtype::F64: return 8;
+  }
+  return 0;
+}
+
+StDtype st_dtype_of(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::f64: return StDtype::F64;
+    case Dtype::f32: return StDtype::F32;
+    case Dtype::bf16: return StDtype::BF16;
+    case Dtype::f16: return StDtype::F16;
+  }
+  return StDtype::F64;
+}
+
+std::optional<Dtype> float_dtype_of(StDtype dtype) {
+  switch (dtype) {
+    case StDtype::F64: return Dtype::f64;
+    case StDtype::F32: return Dtype::f32;
+    case StDtype::BF16: return Dtype::bf16;
+    case StDtype::F16: return Dtype::f16;
+    default: return std::nullopt;
+  }
+}
+
+bool is_valid_utf8(std::string_view text) { return !first_invalid_utf8(text).has_value(); }
+
+std::optional<std::uint64_t> element_count(std::span<const std::uint64_t> shape) {
+  // Folded in order without stopping at a zero dimension, like the reference's checked
+  // product: [2^40, 2^40, 0] overflows there too, so both reject it.
+  std::uint64_t count = 1;
+  for (const std::uint64_t dim : shape) {
+    const auto next = checked_mul(count, dim);
+    if (!next) return std::nullopt;
+    count = *next;
+  }
+  return count;
+}
+
+// ---- SafetensorsFile ---------------------------------------------------------------------
+
+const Tensor* SafetensorsFile::find(std::string_view name) const {
+  for (const Tensor& t : tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const Tensor& SafetensorsFile::get(std::string_view name, std::string_view source) const {
+  if (const Tensor* t = find(name)) return *t;
+  throw InvalidInput(fmt::format("{}: no tensor {}", source, in_quotes(name)));
+}
+
+SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::string_view source) {
+  Reader reader(source);
+  if (bytes.size() < 8) {
+    reader.fail("file too small", fmt::format("{} bytes, fewer than the 8-byte header length", bytes.size()));
+  }
+  const std::uint64_t n = load_le(bytes.data(), 8);
+  if (n > kMaxHeaderBytes) {
+    reader.fail("header too large", fmt::format("header length {} exceeds the limit of {} bytes", n, kMaxHeaderBytes));
+  }
+  const std::uint64_t available = bytes.size() - 8;
+  if (n > available) {
+    reader.fail("header past end of file",
+                fmt::format("8 + header length {} exceeds the file size {}", n, bytes.size()));
+  }
+  const std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8), static_cast<std::size_t>(n));
+  if (const auto bad = first_invalid_utf8(header)) {
+    reader.fail("header not UTF-8", fmt::format("invalid byte sequence at header byte {}", *bad));
+  }
+  if (header.empty() || header.front() != '{') {
+    reader.fail("header not a JSON object", "the header must start with '{'");
+  }
+
+  // nlohmann's lexer reads a NUL byte as the end of input and would accept "{}\0<junk>".
+  // No JSON text contains a raw NUL (strings escape it), so any NUL is a syntax error.
+  if (const auto nul = header.find('\0'); nul != std::string_view::npos) {
+    reader.fail("header not valid JSON", fmt::format("NUL byte at header byte {}", nul));
+  }
+  Json root;
+  try {
+    root = Json::parse(header.begin(), header.end(),
+                       [&reader](int depth, Json::parse_event_t event, Json& parsed) {
+                         return reader.on_event(depth, event, parsed);
+                       });
+  } catch (const Json::exception& e) {
+    reader.fail("header not valid JSON", json_error_text(e));
+  }
+
+  SafetensorsFile file;
+  std::vector<Entry> entries;
+  for (const auto& [key, value] : root.items()) {
+    if (key == kMetadataKey) {
+      file.metadata = parse_metadata(reader, value);
+    } else {
+      entries.push_back(parse_entry(reader, key, value));
+    }
+  }
+
+  // File order: by data offsets (root.items() was by name, which breaks ties among the
+  // zero-size tensors that share an offset).
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::pair(a.begin, a.end) < std::pair(b.begin, b.end);
+  });
+  std::uint64_t covered = 0;
+  for (const Entry& e : entries) {
+    const std::string who = "tensor " + in_quotes(e.name);
+    if (e.begin != covered) {
+      reader.fail("data_offsets not contiguous",
+                  fmt::format("{} starts at data byte {}, expected {} (sorted by offset, tensors must tile the data "
+                              "from 0 without gap or overlap)",
+                              who, e.begin, covered));
+    }
+    covered = e.end;
+    const auto count = element_count(e.shape);
+    const auto need = count ? checked_mul(*count, element_bytes(e.dtype)) : std::nullopt;
+    if (!need) {
+      reader.fail("size overflow",
+                  fmt::format("{}: shape {} of {} has more than 2^64 bytes", who, shape_text(e.shape), to_string(e.dtype)));
+    }
+    if (*need != e.end - e.begin) {
+      reader.fail("size mismatch", fmt::format("{}: shape {} of {} needs {} bytes, data_offsets [{}, {}] span {}", who,
+                                               shape_text(e.shape), to_string(e.dtype), *need, e.begin, e.end,
+                                               e.end - e.begin));
+    }
+  }
+  const std::uint64_t data_size = available - n;
+  if (covered != data_size) {
+    reader.fail("incomplete buffer",
+                fmt::format("the tensors cover {} bytes, the data section has {} (it must be covered exactly)", covered,
+                            data_size));
+  }
+
+  // Every range now lies within the data, so these copies are bounded by the file size.
+  const unsigned char* data = bytes.data() + 8 + n;
+  file.tensors.reserve(entries.size());
+  for (Entry& e : entries) {
+    Tensor t;
+    t.name = std::move(e.name);
+    t.dtype = e.dtype;
+    t.shape = std::move(e.shape);
+    t.data.assign(data + e.begin, data + e.end);
+    file.tensors.push_back(std::move(t));
+  }
+  return file;
+}
+
+SafetensorsFile read_safetensors(const std::filesystem::path& path) {
+  const std::vector<unsigned char> bytes = read_file_bytes(path);
+  return parse_safetensors(bytes, path.string());
+}
+
+// ---- Writing -----------------------------------------------------------------------------
+
+std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file) {
+  Json header = Json::object();
+  std::uint64_t offset = 0;
+  for (const Tensor& t : file.tensors) {
+    const std::string who = "tensor " + in_quotes(t.name);
+    if (t.name == kMetadataKey) writer_fail("reserved name", "a tensor may not be named '__metadata__'");
+    if (!is_valid_utf8(t.name)) writer_fail("name not UTF-8", fmt::format("{} is not valid UTF-8", who));
+    if (header.contains(t.name)) writer_fail("duplicate name", fmt::format("{} appears twice", who));
+    check_data_size(t, "safetensors writer: " + who);
+    const auto end = checked_add(offset, t.data.size());
+    if (!end) writer_fail("size overflow", "the data section would exceed 2^64 bytes");
+    header[t.name] = Json{{"dtype", std::string(to_string(t.dtype))},
+                          {"shape", t.shape},
+                          {"data_offsets", Json::array({offset, *end})}};
+    offset = *end;
+  }
+  for (const auto& [key, value] : file.metadata) {
+    if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
+      writer_fail("metadata not UTF-8", fmt::format("metadata entry {} is not valid UTF-8", in_quotes(key)));
+    }
+  }
+  if (!file.metadata.empty()) header[std::string(kMetadataKey)] = file.metadata;
+
+  std::string text = header.dump();
+  // Spaces to a multiple of 8, as the reference pads, so the data starts 8-aligned.
+  text.append((8 - text.size() % 8) % 8, ' ');
+  if (text.size() > kMaxHeaderBytes) {
+    writer_fail("header too large", fmt::format("{} bytes, above the readers' limit of {}", text.size(), kMaxHeaderBytes));
+  }
+
+  std::vector<unsigned char> out;
+  out.reserve(8 + text.size() + static_cast<std::size_t>(offset));
+  store_le(out, text.size(), 8);
+  out.insert(out.end(), text.begin(), text.end());
+  for (const Tensor& t : file.tensors) out.insert(out.end(), t.data.begin(), t.data.end());
+  return out;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
+  if (!path.has_filename()) {
+    throw InvalidInput(fmt::format("{}: cannot write: the path names no file", path.string()));
+  }
+  // A hidden name next to the target: rename() is atomic only within one file system, and
+  // pid + counter keep concurrent writers (threads, shards) from sharing a temporary.
+  static std::atomic<unsigned> counter{0};
+  std::filesystem::path temp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    temp = path;
+    temp.replace_filename(fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++));
+    // 0666 lets the umask decide the final mode, as for any newly created file.
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && (errno != EEXIST || attempt >= 100)) write_fail(path, "create temporary", errno);
+  }
+  const auto abandon = [&](std::string_view step) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    write_fail(path, step, error);
+  };
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t r = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      abandon("write");
+    }
+    written += static_cast<std::size_t>(r);
+  }
+  // Data on disk before the rename makes it visible: a crash leaves the old file or the
+  // whole new one.
+  if (::fsync(fd) != 0) abandon("fsync");
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    write_fail(path, "close", error);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    write_fail(path, "rename", error);
+  }
+  // Persist the directory entry too; best effort, the file itself is already complete.
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec) read_fail(path, ec.message());
+  if (std::filesystem::is_directory(status)) read_fail(path, "is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) read_fail(path, "cannot open the file");
+  std::vector<unsigned char> bytes;
+  if (const auto size = std::filesystem::file_size(path, ec); !ec) bytes.reserve(static_cast<std::size_t>(size));
+  std::array<char, 1 << 16> chunk{};
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+  }
+  if (in.bad()) read_fail(path, "read error");
+  return bytes;
+}
+
+// ---- Tensors -----------------------------------------------------------------------------
+
+Tensor make_tensor(std::string name, StDtype dtype, std::vector<std::uint64_t> shape, std::vector<unsigned char> data) {
+  Tensor t{std::move(name), dtype, std::move(shape), std::move(data)};
+  check_data_size(t, "tensor " + in_quotes(t.name));
+  return t;
+}
+
+Tensor tensor_from_doubles(std::string name, StDtype dtype, std::vector<std::uint64_t> shape,
+                           std::span<const double> values) {
+  const std::string who = "tensor " + in_quotes(name);
+  if (!float_dtype_of(dtype)) {
+    throw InvalidInput(fmt::format("{}: dtype {} is not a float dtype (F64, F32, BF16, F16)", who, to_string(dtype)));
+  }
+  const std::size_t width = element_bytes(dtype);
+  std::vector<unsigned char> data;
+  data.reserve(values.size() * width);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    std::optional<std::uint64_t> bits;
+    switch (dtype) {
+      case StDtype::F64: bits = std::bit_cast<std::uint64_t>(v); break;
+      case StDtype::F32: bits = exact_f32(v); break;
+      case StDtype::BF16: bits = exact_bf16(v); break;
+      case StDtype::F16: bits = exact_f16(v); break;
+      default: break;
+    }
+    if (!bits) {
+      throw InvalidInput(fmt::format("{}: element {} = {} is not exactly representable in {}", who, i, v,
+                                     to_string(dtype)));
+    }
+    store_le(data, *bits, width);
+  }
+  return make_tensor(std::move(name), dtype, std::move(shape), std::move(data));
+}
+
+Tensor tensor_from_int64s(std::string name, std::vector<std::uint64_t> shape, std::span<const std::int64_t> values) {
+  std::vector<unsigned char> data;
+  data.reserve(values.size() * 8);
+  for (const std::int64_t v : values) store_le(data, static_cast<std::uint64_t>(v), 8);
+  return make_tensor(std::move(name), StDtype::I64, std::move(shape), std::move(data));
+}
+
+std::vector<double> to_doubles(const Tensor& t, std::string_view source) {
+  const std::string who = tensor_who(source, t);
+  if (!float_dtype_of(t.dtype)) {
+    throw InvalidInput(
+        fmt::format("{} has dtype {}, expected a float dtype (F64, F32, BF16, F16)", who, to_string(t.dtype)));
+  }
+  check_data_size(t, who);
+  const std::size_t width = element_bytes(t.dtype);
+  std::vector<double> out(t.data.size() / width);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::uint64_t bits = load_le(t.data.data() + i * width, width);
+    switch (t.dtype) {
+      case StDtype::F64: out[i] = std::bit_cast<double>(bits); break;
+      case StDtype::F32: out[i] = static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits))); break;
+      case StDtype::BF16:
+        out[i] = static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits << 16)));
+        break;
+      case StDtype::F16: out[i] = f16_to_double(static_cast<std::uint16_t>(bits)); break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+std::vector<std::int64_t> to_int64s(const Tensor& t, std::string_view source) {
+  const std::string who = tensor_who(source, t);
+  bool is_signed = false;
+  switch (t.dtype) {
+    case StDtype::I8:
+    case StDtype::I16:
+    case StDtype::I32:
+    case StDtype::I64: is_signed = true; break;
+    case StDtype::U8:
+    case StDtype::U16:
+    case StDtype::U32:
+    case StDtype::U64: break;
+    default:
+      throw InvalidInput(fmt::format("{} has dtype {}, expected an integer dtype (I64, I32, I16, I8, U64, U32, U16, U8)",
+                                     who, to_string(t.dtype)));
+  }
+  check_data_size(t, who);
+  const std::size_t width = element_bytes(t.dtype);
+  const unsigned shift = static_cast<unsigned>(64 - 8 * width);
+  std::vector<std::int64_t> out(t.data.size() / width);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::uint64_t bits = load_le(t.data.data() + i * width, width);
+    if (is_signed) {
+      // Sign-extend: move the element's sign bit to bit 63, then shift back arithmetically.
+      out[i] = static_cast<std::int64_t>(bits << shift) >> shift;
+    } else if (bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      throw InvalidInput(fmt::format("{}: element {} = {} (U64) does not fit in int64", who, i, bits));
+    } else {
+      out[i] = static_cast<std::int64_t>(bits);
+    }
+  }
+  return out;
+}
+
+}  // namespace ropecheck::io

@@ -1,0 +1,111 @@
+// safetensors reading and writing, with the validation of the reference implementation
+// (huggingface/safetensors, Rust `SafeTensors::deserialize` and `Metadata::validate`).
+//
+// Format: u64 LE header length N | N bytes of UTF-8 JSON | data. The JSON object maps each
+// tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to the
+// start of the data, little-endian C-order elements), plus an optional "__metadata__"
+// object of string values.
+//
+// Contract:
+//  - parse_safetensors accepts exactly the files the reference accepts, with these
+//    deliberate differences, each stricter: the header starts with '{' (the reference's
+//    check is written but commented out "until 0.4.0", so it takes leading whitespace);
+//    an entry carries exactly the three fields (the reference ignores extra ones);
+//    "__metadata__" is an object (the reference also takes null); no key repeats within
+//    an object (the reference keeps the last of a repeated tensor name or metadata key);
+//    JSON nests at most kMaxJsonDepth deep (a valid header nests 3). Everything the
+//    reference rejects is rejected: file < 8 bytes; N > kMaxHeaderBytes; 8 + N > file
+//    size; header not UTF-8 or not JSON (trailing whitespace is JSON; a NUL byte is not,
+//    although nlohmann's lexer takes NUL for the end of input); unknown dtype; shape not
+//    an array of non-negative integers; data_offsets not [begin, end] with begin ≤ end;
+//    entries, sorted by offsets, not tiling the data from 0 without gap or overlap; a
+//    byte size (product(shape) × element size) that overflows 64 bits or differs from
+//    end − begin; the last end not equal to the data size.
+//  - Every violation throws InvalidInput, one line: "<source>: safetensors: <rule>: <detail>".
+//    Never a crash or UB, whatever the bytes; nothing is allocated in proportion to a
+//    number read from the file before that number is checked against the file's size.
+//  - serialize_safetensors is deterministic to the byte: the header is nlohmann's compact
+//    dump (std::map orders every key), padded with spaces to a multiple of 8 bytes as the
+//    reference writer pads it; data follows in the order of `tensors`. It rejects what
+//    the reader would reject (size mismatch, duplicate or reserved names, non-UTF-8
+//    strings, an oversized header), so whatever it writes reads back equal.
+//  - Element values are never reinterpreted: bytes are copied as they are in the file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ropecheck/dtype.h"
+
+namespace ropecheck::io {
+
+// The dtype names of the safetensors format (the FP8 types are not supported).
+enum class StDtype { BOOL, U8, I8, U16, I16, U32, I32, U64, I64, F16, BF16, F32, F64 };
+
+std::string_view to_string(StDtype dtype);  // "F32", "BF16", ...
+std::optional<StDtype> st_dtype_from_string(std::string_view name);
+std::size_t element_bytes(StDtype dtype);
+StDtype st_dtype_of(Dtype dtype);
+std::optional<Dtype> float_dtype_of(StDtype dtype);  // F64/F32/BF16/F16, else nullopt
+
+// The largest header the reference reads (its MAX_HEADER_SIZE).
+inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+// Deepest JSON nesting accepted. A valid header nests 3 (object, entry, shape); the limit
+// only keeps a hostile header from driving nlohmann's recursive routines deep.
+inline constexpr int kMaxJsonDepth = 64;
+
+struct Tensor {
+  std::string name;
+  StDtype dtype = StDtype::F64;
+  std::vector<std::uint64_t> shape;
+  std::vector<unsigned char> data;  // little-endian, C order; size = element_bytes * product(shape)
+};
+
+struct SafetensorsFile {
+  std::vector<Tensor> tensors;                  // after reading: in file order (by data offset)
+  std::map<std::string, std::string> metadata;  // "__metadata__" (strings only)
+
+  const Tensor* find(std::string_view name) const;
+  // throws InvalidInput "<source>: no tensor '<name>'"
+  const Tensor& get(std::string_view name, std::string_view source) const;
+};
+
+SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::string_view source);
+SafetensorsFile read_safetensors(const std::filesystem::path& path);  // unreadable → InvalidInput
+std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file);  // throws InvalidInput
+
+// Writes to a temporary file in the same directory, then renames: never a half-written
+// file under `path`, and no temporary left behind on failure. Failure → InvalidInput.
+void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes);
+// The whole file; a missing, unreadable or non-regular file → InvalidInput.
+std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path);
+
+// product(shape), or nullopt when it overflows 64 bits.
+std::optional<std::uint64_t> element_count(std::span<const std::uint64_t> shape);
+
+// Checks data.size() == element_bytes(dtype) · product(shape) (no overflow); InvalidInput.
+Tensor make_tensor(std::string name, StDtype dtype, std::vector<std::uint64_t> shape,
+                   std::vector<unsigned char> data);
+// Encodes values (C order) exactly in a float dtype; a value the dtype cannot represent
+// exactly is InvalidInput (this layer never rounds). NaN keeps its sign, not its payload.
+Tensor tensor_from_doubles(std::string name, StDtype dtype, std::vector<std::uint64_t> shape,
+                           std::span<const double> values);
+Tensor tensor_from_int64s(std::string name, std::vector<std::uint64_t> shape,
+                          std::span<const std::int64_t> values);  // dtype I64
+
+// F64/F32/BF16/F16, exact widening (NaN stays NaN with its sign); other dtypes InvalidInput.
+std::vector<double> to_doubles(const Tensor& t, std::string_view source);
+// I64, I32, I16, I8, U8, U16, U32, and U64 when every value fits; else InvalidInput.
+std::vector<std::int64_t> to_int64s(const Tensor& t, std::string_view source);
+
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace ropecheck::io
