@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <sys/wait.h>
 
@@ -29,7 +30,7 @@ std::size_t lines(const std::string& s) {
 }  // namespace
 
 TEST(cli, every_subcommand_has_help) {
-  for (const char* sub : {"", "decay ", "props "}) {
+  for (const char* sub : {"", "decay ", "props ", "golden ", "check ", "apply "}) {
     const CliResult r = run_cli(std::string(sub) + "--help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
@@ -55,7 +56,18 @@ TEST(cli, decay_json_is_one_document) {
 
 TEST(cli, bad_usage_exits_2_with_one_line) {
   for (const char* args : {"decay --dim 7 --max-distance 3", "decay --dim 128", "decay --dim 8 --max-distance 3 --base 1",
-                           "decay --dim 8 --max-distance 3 --format xml", "props --cases 0", "frobnicate", ""}) {
+                           "decay --dim 8 --max-distance 3 --format xml", "props --cases 0", "frobnicate", "",
+                           "golden", "golden --out /tmp/x --verify /tmp/y", "golden --cases /nonexistent.json --out /tmp/x",
+                           "golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out /tmp/x --shard 3/2",
+                           "golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out /tmp/x --case nope",
+                           "golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --verify /nonexistent",
+                           "check --golden " ROPECHECK_SOURCE_DIR "/golden/v1",
+                           "check --golden " ROPECHECK_SOURCE_DIR "/golden/v1 --candidate /nonexistent",
+                           "check --golden " ROPECHECK_SOURCE_DIR "/golden/v1 --candidate /tmp --profile loose",
+                           "check --golden /nonexistent.safetensors --candidate /tmp",
+                           "apply --golden /nonexistent --out /tmp/x",
+                           "props --plugin /nonexistent.so", "props --plugin " ROPECHECK_NO_ENTRY_PLUGIN,
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --profile loose"}) {
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
     EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
@@ -68,4 +80,75 @@ TEST(cli, props_runs_the_battery_and_reports_each_check) {
   EXPECT_NE(r.out.find("seed 7"), std::string::npos);
   EXPECT_NE(r.out.find("CAUGHT"), std::string::npos);
   EXPECT_NE(r.out.find(" 0 failed"), std::string::npos) << r.out;
+}
+
+// The committed golden set is what the catalogue generates, byte for byte (what CI checks).
+TEST(cli, golden_verify_reproduces_the_committed_set) {
+  const CliResult r = run_cli("golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --verify " ROPECHECK_SOURCE_DIR
+                              "/golden/v1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("reproduce byte for byte"), std::string::npos) << r.out;
+}
+
+TEST(cli, golden_verify_exits_1_on_a_changed_file) {
+  const std::string dir = testing::TempDir() + "ropecheck_cli_golden";
+  const std::string cases = "--cases " ROPECHECK_SOURCE_DIR "/golden/cases.json";
+  ASSERT_EQ(run_cli("golden " + cases + " --case head_dim_2_f32 --out " + dir).exit_code, 0);
+  EXPECT_EQ(run_cli("golden " + cases + " --case head_dim_2_f32 --verify " + dir).exit_code, 0);
+  // Append a byte: still a file, no longer the golden one.
+  std::FILE* f = std::fopen((dir + "/head_dim_2_f32.safetensors").c_str(), "ab");
+  ASSERT_NE(f, nullptr);
+  std::fputc(' ', f);
+  std::fclose(f);
+  const CliResult r = run_cli("golden " + cases + " --case head_dim_2_f32 --verify " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("DIFFERS head_dim_2_f32.safetensors"), std::string::npos) << r.out;
+}
+
+// The gate end to end: the built-in kernels pass `exact`; with f32-angle tables they fail
+// it (exit 1, the worst element named) and pass `f32-angle`; --json and --junit are written.
+TEST(cli, check_passes_the_kernels_and_fails_f32_angle_tables_under_exact) {
+  const std::string golden = "--golden " ROPECHECK_SOURCE_DIR "/golden/v1";
+  const std::string dir = testing::TempDir() + "ropecheck_cli_check";
+  ASSERT_EQ(run_cli("apply " + golden + " --out " + dir + "/accurate").exit_code, 0);
+  ASSERT_EQ(run_cli("apply " + golden + " --out " + dir + "/f32 --table f32_angle").exit_code, 0);
+  CliResult r = run_cli("check " + golden + " --candidate " + dir + "/accurate --json " + dir + "/a.json --junit " + dir +
+                        "/a.xml");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("cases pass under profile exact"), std::string::npos) << r.out;
+  EXPECT_GT(std::filesystem::file_size(dir + "/a.json"), 0u);
+  EXPECT_GT(std::filesystem::file_size(dir + "/a.xml"), 0u);
+  r = run_cli("check " + golden + " --candidate " + dir + "/f32");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL llama2_7b_interleaved_f32: worst element token"), std::string::npos) << r.out;
+  EXPECT_EQ(run_cli("check " + golden + " --candidate " + dir + "/f32 --profile f32-angle").exit_code, 0);
+}
+
+// Plugins (DESIGN §4): the shipped kernels plugin passes the battery; the deliberately
+// buggy one fails with a shrunk counterexample and the command that reproduces it; a
+// crashing one is a reported failure, and ropecheck itself survives it.
+TEST(cli, props_plugin_passes_the_kernels_plugin) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_KERNELS_PLUGIN " --cases 20");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("plugin ropecheck kernels: a whole-sequence call equals token-by-token calls"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(" 0 failed"), std::string::npos) << r.out;
+}
+
+TEST(cli, props_plugin_fails_the_buggy_plugin_with_a_reproducible_counterexample) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_BUGGY_PLUGIN " --cases 20 --seed 5");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL   plugin buggy example (in-place pair update): norm is preserved"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("spec {"), std::string::npos) << "the shrunk case is printed: " << r.out;
+  EXPECT_NE(r.out.find("reproduce: ropecheck props --plugin " ROPECHECK_BUGGY_PLUGIN " --profile exact --seed 5 --cases 20"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("SKIP   bf16 properties"), std::string::npos) << r.out;
+}
+
+TEST(cli, props_plugin_reports_a_crashing_plugin_as_a_failure) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_CRASHING_PLUGIN " --cases 10");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("crashed with SIGSEGV"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("props: "), std::string::npos) << "ropecheck finished its report: " << r.out;
 }

@@ -15,6 +15,7 @@ packages=(
   libfmt-dev
   libcli11-dev
   nlohmann-json3-dev
+  libssl-dev            # libcrypto's SHA-256 for golden/*/SHA256SUMS
 )
 
 missing=()

@@ -1,17 +1,24 @@
 // ropecheck: the command-line front end. Thin: parses flags (CLI11), calls the library,
 // maps errors to exit codes (DESIGN §4): 0 pass, 1 conformance failure, 2 bad usage or
 // invalid input — always with a one-line reason on stderr.
-#include <unistd.h>
-
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/apply_command.h"
+#include "cli/check_command.h"
+#include "cli/exit_codes.h"
+#include "cli/golden_command.h"
+#include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/battery.h"
+#include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/numeric/error_model.h"
 #include "ropecheck/reference/abel.h"
 #include "ropecheck/reference/frequencies.h"
 
@@ -20,36 +27,15 @@ namespace {
 using ropecheck::InvalidInput;
 using ropecheck::reference::Real;
 
-constexpr int kExitPass = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+using ropecheck::cli::kExitFailure;
+using ropecheck::cli::kExitPass;
+using ropecheck::cli::kExitUsage;
 
 // The default seed of `ropecheck props`: fixed, so two runs print the same thing.
 constexpr std::uint64_t kDefaultPropsSeed = 20210323;  // RoFormer's blog post date
 constexpr std::uint64_t kMaxDecayDistance = 100'000'000;
 
-// A one-line progress bar on stderr, only when stderr is a terminal.
-class Progress {
- public:
-  Progress(std::string label, std::size_t total) : label_(std::move(label)), total_(total), tty_(isatty(2) != 0) {}
-  void update(std::size_t done) {
-    if (!tty_ || total_ == 0) return;
-    const std::size_t percent = done * 100 / total_;
-    if (percent == last_percent_ && done != total_) return;
-    last_percent_ = percent;
-    const std::size_t filled = percent * 30 / 100;
-    std::fprintf(stderr, "\r%s [%s%s] %3zu%%", label_.c_str(), std::string(filled, '#').c_str(),
-                 std::string(30 - filled, ' ').c_str(), percent);
-    if (done == total_) std::fprintf(stderr, "\r%s\r", std::string(label_.size() + 40, ' ').c_str());
-    std::fflush(stderr);
-  }
-
- private:
-  std::string label_;
-  std::size_t total_;
-  bool tty_;
-  std::size_t last_percent_ = 101;
-};
+using ropecheck::cli::Progress;
 
 std::string full_precision(const Real& x) { return x.str(21, std::ios_base::fmtflags(0)); }
 
@@ -85,15 +71,44 @@ int run_decay(std::size_t dim, double base, std::uint64_t max_distance, const st
   return kExitPass;
 }
 
-int run_props(std::uint64_t seed, int cases) {
-  if (cases < 1) throw InvalidInput("props: --cases must be at least 1");
+struct PropsOptions {
+  std::uint64_t seed = kDefaultPropsSeed;
+  int cases = 100;
+  std::string plugin;
+  std::string profile = "exact";
+};
+
+int run_props(const PropsOptions& options) {
+  if (options.cases < 1) throw InvalidInput("props: --cases must be at least 1");
+  const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
+  // RapidCheck announces its global configuration (a random seed unless RC_PARAMS names
+  // one) on first use; the battery runs with `params` below, so make the two agree.
+  setenv("RC_PARAMS", fmt::format("seed={}", options.seed).c_str(), 1);
   rc::detail::TestParams params;
-  params.seed = seed;
-  params.maxSuccess = cases;
-  auto battery = ropecheck::gate::reference_battery();
-  for (auto& entry : ropecheck::gate::kernel_battery()) battery.push_back(std::move(entry));
-  std::cout << fmt::format("ropecheck props: reference and kernel battery ({} checks), seed {}, up to {} cases each\n",
-                           battery.size(), seed, cases);
+  params.seed = options.seed;
+  params.maxSuccess = options.cases;
+  std::vector<ropecheck::gate::BatteryEntry> battery;
+  std::string what = "reference and kernel battery";
+  std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", options.seed, options.cases);
+  if (!options.plugin.empty()) {
+    const auto plugin =
+        std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin));
+    battery = ropecheck::gate::plugin_battery(plugin, profile);
+    what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
+    reproduce = fmt::format("ropecheck props --plugin {} --profile {} --seed {} --cases {}", options.plugin,
+                            options.profile, options.seed, options.cases);
+    for (const auto dtype : {ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16}) {
+      if (!plugin->supports(dtype)) {
+        std::cout << fmt::format("  SKIP   {} properties: the plugin does not implement {} (ropecheck_plugin_dtypes)\n",
+                                 ropecheck::to_string(dtype), ropecheck::to_string(dtype));
+      }
+    }
+  } else {
+    battery = ropecheck::gate::reference_battery();
+    for (auto& entry : ropecheck::gate::kernel_battery()) battery.push_back(std::move(entry));
+  }
+  std::cout << fmt::format("ropecheck props: {} ({} checks), seed {}, up to {} cases each\n", what, battery.size(),
+                           options.seed, options.cases);
   std::cout.flush();
   Progress progress("props", battery.size());
   std::size_t held = 0, caught = 0, failed = 0;
@@ -102,7 +117,12 @@ int run_props(std::uint64_t seed, int cases) {
     const char* verdict = o.ok ? (o.negative_control ? "CAUGHT" : "PASS") : "FAIL";
     std::cout << fmt::format("  {:<6} {} ({} cases){}\n", verdict, o.name, o.cases,
                              o.negative_control ? " [negative control]" : "");
-    if (!o.ok || o.negative_control) {
+    if (!o.ok && !o.negative_control) {
+      // The whole shrunk counterexample: it is the minimal failing case.
+      std::string detail = o.detail;
+      for (std::size_t at = 0; (at = detail.find('\n', at)) != std::string::npos; at += 10) detail.replace(at, 1, "\n         ");
+      std::cout << "         " << detail << "\n";
+    } else if (!o.ok || o.negative_control) {
       const std::string first_line = o.detail.substr(0, o.detail.find('\n'));
       if (!first_line.empty()) std::cout << "         " << first_line << "\n";
     }
@@ -115,9 +135,8 @@ int run_props(std::uint64_t seed, int cases) {
     }
     std::cout.flush();
   });
-  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: ropecheck props "
-                           "--seed {} --cases {})\n",
-                           held, caught, failed, seed, cases);
+  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", held, caught,
+                           failed, reproduce);
   std::cout << fmt::format("props: {} passed, {} failed\n", held + caught, failed);
   return failed == 0 ? kExitPass : kExitFailure;
 }
@@ -139,11 +158,21 @@ int main(int argc, char** argv) {
   decay->add_option("--max-distance", max_distance, "largest relative distance N")->required();
   decay->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
 
-  auto* props = app.add_subcommand("props", "Run the property battery against the built-in reference and kernels");
-  std::uint64_t seed = kDefaultPropsSeed;
-  int cases = 100;
-  props->add_option("--seed", seed, fmt::format("RapidCheck seed (default {})", kDefaultPropsSeed));
-  props->add_option("--cases", cases, "cases per property (default 100)");
+  auto* props = app.add_subcommand(
+      "props", "Run the property battery against the built-in reference and kernels, or against a plugin");
+  PropsOptions props_options;
+  props->add_option("--seed", props_options.seed, fmt::format("RapidCheck seed (default {})", kDefaultPropsSeed));
+  props->add_option("--cases", props_options.cases, "cases per property (default 100)");
+  props->add_option("--plugin", props_options.plugin, "shared library implementing ropecheck_plugin.h (run in child processes)");
+  props->add_option("--profile", props_options.profile, "accuracy profile for --plugin: exact (default), f32-angle, bf16-compute")
+      ->check(CLI::IsMember({"exact", "f32-angle", "bf16-compute"}));
+
+  ropecheck::cli::GoldenOptions golden_options;
+  auto* golden = ropecheck::cli::add_golden_command(app, golden_options);
+  ropecheck::cli::CheckOptions check_options;
+  auto* check = ropecheck::cli::add_check_command(app, check_options);
+  ropecheck::cli::ApplyOptions apply_options;
+  auto* apply = ropecheck::cli::add_apply_command(app, apply_options);
 
   try {
     app.parse(argc, argv);
@@ -160,7 +189,10 @@ int main(int argc, char** argv) {
 
   try {
     if (decay->parsed()) return run_decay(dim, base, max_distance, format);
-    if (props->parsed()) return run_props(seed, cases);
+    if (props->parsed()) return run_props(props_options);
+    if (golden->parsed()) return ropecheck::cli::run_golden(golden_options);
+    if (check->parsed()) return ropecheck::cli::run_check(check_options);
+    if (apply->parsed()) return ropecheck::cli::run_apply(apply_options);
   } catch (const InvalidInput& e) {
     std::cerr << "ropecheck: " << e.what() << "\n";
     return kExitUsage;

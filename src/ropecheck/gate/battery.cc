@@ -9,6 +9,7 @@
 
 #include "ropecheck/gate/kernel_bug_variants.h"
 #include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/gate/plugin_kernel.h"
 #include "ropecheck/gate/reference_properties.h"
 #include "ropecheck/reference/bug_variants.h"
 #include "ropecheck/reference/sinusoidal.h"
@@ -51,6 +52,23 @@ BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase
 
 }  // namespace
 
+namespace {
+
+constexpr std::int64_t kMaxKernelPosition = std::int64_t{1} << 24;
+
+// The negative controls of the shift-invariance and decode-consistency properties.
+void add_relative_position_controls(std::vector<BatteryEntry>& b, numeric::Profile profile) {
+  b.push_back(generated_entry("bf16 positions break score shift-invariance", true,
+                              gen_kernel_case(Dtype::f32, kMaxKernelPosition), [profile](const KernelCase& c) {
+                                check_score_shift_invariant(c, kernel_bugs::bf16_positions(), profile);
+                              }));
+  b.push_back(generated_entry("assuming contiguous positions breaks token-by-token consistency", true,
+                              gen_kernel_case(Dtype::f32, kMaxKernelPosition),
+                              [](const KernelCase& c) { check_decode_consistent(c, kernel_bugs::contiguous_positions()); }));
+}
+
+}  // namespace
+
 std::vector<BatteryEntry> kernel_battery() {
   constexpr std::int64_t kMaxPosition = std::int64_t{1} << 24;
   const auto targets = std::make_shared<std::vector<KernelUnderTest>>(builtin_kernels());
@@ -82,10 +100,46 @@ std::vector<BatteryEntry> kernel_battery() {
                               gen_kernel_case(Dtype::f32, kMaxPosition), [framework](const KernelCase& c) {
                                 check_matches_reference(c, *framework, numeric::Profile::f32_angle);
                               }));
+  b.push_back(generated_entry("kernels: score depends on n-m only", false, gen_kernel_case(Dtype::bf16, kMaxPosition),
+                              [targets](const KernelCase& c) {
+                                for (const KernelUnderTest& k : *targets) check_score_shift_invariant(c, k, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: a whole-sequence call equals token-by-token calls", false,
+                              gen_kernel_case(Dtype::f16, kMaxPosition), [targets](const KernelCase& c) {
+                                for (const KernelUnderTest& k : *targets) check_decode_consistent(c, k);
+                              }));
   b.push_back(generated_entry("kernels: bf16 cos/sin table is outside the f32-angle bound", true,
                               gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::bf16_table()}, numeric::Profile::f32_angle);
                               }));
+  add_relative_position_controls(b, numeric::Profile::exact);
+  return b;
+}
+
+std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile) {
+  const auto kernel = std::make_shared<KernelUnderTest>(plugin_kernel(plugin));
+  const std::string who = kernel->name;
+  std::vector<BatteryEntry> b;
+  Dtype first = Dtype::f32;
+  bool any = false;
+  for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
+    if (!plugin->supports(dtype)) continue;
+    if (!any) first = dtype;
+    any = true;
+    b.push_back(generated_entry(fmt::format("{}: {} output within the {} bound", who, to_string(dtype), numeric::to_string(profile)),
+                                false, gen_kernel_case(dtype, kMaxKernelPosition),
+                                [kernel, profile](const KernelCase& c) { check_matches_reference(c, {*kernel}, profile); }));
+  }
+  if (!any) return b;
+  b.push_back(generated_entry(fmt::format("{}: norm is preserved", who), false, gen_kernel_case(first, kMaxKernelPosition),
+                              [kernel, profile](const KernelCase& c) { check_preserves_norm(c, {*kernel}, profile); }));
+  b.push_back(generated_entry(fmt::format("{}: score depends on n-m only", who), false,
+                              gen_kernel_case(first, kMaxKernelPosition),
+                              [kernel, profile](const KernelCase& c) { check_score_shift_invariant(c, *kernel, profile); }));
+  b.push_back(generated_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", who), false,
+                              gen_kernel_case(first, kMaxKernelPosition),
+                              [kernel](const KernelCase& c) { check_decode_consistent(c, *kernel); }));
+  add_relative_position_controls(b, profile);
   return b;
 }
 

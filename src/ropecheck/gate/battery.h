@@ -7,10 +7,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <rapidcheck.h>
+
+#include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/numeric/error_model.h"
 
 namespace ropecheck::gate {
 
@@ -24,6 +28,11 @@ std::vector<BatteryEntry> reference_battery();
 // The built-in SIMD kernels (every Highway target this CPU runs) against the reference
 // (gate/kernel_properties.h), with their negative controls.
 std::vector<BatteryEntry> kernel_battery();
+
+// A plugin against the reference under `profile`: agreement per dtype it implements, norm
+// preservation, score shift-invariance, whole-sequence = token-by-token calls. The
+// negative controls of the last two run with built-in wrong kernels, as in kernel_battery.
+std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile);
 
 struct BatteryOutcome {
   std::string name;

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <functional>
 
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/real.h"
@@ -108,5 +109,41 @@ KernelUnderTest bf16_table() {
 }
 
 KernelUnderTest framework_table(kernels::TableMode mode) { return builtin_kernels(mode).front(); }
+
+namespace {
+
+// The best built-in kernel called with positions changed by `change`.
+KernelUnderTest with_positions(std::string suffix, std::function<std::vector<std::int64_t>(std::span<const std::int64_t>)> change) {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += suffix;
+  k.rotate = [correct, change](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                               kernels::ConstTensor in, kernels::MutableTensor out) {
+    const std::vector<std::int64_t> changed = change(positions);
+    correct(spec, changed, heads, in, out);
+  };
+  return k;
+}
+
+}  // namespace
+
+KernelUnderTest bf16_positions() {
+  return with_positions(", bf16 positions", [](std::span<const std::int64_t> positions) {
+    std::vector<std::int64_t> rounded;
+    for (const std::int64_t m : positions) {
+      const auto bits = reference::round_to_bits(reference::Real(m), Dtype::bf16);
+      rounded.push_back(static_cast<std::int64_t>(reference::decode_exact(bits, Dtype::bf16)));
+    }
+    return rounded;
+  });
+}
+
+KernelUnderTest contiguous_positions() {
+  return with_positions(", contiguous positions assumed", [](std::span<const std::int64_t> positions) {
+    std::vector<std::int64_t> assumed;
+    for (std::size_t t = 0; t < positions.size(); ++t) assumed.push_back(positions[0] + static_cast<std::int64_t>(t));
+    return assumed;
+  });
+}
 
 }  // namespace ropecheck::gate::kernel_bugs

@@ -25,4 +25,14 @@ KernelUnderTest bf16_table();
 // fails exact at large positions.
 KernelUnderTest framework_table(kernels::TableMode mode);
 
+// The best built-in kernel with positions rounded to bf16 before the table is built
+// (`t = arange(n, dtype=inv_freq.dtype)` with a bf16 inv_freq): breaks the relative-
+// position property beyond position 256.
+KernelUnderTest bf16_positions();
+
+// The best built-in kernel told positions[0], positions[0] + 1, … whatever the positions
+// are (a decode path that assumes one contiguous range): a whole call disagrees with
+// token-by-token calls as soon as the positions are not contiguous.
+KernelUnderTest contiguous_positions();
+
 }  // namespace ropecheck::gate::kernel_bugs

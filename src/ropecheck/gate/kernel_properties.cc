@@ -146,4 +146,80 @@ void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const Ke
   }
 }
 
+void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile) {
+  // One head, no padding; tokens 0, 1 (q at m, k at n) and 2, 3 (the same q and k moved by Δ).
+  KernelCase pair = c;
+  pair.heads = 1;
+  pair.stride_padding = 0;
+  pair.in_place = false;
+  constexpr std::int64_t kLimit = std::int64_t{1} << 24;
+  const std::int64_t m = c.positions[0] % (kLimit / 2);
+  const std::int64_t n = (c.positions.size() > 1 ? c.positions[1] : m + 7) % (kLimit / 2);
+  const std::int64_t shift = static_cast<std::int64_t>(c.data_seed % 100000) + 1;
+  pair.positions = {m, n};
+  const KernelBuffers qk = make_buffers(pair);
+  KernelCase shifted = pair;
+  shifted.positions = {m, n, m + shift, n + shift};
+  KernelBuffers buffers;
+  buffers.in = qk.in;
+  buffers.in.insert(buffers.in.end(), qk.in.begin(), qk.in.end());
+  buffers.x = qk.x;
+  buffers.x.insert(buffers.x.end(), qk.x.begin(), qk.x.end());
+  const std::vector<double> y = widen_output(shifted, run_kernel(shifted, buffers, kernel));
+  const reference::ExactRope exact = reference::exact_rope(shifted.spec, shifted.positions, buffers.x, 1);
+  const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, kernel.arithmetic);
+  const std::size_t d = c.spec.head_dim;
+  std::vector<double> bound(y.size(), 0.0);
+  for (std::size_t t = 0; t < 4; ++t) {
+    for (std::size_t dim = 0; dim < c.spec.rotary_dim; ++dim) {
+      bound[t * d + dim] = numeric::element_bound(model, exact.expected[t * d + dim], numeric::pair_terms(exact, t, 0, dim));
+    }
+  }
+  // ŝ = Σ ŷ_q ŷ_k in double: |ŝ − s| ≤ Σ (|ŷ_k| e_q + |ŷ_q| e_k + e_q e_k) + D·2^-52·Σ |ŷ_q ŷ_k|.
+  const auto score = [&](std::size_t tq, std::size_t tk, double& tolerance) {
+    double sum = 0, magnitude = 0;
+    for (std::size_t dim = 0; dim < d; ++dim) {
+      const double q = y[tq * d + dim], k = y[tk * d + dim];
+      const double eq = bound[tq * d + dim], ek = bound[tk * d + dim];
+      sum += q * k;
+      magnitude += std::fabs(q * k);
+      tolerance += std::fabs(k) * eq + std::fabs(q) * ek + eq * ek;
+    }
+    tolerance += static_cast<double>(d) * 0x1p-52 * magnitude;
+    return sum;
+  };
+  double tolerance = 0;
+  const double before = score(0, 1, tolerance);
+  const double after = score(2, 3, tolerance);
+  if (!(std::fabs(before - after) <= tolerance)) {
+    RC_FAIL(fmt::format("{}: ⟨q', k'⟩ at positions ({}, {}) is {:a}, at ({}, {}) {:a}: differ by {:.3g} > allowed {:.3g}",
+                        kernel.name, m, n, before, m + shift, n + shift, after, std::fabs(before - after), tolerance));
+  }
+}
+
+void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel) {
+  const KernelBuffers buffers = make_buffers(c);
+  const std::vector<unsigned char> whole = run_kernel(c, buffers, kernel);
+  const std::size_t bytes = storage_bytes(c.dtype);
+  const std::size_t stride = c.token_stride();
+  for (std::size_t t = 0; t < c.tokens(); ++t) {
+    KernelCase one = c;
+    one.positions = {c.positions[t]};
+    KernelBuffers token;
+    token.in.assign(buffers.in.begin() + static_cast<std::ptrdiff_t>(t * stride * bytes),
+                    buffers.in.begin() + static_cast<std::ptrdiff_t>((t + 1) * stride * bytes));
+    const std::size_t row = c.heads * c.spec.head_dim;
+    token.x.assign(buffers.x.begin() + static_cast<std::ptrdiff_t>(t * row), buffers.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+    const std::vector<unsigned char> alone = run_kernel(one, token, kernel);
+    for (std::size_t e = 0; e < row; ++e) {
+      const std::uint32_t a = storage_bits(whole.data() + (t * stride + e) * bytes, c.dtype);
+      const std::uint32_t b = storage_bits(alone.data() + e * bytes, c.dtype);
+      if (a != b) {
+        RC_FAIL(fmt::format("{}: token {} (position {}) element {}: {:#x} in a {}-token call, {:#x} alone", kernel.name, t,
+                            c.positions[t], e, a, c.tokens(), b));
+      }
+    }
+  }
+}
+
 }  // namespace ropecheck::gate

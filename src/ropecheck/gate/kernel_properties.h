@@ -9,7 +9,13 @@
 //  - check_preserves_norm: per token and head, |‖ŷ‖ − s‖x‖| ≤ ‖bounds‖₂ + the double
 //    evaluation error of the two norms;
 //  - check_bitwise_equal: two implementations give identical bits (e.g. AVX512-BF16 and
-//    the by-hand RNE, which must both be correct rounding of the same f32 value).
+//    the by-hand RNE, which must both be correct rounding of the same f32 value);
+//  - check_score_shift_invariant: with q at positions m and m+Δ and k at n and n+Δ in one
+//    call, the two scores ⟨q', k'⟩ agree within the sum of both scores' error bounds
+//    (each output element within element_bound() of its exact value, propagated through
+//    the dot product, plus its evaluation in double);
+//  - check_decode_consistent: a call over all tokens gives, bit for bit, what one call per
+//    token gives (a KV-cache decode rotates one token at a time).
 #pragma once
 
 #include <cstdint>
@@ -46,5 +52,7 @@ void check_matches_reference(const KernelCase& c, const std::vector<KernelUnderT
 void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
                           numeric::Profile profile);
 void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const KernelUnderTest& b);
+void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile);
+void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel);
 
 }  // namespace ropecheck::gate

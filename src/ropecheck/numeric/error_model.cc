@@ -2,9 +2,29 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "ropecheck/errors.h"
+
 #include "ropecheck/numeric/ulp.h"
 
 namespace ropecheck::numeric {
+
+std::string_view to_string(Profile profile) {
+  switch (profile) {
+    case Profile::exact: return "exact";
+    case Profile::f32_angle: return "f32-angle";
+    case Profile::bf16_compute: return "bf16-compute";
+  }
+  return "?";
+}
+
+Profile profile_from_string(std::string_view name) {
+  for (const Profile p : kProfiles) {
+    if (to_string(p) == name) return p;
+  }
+  throw InvalidInput(fmt::format("unknown profile '{}' (expected exact, f32-angle or bf16-compute)", name));
+}
 
 ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {
   ErrorModel m;
@@ -24,6 +44,13 @@ ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {
     case Profile::f32_angle:
       m.table_abs_error = kF32AngleK * m.compute_roundoff;
       m.angle_per_position = kF32AngleK * m.compute_roundoff;
+      break;
+    case Profile::bf16_compute:
+      m.table_abs_error = kF32AngleK * unit_roundoff(Dtype::f32);
+      m.angle_per_position = kF32AngleK * unit_roundoff(Dtype::f32);
+      m.compute_roundoff = unit_roundoff(Dtype::bf16);
+      m.compute_underflow = kComputeUnderflowOps * underflow_half_quantum(Dtype::bf16);
+      m.k = kBf16ComputeK;
       break;
   }
   return m;

@@ -32,6 +32,8 @@
 // 2^-8·3uσ) are covered by kSecondOrderAllowance.
 #pragma once
 
+#include <string_view>
+
 #include "ropecheck/dtype.h"
 
 namespace ropecheck::numeric {
@@ -39,7 +41,14 @@ namespace ropecheck::numeric {
 // Accuracy profiles (DESIGN §5). `exact`: f32 compute, cos/sin from angles formed in
 // double or better (position-independent). `f32-angle`: f32 compute, angles formed in
 // float32 as correct PyTorch/ggml pipelines do (error grows with the position).
-enum class Profile { exact, f32_angle };
+// `bf16-compute`: cos/sin and the arithmetic in bf16 (angles in f32), as pipelines that
+// keep everything in the model dtype do.
+enum class Profile { exact, f32_angle, bf16_compute };
+
+inline constexpr Profile kProfiles[] = {Profile::exact, Profile::f32_angle, Profile::bf16_compute};
+
+std::string_view to_string(Profile profile);          // "exact", "f32-angle", "bf16-compute"
+Profile profile_from_string(std::string_view name);   // throws InvalidInput
 
 // Whether the kernel's products were fused into the final add (changes rounding, not K).
 enum class Arithmetic { fused, unfused };
@@ -68,6 +77,14 @@ inline constexpr double kAccurateTableAbsError = 0x1p-50;
 // multiplication by the attention factor. K_a = 32 covers both with margin; configurations
 // outside those ranges (R > 512 with a small base under ggml's recurrence) can exceed it.
 inline constexpr double kF32AngleK = 32;
+
+// bf16-compute profile: u_c = 2^-8, angles as f32-angle. K: the table's cos/sin rounded to
+// bf16 (one unit, as for the f32 table), the two products rounded in bf16 (≤ u_c·σ, one
+// unit) and the difference rounded in bf16 (≤ u_c·|y| ≤ u_c·σ, one unit — for a bf16
+// output it is the output rounding counted twice, for f32/f16 outputs it is needed).
+// Second order: (1 + u_c)^3 − 1 − 3u_c ≈ 3u_c² and the output rounding of the K terms
+// u_out·3u_c·σ add ≤ 6·2^-8 = 0.023 units of u_c·σ for a bf16 output: allowance 1/16.
+inline constexpr double kBf16ComputeK = 3 + 1.0 / 16;
 
 struct ErrorModel {
   Dtype output = Dtype::f32;

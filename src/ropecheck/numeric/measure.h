@@ -5,7 +5,9 @@
 // candidate's output-dtype values widened exactly to double. Each rotary element gets its
 // error in output ulps and in units of element_bound() for the given model; pass-through
 // dims must equal x bit for bit (bound 0: any difference is an infinite ratio, NaN matches
-// NaN). Throws InvalidInput on a size mismatch.
+// NaN). A rotary element whose exact value rounds to ±Inf in the output dtype
+// (numeric::rounds_to_infinity) and that holds that Inf is correct: error 0. Throws
+// InvalidInput on a size mismatch.
 #pragma once
 
 #include <cstddef>

@@ -38,4 +38,9 @@ double underflow_half_quantum(Dtype dtype) {
   return std::ldexp(1.0, f.min_exponent - f.precision);
 }
 
+bool rounds_to_infinity(double y, Dtype dtype) {
+  const DtypeFormat f = format_of(dtype);
+  return std::fabs(y) >= std::ldexp(2.0 - std::ldexp(1.0, -f.precision), f.max_exponent);
+}
+
 }  // namespace ropecheck::numeric

@@ -26,4 +26,8 @@ double unit_roundoff(Dtype dtype);
 // normal range, where relative bounds stop holding.
 double underflow_half_quantum(Dtype dtype);
 
+// Whether the correct rounding (RNE) of y to dtype is ±Inf: |y| ≥ (2 − 2^-p)·2^e_max, the
+// midpoint above the largest finite value, whose tie goes to the even neighbour 2^(e_max+1).
+bool rounds_to_infinity(double y, Dtype dtype);
+
 }  // namespace ropecheck::numeric

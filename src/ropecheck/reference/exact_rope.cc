@@ -8,11 +8,12 @@
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
 
 namespace ropecheck::reference {
 
 ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positions,
-                     std::span<const double> x, std::size_t heads) {
+                     std::span<const double> x, std::size_t heads, std::optional<Dtype> rounded_to) {
   validate(spec);
   const std::size_t d = spec.head_dim;
   const std::size_t pairs = spec.pairs();
@@ -29,6 +30,10 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
   r.expected.assign(x.begin(), x.end());  // pass-through dims stay x
   r.cos.resize(r.tokens * pairs);
   r.sin.resize(r.tokens * pairs);
+  if (rounded_to) {
+    r.expected_bits.resize(x.size());
+    for (std::size_t k = 0; k < x.size(); ++k) r.expected_bits[k] = round_to_bits(Real(x[k]), *rounded_to);
+  }
 
   const std::vector<Real> thetas = frequencies<Real>(spec);
   const Real s = attention_factor<Real>(spec);
@@ -50,8 +55,14 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
         const auto [ia, ib] = pair_indices(spec.layout, spec.rotary_dim, i);
         const Real a(x[row + ia]);
         const Real b(x[row + ib]);
-        r.expected[row + ia] = static_cast<double>(a * scaled_cos[i] - b * scaled_sin[i]);
-        r.expected[row + ib] = static_cast<double>(b * scaled_cos[i] + a * scaled_sin[i]);
+        const Real new_a = a * scaled_cos[i] - b * scaled_sin[i];
+        const Real new_b = b * scaled_cos[i] + a * scaled_sin[i];
+        r.expected[row + ia] = static_cast<double>(new_a);
+        r.expected[row + ib] = static_cast<double>(new_b);
+        if (rounded_to) {
+          r.expected_bits[row + ia] = round_to_bits(new_a, *rounded_to);
+          r.expected_bits[row + ib] = round_to_bits(new_b, *rounded_to);
+        }
       }
     }
   }

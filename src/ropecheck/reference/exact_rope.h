@@ -7,13 +7,18 @@
 // once to double. Inputs are exact doubles (f32/bf16/f16 values widen exactly). Non-finite
 // inputs follow MPFR's IEEE semantics (Inf·c − Inf·s is NaN). Rounding the reference to
 // double adds ≤ 2^-53·|y|, far below any tolerance built on it (≥ 2^-24·|y|).
+// With `rounded_to`, `expected_bits` also holds the exact result correctly rounded to that
+// dtype in one step from reference precision (rounding `expected` instead would round
+// twice); pass-through dims are x rounded the same way.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "ropecheck/dtype.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::reference {
@@ -29,10 +34,12 @@ struct ExactRope {
   std::vector<double> sin;              // [tokens][rotary_dim/2]
   double attention_factor = 1;
   double max_theta = 1;                 // max_i θ_i, rounded to double
+  std::vector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
 };
 
 // Throws InvalidInput when x.size() != positions.size()·heads·head_dim.
 ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positions,
-                     std::span<const double> x, std::size_t heads);
+                     std::span<const double> x, std::size_t heads,
+                     std::optional<Dtype> rounded_to = std::nullopt);
 
 }  // namespace ropecheck::reference

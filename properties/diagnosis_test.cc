@@ -1,0 +1,263 @@
+// The diagnosis names the bug: each test writes a candidate the way a real implementation
+// shipped the bug — an HF-style float32 pipeline (inv_freq = 1/base^(arange(0,R,2)/R),
+// freqs = outer(t, inv_freq), cos/sin of it, rotate_half or Meta's pairs) with one line
+// changed — runs the gate on a committed golden case, and expects the case to fail and the
+// matching hypothesis among the explanations. Variants evaluated without a bug reproduce
+// the golden (the diagnosis measures against the right thing).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "ropecheck/gate/conformance.h"
+#include "ropecheck/gate/rope_variant.h"
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/safetensors.h"
+#include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
+using namespace ropecheck;
+using namespace ropecheck::gate;
+namespace fs = std::filesystem;
+
+namespace {
+
+golden::Golden committed(const std::string& id) {
+  return golden::read_golden(fs::path(ROPECHECK_SOURCE_DIR) / "golden/v1" / (id + ".safetensors"));
+}
+
+// RNE of a float to a narrow dtype, as torch's .to(dtype) does.
+float to_dtype(float v, Dtype dtype) {
+  if (dtype == Dtype::f32) return v;
+  return static_cast<float>(static_cast<double>(
+      reference::decode_exact(reference::round_to_bits(reference::Real(static_cast<double>(v)), dtype), dtype)));
+}
+
+// One line of the float32 pipeline, changed.
+struct Bug {
+  Layout layout_override = Layout::interleaved;
+  bool override_layout = false;
+  bool minus_sin = false;              // q*cos - rotate_half(q)*sin
+  std::int64_t position_offset = 0;    // t = positions + offset
+  std::optional<Dtype> inv_freq_dtype; // inv_freq buffer cast to the model dtype
+  std::optional<Dtype> t_dtype;        // t = arange(..., dtype=inv_freq.dtype)
+  std::optional<Dtype> freqs_dtype;    // freqs computed in the model dtype
+  std::optional<Dtype> cos_sin_dtype;  // cos, sin cast to the model dtype before use
+  double base_override = 0;            // rope_theta ignored: default base
+  std::size_t rotary_override = 0;     // rotary_pct ignored
+  std::size_t inv_freq_dim = 0;        // inv_freq from head_dim, not rotary_dim
+  float output_scale = 1;              // an attention factor applied where none belongs
+  bool in_place = false;               // x[b] computed from the already-written x[a]
+  bool truncate = false;               // bf16 output by dropping the low 16 bits
+};
+
+// The candidate's output values (in the golden's output dtype, widened to double).
+std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
+  const std::size_t d = g.spec.head_dim;
+  const std::size_t r = bug.rotary_override ? bug.rotary_override : g.spec.rotary_dim;
+  const std::size_t freq_dim = bug.inv_freq_dim ? bug.inv_freq_dim : r;
+  const float base = static_cast<float>(bug.base_override ? bug.base_override : g.spec.base);
+  const Layout layout = bug.override_layout ? bug.layout_override : g.spec.layout;
+  std::vector<float> inv_freq(r / 2);
+  for (std::size_t i = 0; i < r / 2; ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(freq_dim);
+    inv_freq[i] = 1.0f / std::pow(base, exponent);
+    if (bug.inv_freq_dtype) inv_freq[i] = to_dtype(inv_freq[i], *bug.inv_freq_dtype);
+  }
+  std::vector<double> out(g.x.size());
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    float m = static_cast<float>(g.positions[t] + bug.position_offset);
+    if (bug.t_dtype) m = to_dtype(m, *bug.t_dtype);
+    for (std::size_t h = 0; h < g.heads; ++h) {
+      const std::size_t row = (t * g.heads + h) * d;
+      std::vector<float> x(d);
+      for (std::size_t k = 0; k < d; ++k) x[k] = static_cast<float>(g.x[row + k]);
+      for (std::size_t i = 0; i < r / 2; ++i) {
+        float freq = m * inv_freq[i];
+        if (bug.freqs_dtype) freq = to_dtype(freq, *bug.freqs_dtype);
+        float c = std::cos(freq), s = std::sin(freq);
+        if (bug.cos_sin_dtype) {
+          c = to_dtype(c, *bug.cos_sin_dtype);
+          s = to_dtype(s, *bug.cos_sin_dtype);
+        }
+        if (bug.minus_sin) s = -s;
+        const auto [ia, ib] = reference::pair_indices(layout, r, i);
+        const float a = x[ia], b = x[ib];
+        x[ia] = (a * c - b * s) * bug.output_scale;
+        x[ib] = (b * c + (bug.in_place ? x[ia] : a) * s) * bug.output_scale;
+      }
+      for (std::size_t k = 0; k < d; ++k) {
+        float v = x[k];
+        if (bug.truncate && g.output_dtype == Dtype::bf16 && std::isfinite(v)) {
+          std::uint32_t bits;
+          std::memcpy(&bits, &v, 4);
+          bits &= 0xFFFF0000u;
+          std::memcpy(&v, &bits, 4);
+        } else {
+          v = to_dtype(v, g.output_dtype);
+        }
+        out[row + k] = static_cast<double>(v);
+      }
+    }
+  }
+  return out;
+}
+
+CaseCheck check_buggy(const golden::Golden& g, const Bug& bug) {
+  const std::vector<double> values = buggy_candidate(g, bug);
+  io::SafetensorsFile file;
+  file.tensors.push_back(io::tensor_from_doubles("out", io::st_dtype_of(g.output_dtype), {g.tokens, g.heads, g.spec.head_dim},
+                                                 values));
+  const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
+  const fs::path path = fs::temp_directory_path() / ("ropecheck_diagnosis_" + test + ".safetensors");
+  io::write_file_atomically(path, io::serialize_safetensors(file));
+  CaseCheck c = check_case(g, g.case_id, path, numeric::Profile::exact);
+  fs::remove(path);
+  return c;
+}
+
+std::string names(const CaseCheck& c) {
+  std::string s;
+  for (const auto& d : c.diagnosis.explanations) s += d.name + " (" + std::string(numeric::to_string(d.profile)) + ") ";
+  return s + "| " + c.diagnosis.norm_finding;
+}
+
+void expect_diagnosis(const std::string& case_id, const Bug& bug, const std::string& hypothesis) {
+  const CaseCheck c = check_buggy(committed(case_id), bug);
+  ASSERT_FALSE(c.passed) << case_id;
+  bool found = false;
+  for (const auto& d : c.diagnosis.explanations) found |= d.name == hypothesis;
+  EXPECT_TRUE(found) << case_id << ": expected " << hypothesis << ", got " << names(c);
+}
+
+}  // namespace
+
+TEST(diagnosis, variants_without_a_bug_reproduce_the_golden) {
+  for (const char* id : {"llama2_7b_interleaved_f32", "gpt_neox_20b_f16", "edge_bf16"}) {
+    const golden::Golden g = committed(id);
+    const VariantOutput v = evaluate_variant(g, RopeVariant::of(g));
+    const std::size_t d = g.spec.head_dim;
+    for (std::size_t row = 0; row < g.tokens * g.heads; ++row) {
+      for (std::size_t dim = 0; dim < d; ++dim) {
+        const std::size_t k = row * d + dim;
+        if (!std::isfinite(g.expected[k])) {
+          EXPECT_TRUE(std::isnan(g.expected[k]) ? std::isnan(v.y[k]) : v.y[k] == g.expected[k]) << id << " " << k;
+          continue;
+        }
+        double scale = std::fabs(g.x[k]);
+        if (dim < g.spec.rotary_dim) {
+          const std::size_t i = reference::pair_of_dim(g.spec.layout, g.spec.rotary_dim, dim);
+          const auto [ia, ib] = reference::pair_indices(g.spec.layout, g.spec.rotary_dim, i);
+          scale = std::fabs(g.x[row * d + ia]) + std::fabs(g.x[row * d + ib]);
+        }
+        // Double evaluation: angle error ≤ |m|·2^-52 ≤ 2^-32 rad plus a few roundings,
+        // so |Δy| ≤ 2^-31·(|a| + |b|).
+        EXPECT_LE(std::fabs(v.y[k] - g.expected[k]), 0x1p-31 * scale) << id << " " << k;
+      }
+    }
+  }
+}
+
+TEST(diagnosis, a_correct_float32_pipeline_is_within_f32_angle_and_not_diagnosed_as_a_bug) {
+  const CaseCheck c = check_buggy(committed("llama2_7b_interleaved_f32"), Bug{});
+  ASSERT_FALSE(c.passed) << "f32 angles at positions up to 2^20 exceed the exact profile";
+  ASSERT_FALSE(c.profiles_passed.empty());
+  EXPECT_EQ(c.profiles_passed.front(), numeric::Profile::f32_angle);
+  EXPECT_TRUE(c.diagnosis.explanations.empty()) << names(c);
+  EXPECT_TRUE(c.diagnosis.norm_finding.empty()) << names(c);
+}
+
+TEST(diagnosis, rotate_half_on_meta_layout_is_a_swapped_layout) {
+  Bug bug;
+  bug.override_layout = true;
+  bug.layout_override = Layout::half_split;
+  expect_diagnosis("llama2_7b_interleaved_f32", bug, "swapped_layout");
+}
+
+TEST(diagnosis, a_minus_sign_on_rotate_half_is_a_reversed_rotation) {
+  Bug bug;
+  bug.minus_sin = true;
+  expect_diagnosis("llama2_7b_half_split_bf16", bug, "reversed_rotation");
+}
+
+TEST(diagnosis, an_off_by_one_cache_offset_is_a_position_shift) {
+  Bug bug;
+  bug.position_offset = 1;
+  expect_diagnosis("llama2_7b_half_split_f32", bug, "position_shift");
+  bug.position_offset = -3;
+  expect_diagnosis("qwen2_7b_bf16", bug, "position_shift");
+}
+
+TEST(diagnosis, inv_freq_cast_to_bf16_is_frequencies_in_bf16) {
+  Bug bug;
+  bug.inv_freq_dtype = Dtype::bf16;
+  expect_diagnosis("llama2_7b_half_split_bf16", bug, "frequencies_in_bf16");
+}
+
+TEST(diagnosis, arange_in_the_inv_freq_dtype_is_positions_and_frequencies_in_bf16) {
+  Bug bug;
+  bug.inv_freq_dtype = Dtype::bf16;
+  bug.t_dtype = Dtype::bf16;
+  expect_diagnosis("gemma_7b_bf16", bug, "positions_and_frequencies_in_bf16");
+}
+
+TEST(diagnosis, positions_in_f16_are_found) {
+  Bug bug;
+  bug.t_dtype = Dtype::f16;
+  expect_diagnosis("llama2_7b_interleaved_f16", bug, "positions_in_f16");
+}
+
+TEST(diagnosis, freqs_in_the_model_dtype_are_angles_in_bf16) {
+  Bug bug;
+  bug.freqs_dtype = Dtype::bf16;
+  expect_diagnosis("llama2_7b_interleaved_bf16", bug, "angles_in_bf16");
+}
+
+TEST(diagnosis, cos_and_sin_cast_to_bf16_are_a_bf16_table) {
+  Bug bug;
+  bug.cos_sin_dtype = Dtype::bf16;
+  expect_diagnosis("llama2_7b_half_split_f32", bug, "table_in_bf16");
+}
+
+TEST(diagnosis, an_ignored_rope_theta_is_another_base) {
+  Bug bug;
+  bug.base_override = 10000;
+  expect_diagnosis("qwen2_7b_bf16", bug, "other_base");
+}
+
+TEST(diagnosis, an_ignored_rotary_pct_is_the_wrong_rotary_dim) {
+  Bug bug;
+  bug.rotary_override = 96;
+  expect_diagnosis("gpt_neox_20b_f16", bug, "rotary_dim");
+}
+
+TEST(diagnosis, inv_freq_from_head_dim_is_found) {
+  Bug bug;
+  bug.inv_freq_dim = 96;
+  expect_diagnosis("gpt_neox_20b_f16", bug, "theta_from_head_dim");
+}
+
+TEST(diagnosis, a_stray_attention_factor_is_an_output_scale) {
+  Bug bug;
+  bug.output_scale = 1.0877f;
+  expect_diagnosis("mistral_7b_v02_f32", bug, "output_scale");
+}
+
+TEST(diagnosis, a_pair_updated_in_place_is_not_a_rotation) {
+  Bug bug;
+  bug.in_place = true;
+  const CaseCheck c = check_buggy(committed("llama2_7b_interleaved_f32"), bug);
+  ASSERT_FALSE(c.passed);
+  EXPECT_NE(c.diagnosis.norm_finding.find("not a rotation"), std::string::npos) << names(c);
+  expect_diagnosis("llama2_7b_interleaved_f32", bug, "in_place_update");
+}
+
+TEST(diagnosis, dropping_the_low_bits_is_a_truncated_bf16_output) {
+  Bug bug;
+  bug.truncate = true;
+  expect_diagnosis("llama2_7b_half_split_bf16", bug, "truncated_output");
+}

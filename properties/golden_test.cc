@@ -1,0 +1,268 @@
+// Golden cases and files (ropecheck/golden/): the catalogue's rules, positions and inputs
+// as documented, golden files that hold the exact reference, byte-for-byte determinism,
+// shards that partition the set, and a verifier that catches every kind of tampering.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/golden/case_catalogue.h"
+#include "ropecheck/golden/case_inputs.h"
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/golden/golden_set.h"
+#include "ropecheck/io/safetensors.h"
+#include "ropecheck/io/sha256sums.h"
+#include "ropecheck/numeric/ulp.h"
+#include "ropecheck/reference/exact_rope.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
+using namespace ropecheck;
+using namespace ropecheck::golden;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kSpec = R"({"head_dim":8,"rotary_dim":8,"layout":"half_split","base":10000,"scaling":{"type":"none"}})";
+
+std::string catalogue_with(const std::string& case_body) {
+  return std::string(R"({"format":"ropecheck-cases/1","cases":[)") + case_body + "]}";
+}
+
+std::string small_case(const std::string& id, const std::string& extra = "") {
+  return R"({"id":")" + id + R"(","description":"d","spec":)" + kSpec +
+         R"(,"input_dtype":"bf16","output_dtype":"bf16")" + extra + "}";
+}
+
+GoldenCase parse_one(const std::string& body) { return parse_case_catalogue(catalogue_with(body), "t.json").at(0); }
+
+void expect_invalid(const std::string& text, const std::string& needle) {
+  try {
+    parse_case_catalogue(text, "t.json");
+    ADD_FAILURE() << "accepted: " << text;
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "one line: " << e.what();
+  }
+}
+
+// A fresh empty directory under the test's temporary directory.
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("ropecheck_golden_test_" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::vector<GoldenCase> small_catalogue() {
+  return parse_case_catalogue(
+      catalogue_with(small_case("a", R"(,"heads":1,"positions":{"values":[0,1,70000]})") + "," +
+                     small_case("b", R"(,"inputs":"edge","positions":{"special":false,"random":3})") + "," +
+                     small_case("c", R"(,"inputs":"cancellation","positions":{"max":300,"random":2})")),
+      "small");
+}
+
+}  // namespace
+
+TEST(golden_catalogue, rejects_what_it_does_not_understand_naming_the_case) {
+  expect_invalid("[]", "must be a JSON object");
+  expect_invalid(R"({"format":"ropecheck-cases/2","cases":[]})", "'format' must be");
+  expect_invalid(catalogue_with(small_case("x", R"(,"head":2)")), "case 'x': unknown key 'head'");
+  expect_invalid(catalogue_with(small_case("x") + "," + small_case("x")), "'x' appears twice");
+  expect_invalid(catalogue_with(small_case("Bad-Id")), "[a-z0-9_]");
+  expect_invalid(catalogue_with(small_case("x", R"(,"heads":0)")), "'heads' = 0 is outside");
+  expect_invalid(catalogue_with(small_case("x", R"(,"inputs":"gaussian")")), "unknown inputs 'gaussian'");
+  expect_invalid(catalogue_with(small_case("x", R"(,"positions":{"values":[16777216]})")), "positions.values");
+  expect_invalid(catalogue_with(small_case("x", R"(,"positions":{"values":[-1]})")), "positions.values");
+  expect_invalid(catalogue_with(small_case("x", R"(,"positions":{"special":false,"random":0})")), "selects no position");
+  expect_invalid(catalogue_with(small_case("x", R"(,"positions":{"values":[1],"random":2})")), "takes no other key");
+  expect_invalid(catalogue_with(R"({"id":"x","description":"d","spec":{"head_dim":7,"layout":"interleaved","base":10000},"input_dtype":"f32","output_dtype":"f32"})"),
+                 "case 'x': spec:");
+  expect_invalid(catalogue_with(R"({"id":"x","description":"d","spec":)" + std::string(kSpec) +
+                                R"(,"input_dtype":"f64","output_dtype":"f32"})"),
+                 "f32, bf16 or f16");
+}
+
+TEST(golden_catalogue, the_committed_catalogue_reads_and_names_its_files) {
+  const auto cases = read_case_catalogue(fs::path(ROPECHECK_SOURCE_DIR) / "golden/cases.json");
+  ASSERT_GE(cases.size(), 20u);
+  std::set<Layout> layouts;
+  std::set<Dtype> dtypes;
+  std::set<InputKind> inputs;
+  bool partial = false;
+  for (const GoldenCase& c : cases) {
+    layouts.insert(c.spec.layout);
+    dtypes.insert(c.output_dtype);
+    inputs.insert(c.inputs);
+    partial |= c.spec.rotary_dim < c.spec.head_dim;
+    EXPECT_EQ(golden_file_name(c), c.id + ".safetensors");
+    EXPECT_FALSE(c.description.empty()) << c.id;
+  }
+  EXPECT_EQ(layouts.size(), 2u);
+  EXPECT_EQ(dtypes.size(), 3u);
+  EXPECT_EQ(inputs.size(), 5u);
+  EXPECT_TRUE(partial);
+}
+
+TEST(golden_inputs, special_positions_are_powers_of_two_and_their_neighbours) {
+  const GoldenCase c = parse_one(small_case("p", R"(,"positions":{"random":5})"));
+  const std::vector<std::int64_t> positions = case_positions(c);
+  const std::set<std::int64_t> set(positions.begin(), positions.end());
+  for (const std::int64_t m : {0, 1, 2, 255, 256, 257, 2047, 2048, 2049, 524287, 524288, 524289, 1048575}) {
+    EXPECT_TRUE(set.count(m)) << m;
+  }
+  EXPECT_FALSE(set.count(1048576)) << "beyond the default max 2^20 − 1";
+  for (const std::int64_t m : positions) EXPECT_LE(m, kDefaultMaxPosition);
+  EXPECT_EQ(positions, case_positions(c)) << "deterministic";
+  GoldenCase other = c;
+  other.seed = c.seed + 1;
+  EXPECT_NE(positions, case_positions(other)) << "the random positions follow the seed";
+}
+
+TEST(golden_inputs, every_input_is_exact_in_the_input_dtype_and_kinds_do_what_they_say) {
+  for (const char* dtype : {"f32", "bf16", "f16"}) {
+    for (const char* kind : {"normal", "ones", "unit", "cancellation", "edge"}) {
+      GoldenCase c = parse_one(R"({"id":"k","description":"d","spec":)" + std::string(kSpec) + R"(,"input_dtype":")" +
+                               dtype + R"(","output_dtype":")" + dtype + R"(","inputs":")" + kind + R"("})");
+      const auto positions = case_positions(c);
+      const auto x = case_inputs(c, positions);
+      ASSERT_EQ(x.size(), positions.size() * c.heads * c.spec.head_dim);
+      std::size_t nan = 0, inf = 0, subnormal = 0;
+      for (const double v : x) {
+        if (std::isnan(v)) {
+          ++nan;
+          continue;
+        }
+        const double back = static_cast<double>(
+            reference::decode_exact(reference::round_to_bits(reference::Real(v), c.input_dtype), c.input_dtype));
+        EXPECT_EQ(back, v) << dtype << " " << kind;
+        inf += std::isinf(v);
+        subnormal += v != 0 && std::isfinite(v) && std::fabs(v) < std::ldexp(1.0, format_of(c.input_dtype).min_exponent);
+      }
+      const std::string k = kind;
+      if (k == "ones") {
+        for (const double v : x) EXPECT_EQ(v, 1.0);
+      } else if (k == "unit") {
+        double sum = 0;
+        for (const double v : x) sum += v;
+        EXPECT_EQ(sum, static_cast<double>(positions.size() * c.heads));
+      } else if (k == "edge") {
+        EXPECT_GT(nan, 0u);
+        EXPECT_GT(inf, 0u);
+        EXPECT_GT(subnormal, 0u);
+      } else if (k == "cancellation") {
+        // a' = a·cos − b·sin is at most the rounding residue of the inputs: ≤ u_in·σ·2.
+        const auto exact = reference::exact_rope(c.spec, positions, x, c.heads);
+        const double u_in = std::ldexp(1.0, -format_of(c.input_dtype).precision);
+        for (std::size_t row = 0; row < positions.size() * c.heads; ++row) {
+          for (std::size_t i = 0; i < c.spec.pairs(); ++i) {
+            const double a = x[row * 8 + i], b = x[row * 8 + i + 4];
+            EXPECT_LE(std::fabs(exact.expected[row * 8 + i]), 2 * u_in * (std::fabs(a) + std::fabs(b)) + 1e-300);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(golden_file, holds_the_exact_result_and_its_correct_rounding) {
+  for (const GoldenCase& c : small_catalogue()) {
+    const io::SafetensorsFile file = make_golden_file(c);
+    const std::vector<unsigned char> bytes = io::serialize_safetensors(file);
+    const Golden g = parse_golden(io::parse_safetensors(bytes, c.id), c.id);
+    EXPECT_EQ(g.case_id, c.id);
+    EXPECT_EQ(g.spec, c.spec);
+    EXPECT_EQ(g.positions, case_positions(c));
+    const auto exact = reference::exact_rope(c.spec, g.positions, g.x, g.heads);
+    ASSERT_EQ(g.expected.size(), exact.expected.size());
+    for (std::size_t k = 0; k < g.expected.size(); ++k) {
+      const double e = exact.expected[k];
+      if (std::isnan(e)) {
+        EXPECT_TRUE(std::isnan(g.expected[k]));
+        continue;
+      }
+      EXPECT_EQ(g.expected[k], e) << c.id << " " << k;
+      // expected_rounded is within half an output ulp of the exact value (checked through
+      // the double, which is itself within 2^-53 relative of it).
+      const double rounded = static_cast<double>(reference::decode_exact(g.expected_bits[k], c.output_dtype));
+      if (std::isinf(rounded)) continue;
+      EXPECT_LE(std::fabs(rounded - e), numeric::ulp_at(e, c.output_dtype) * (0.5 + 1e-9)) << c.id << " " << k;
+    }
+    EXPECT_EQ(file.metadata.at("format"), "ropecheck-golden/1");
+    EXPECT_EQ(file.metadata.at("precision_bits"), "257");
+    EXPECT_EQ(bytes, io::serialize_safetensors(make_golden_file(c))) << "deterministic to the byte";
+  }
+}
+
+TEST(golden_file, a_damaged_golden_file_is_invalid_input_naming_the_rule) {
+  const GoldenCase c = small_catalogue().at(0);
+  io::SafetensorsFile file = make_golden_file(c);
+  file.metadata["format"] = "ropecheck-golden/0";
+  EXPECT_THROW(parse_golden(file, "f"), InvalidInput);
+  file = make_golden_file(c);
+  std::erase_if(file.tensors, [](const io::Tensor& t) { return t.name == "cos"; });
+  try {
+    parse_golden(file, "f");
+    ADD_FAILURE();
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("cos"), std::string::npos) << e.what();
+  }
+}
+
+TEST(golden_set, shards_partition_the_catalogue) {
+  const auto cases = small_catalogue();
+  std::multiset<std::string> seen;
+  for (std::size_t i = 1; i <= 2; ++i) {
+    for (const GoldenCase& c : select_cases(cases, "", Shard{i, 2})) seen.insert(c.id);
+  }
+  EXPECT_EQ(seen, (std::multiset<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(select_cases(cases, "b", Shard{}).size(), 1u);
+  EXPECT_THROW(select_cases(cases, "zz", Shard{}), InvalidInput);
+  for (const char* bad : {"0/2", "3/2", "1/0", "1", "a/b", "1/2/3", "/2"}) EXPECT_THROW(parse_shard(bad), InvalidInput) << bad;
+  EXPECT_EQ(parse_shard("2/3").index, 2u);
+}
+
+TEST(golden_set, shards_written_into_one_directory_verify_and_tampering_is_caught) {
+  const auto cases = small_catalogue();
+  const fs::path dir = fresh_dir("verify");
+  generate_golden_set(cases, select_cases(cases, "", Shard{2, 2}), dir);
+  generate_golden_set(cases, select_cases(cases, "", Shard{1, 2}), dir);
+  VerifySummary s = verify_golden_set(cases, cases, dir);
+  EXPECT_EQ(s.checked, 3u);
+  EXPECT_TRUE(s.problems.empty()) << s.problems.front().file << ": " << s.problems.front().problem;
+
+  // Negative controls: one flipped byte, a missing file, a stale digest, a stray entry.
+  const fs::path a = dir / "a.safetensors";
+  std::vector<unsigned char> bytes = io::read_file_bytes(a);
+  bytes[bytes.size() - 3] ^= 1;
+  io::write_file_atomically(a, bytes);
+  s = verify_golden_set(cases, cases, dir);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0].file, "a.safetensors");
+  EXPECT_NE(s.problems[0].problem.find("differs"), std::string::npos);
+
+  fs::remove(dir / "b.safetensors");
+  const std::vector<unsigned char> sums_bytes = io::read_file_bytes(dir / "SHA256SUMS");
+  std::string sums(sums_bytes.begin(), sums_bytes.end());
+  sums.replace(0, 1, sums[0] == '0' ? "1" : "0");  // the first line is a's
+  sums += std::string(64, 'a') + "  stray.safetensors\n";
+  io::write_file_atomically(dir / "SHA256SUMS", std::span(reinterpret_cast<const unsigned char*>(sums.data()), sums.size()));
+  s = verify_golden_set(cases, cases, dir);
+  std::set<std::string> problems;
+  for (const auto& p : s.problems) problems.insert(p.file + ": " + p.problem.substr(0, 12));
+  EXPECT_TRUE(problems.count("b.safetensors: missing")) << s.problems.size();
+  EXPECT_TRUE(problems.count("a.safetensors: SHA256SUMS l")) << s.problems.size();
+  EXPECT_TRUE(problems.count("stray.safetensors: listed in SH")) << s.problems.size();
+
+  fs::remove(dir / "SHA256SUMS");
+  EXPECT_THROW(verify_golden_set(cases, cases, dir), InvalidInput);
+  fs::remove_all(dir);
+}
+
+TEST(golden_set, the_committed_set_stays_under_8_mb) {
+  std::uintmax_t total = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(ROPECHECK_SOURCE_DIR) / "golden/v1")) total += entry.file_size();
+  EXPECT_LT(total, 8u << 20);
+}

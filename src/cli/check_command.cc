@@ -1,0 +1,53 @@
+#include "cli/check_command.h"
+
+#include <iostream>
+#include <memory>
+#include <span>
+
+#include "cli/exit_codes.h"
+#include "cli/progress.h"
+#include "ropecheck/gate/check_report.h"
+#include "ropecheck/gate/conformance.h"
+#include "ropecheck/io/safetensors.h"
+
+namespace ropecheck::cli {
+namespace {
+
+void write_text(const std::string& path, const std::string& text) {
+  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+}
+
+}  // namespace
+
+CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
+  auto* check = app.add_subcommand("check", "Check a candidate's outputs against golden files");
+  check->add_option("--golden", options.golden, "golden file, or directory of golden files")->required();
+  check->add_option("--candidate", options.candidate,
+                    "candidate file (safetensors with tensor 'out', or .npy), or a directory matched by file name")
+      ->required();
+  check->add_option("--profile", options.profile, "exact (default), f32-angle or bf16-compute")
+      ->check(CLI::IsMember({"exact", "f32-angle", "bf16-compute"}));
+  check->add_option("--json", options.json, "also write the results as JSON to this file");
+  check->add_option("--junit", options.junit, "also write the results as JUnit XML to this file");
+  return check;
+}
+
+int run_check(const CheckOptions& options) {
+  const numeric::Profile profile = numeric::profile_from_string(options.profile);
+  std::unique_ptr<Progress> bar;  // sized once the number of golden files is known
+  const gate::CheckRun run =
+      gate::check_conformance(options.golden, options.candidate, profile, [&](std::size_t done, std::size_t total) {
+        if (!bar) bar = std::make_unique<Progress>("check", total);
+        bar->update(done);
+      });
+  // Every output is complete before any is written, so a failure leaves none half-written.
+  const std::string summary = gate::check_summary_text(run);
+  const std::string json = options.json.empty() ? "" : gate::check_json(run).dump(2) + "\n";
+  const std::string junit = options.junit.empty() ? "" : gate::check_junit(run);
+  if (!options.json.empty()) write_text(options.json, json);
+  if (!options.junit.empty()) write_text(options.junit, junit);
+  std::cout << summary;
+  return run.passed() ? kExitPass : kExitFailure;
+}
+
+}  // namespace ropecheck::cli

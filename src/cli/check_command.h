@@ -1,0 +1,22 @@
+// `ropecheck check`: a candidate against golden files under a profile, with JSON and
+// JUnit XML output for CI systems (ropecheck/gate/conformance.h, check_report.h).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ropecheck::cli {
+
+struct CheckOptions {
+  std::string golden;
+  std::string candidate;
+  std::string profile = "exact";
+  std::string json;
+  std::string junit;
+};
+
+CLI::App* add_check_command(CLI::App& app, CheckOptions& options);
+int run_check(const CheckOptions& options);
+
+}  // namespace ropecheck::cli

@@ -1,0 +1,10 @@
+// Exit codes of every subcommand (DESIGN §4).
+#pragma once
+
+namespace ropecheck::cli {
+
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitFailure = 1;  // conformance failure or regression
+inline constexpr int kExitUsage = 2;    // bad usage or unreadable/invalid input
+
+}  // namespace ropecheck::cli

@@ -1,0 +1,45 @@
+#include "ropecheck/gate/builtin_candidate.h"
+
+#include <cstring>
+
+#include "ropecheck/kernels/rope_kernels.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
+namespace ropecheck::gate {
+
+std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode) {
+  const std::size_t n = g.x.size();
+  const std::size_t in_bytes = storage_bytes(g.input_dtype);
+  std::vector<unsigned char> in(n * in_bytes), out(n * in_bytes);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint64_t bits = reference::round_to_bits(reference::Real(g.x[k]), g.input_dtype);  // exact: x is
+    std::memcpy(&in[k * in_bytes], &bits, in_bytes);                                              // in the dtype
+  }
+  const kernels::CosSinTable table = kernels::build_table(g.spec, g.positions, mode);
+  kernels::apply_rope(kernels::rope_shape(g.spec, g.tokens, g.heads), table, {in.data(), g.input_dtype, 0},
+                      {out.data(), g.input_dtype, 0});
+  std::vector<std::uint64_t> result(n, 0);
+  for (std::size_t k = 0; k < n; ++k) std::memcpy(&result[k], &out[k * in_bytes], in_bytes);
+  if (g.output_dtype != g.input_dtype) {
+    for (std::uint64_t& bits : result) {
+      bits = reference::round_to_bits(reference::decode_exact(bits, g.input_dtype), g.output_dtype);
+    }
+  }
+  return result;
+}
+
+io::SafetensorsFile builtin_candidate_file(const golden::Golden& g, kernels::TableMode mode) {
+  const std::vector<std::uint64_t> bits = run_builtin_kernel(g, mode);
+  const std::size_t bytes = storage_bytes(g.output_dtype);
+  std::vector<unsigned char> data(bits.size() * bytes);
+  for (std::size_t k = 0; k < bits.size(); ++k) std::memcpy(&data[k * bytes], &bits[k], bytes);
+  io::SafetensorsFile file;
+  file.tensors.push_back(io::make_tensor("out", io::st_dtype_of(g.output_dtype), {g.tokens, g.heads, g.spec.head_dim},
+                                         std::move(data)));
+  file.metadata = {{"case", g.case_id}, {"implementation", "ropecheck kernels"},
+                   {"table", std::string(kernels::to_string(mode))}};
+  return file;
+}
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,26 @@
+// The built-in kernels as a candidate: the golden file's x and positions through
+// kernels::apply_rope with a table of the given mode, written as the candidate file format
+// (safetensors, tensor `out` in the golden's output dtype). What `ropecheck apply` writes
+// and what the gate tests check under each profile.
+//
+// Contract: the output dtype is the golden's. When it differs from the input dtype the
+// kernel runs in the input dtype and its result is rounded once more (RNE) to the output
+// dtype — the "compute in f32, cast to the model dtype" pipeline, whose extra rounding the
+// narrow-output K of numeric/error_model.h accounts for.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/safetensors.h"
+#include "ropecheck/kernels/cos_sin_table.h"
+
+namespace ropecheck::gate {
+
+// Output bit patterns [T][H][D] in g.output_dtype.
+std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode);
+
+io::SafetensorsFile builtin_candidate_file(const golden::Golden& g, kernels::TableMode mode);
+
+}  // namespace ropecheck::gate

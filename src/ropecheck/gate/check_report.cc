@@ -1,0 +1,167 @@
+#include "ropecheck/gate/check_report.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace ropecheck::gate {
+namespace {
+
+using Json = nlohmann::json;
+
+Json number(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+Json element_json(const numeric::ElementError& e) {
+  return Json{{"token", e.where.token},     {"head", e.where.head},       {"dim", e.where.dim},
+              {"position", e.where.position}, {"candidate", number(e.candidate)}, {"exact", number(e.exact)},
+              {"error_ulps", number(e.ulps)}, {"error_bound_ratio", number(e.ratio)}};
+}
+
+std::string profile_list(const std::vector<numeric::Profile>& profiles) {
+  std::string text;
+  for (const numeric::Profile p : profiles) text += (text.empty() ? "" : ", ") + std::string(numeric::to_string(p));
+  return text.empty() ? "none" : text;
+}
+
+constexpr std::size_t kDiagnosesShown = 3;
+
+std::string diagnosis_text(const CaseCheck& c) {
+  const DiagnosisReport& d = c.diagnosis;
+  std::string text;
+  if (!c.profiles_passed.empty()) {
+    text += fmt::format("  diagnosis: within the looser profile {}\n", numeric::to_string(c.profiles_passed.front()));
+  }
+  for (std::size_t k = 0; k < d.explanations.size() && k < kDiagnosesShown; ++k) {
+    const Diagnosis& e = d.explanations[k];
+    text += fmt::format("  diagnosis: {} (within profile {}, peak {:.3g} of its bound)\n", e.description,
+                        numeric::to_string(e.profile), e.peak_ratio);
+  }
+  if (d.explanations.size() > kDiagnosesShown) {
+    text += fmt::format("  diagnosis: and {} more hypotheses fit (see --json)\n", d.explanations.size() - kDiagnosesShown);
+  }
+  if (d.explanations.empty()) {
+    text += c.profiles_passed.empty() ? "  diagnosis: no hypothesis explains it\n"
+                                      : "  diagnosis: no hypothesis explains it better\n";
+  }
+  if (!d.norm_finding.empty()) text += fmt::format("  diagnosis: {}\n", d.norm_finding);
+  return text;
+}
+
+std::string failure_reason(const CaseCheck& c) {
+  if (!c.problem.empty()) return c.problem;
+  return fmt::format("peak error {:.3g} of the bound; worst element {}\n{}", c.stats.peak_ratio(),
+                     numeric::describe(c.stats.worst_by_ratio()), diagnosis_text(c));
+}
+
+std::string xml_escaped(const std::string& text) {
+  std::string out;
+  for (const char ch : text) {
+    switch (ch) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string check_summary_text(const CheckRun& run) {
+  std::string text = fmt::format("ropecheck check: profile {}, {} case{}, golden {}, candidate {}\n",
+                                 numeric::to_string(run.profile), run.cases.size(), run.cases.size() == 1 ? "" : "s",
+                                 run.golden, run.candidate);
+  text += fmt::format("  {:<36} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", "case", "out", "cand", "peak ulp",
+                      "RMS ulp", "peak/bound", "verdict", "passes profiles");
+  for (const CaseCheck& c : run.cases) {
+    const std::string candidate_dtype = c.candidate_dtype ? std::string(to_string(*c.candidate_dtype)) : "-";
+    if (!c.problem.empty()) {
+      text += fmt::format("  {:<36} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", c.case_id, to_string(c.output_dtype),
+                          candidate_dtype, "-", "-", "-", "FAIL", c.problem);
+      continue;
+    }
+    text += fmt::format("  {:<36} {:>5} {:>5} {:>10.3g} {:>9.3g} {:>10.3g}  {:<7} {}\n", c.case_id,
+                        to_string(c.output_dtype), candidate_dtype, c.stats.peak_ulps(), c.stats.rms_ulps(),
+                        c.stats.peak_ratio(), c.passed ? "PASS" : "FAIL", profile_list(c.profiles_passed));
+  }
+  for (const CaseCheck& c : run.cases) {
+    if (!c.passed && c.problem.empty()) {
+      text += fmt::format("FAIL {}: worst element {}\n", c.case_id, numeric::describe(c.stats.worst_by_ratio()));
+      text += diagnosis_text(c);
+    }
+  }
+  text += fmt::format("check: {} of {} cases pass under profile {}\n", run.cases.size() - run.failures(), run.cases.size(),
+                      numeric::to_string(run.profile));
+  return text;
+}
+
+Json check_json(const CheckRun& run) {
+  Json cases = Json::array();
+  for (const CaseCheck& c : run.cases) {
+    Json j{{"case", c.case_id},
+           {"verdict", c.passed ? "pass" : "fail"},
+           {"problem", c.problem.empty() ? Json(nullptr) : Json(c.problem)},
+           {"golden_file", c.golden_file},
+           {"candidate_file", c.candidate_file.empty() ? Json(nullptr) : Json(c.candidate_file)},
+           {"output_dtype", std::string(to_string(c.output_dtype))},
+           {"candidate_dtype", c.candidate_dtype ? Json(std::string(to_string(*c.candidate_dtype))) : Json(nullptr)},
+           {"elements", c.stats.count()}};
+    if (c.problem.empty()) {
+      j["peak_error_ulps"] = number(c.stats.peak_ulps());
+      j["rms_error_ulps"] = number(c.stats.rms_ulps());
+      j["peak_error_bound_ratio"] = number(c.stats.peak_ratio());
+      j["rms_error_bound_ratio"] = number(c.stats.rms_ratio());
+      j["worst_by_bound_ratio"] = element_json(c.stats.worst_by_ratio());
+      j["worst_by_ulps"] = element_json(c.stats.worst_by_ulps());
+    }
+    Json diagnoses = Json::array();
+    for (const Diagnosis& d : c.diagnosis.explanations) {
+      diagnoses.push_back(Json{{"hypothesis", d.name},
+                               {"description", d.description},
+                               {"profile", std::string(numeric::to_string(d.profile))},
+                               {"peak_error_bound_ratio", number(d.peak_ratio)}});
+    }
+    j["diagnoses"] = diagnoses;
+    j["norm_finding"] = c.diagnosis.norm_finding.empty() ? Json(nullptr) : Json(c.diagnosis.norm_finding);
+    Json profiles = Json::array();
+    for (const numeric::Profile p : c.profiles_passed) profiles.push_back(std::string(numeric::to_string(p)));
+    j["profiles_passed"] = profiles;
+    cases.push_back(std::move(j));
+  }
+  return Json{{"format", "ropecheck-check/1"},
+              {"profile", std::string(numeric::to_string(run.profile))},
+              {"golden", run.golden},
+              {"candidate", run.candidate},
+              {"passed", run.passed()},
+              {"cases_total", run.cases.size()},
+              {"cases_failed", run.failures()},
+              {"cases", cases}};
+}
+
+std::string check_junit(const CheckRun& run) {
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml += fmt::format("<testsuites name=\"ropecheck check\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n",
+                     run.cases.size(), run.failures());
+  xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
+                     xml_escaped(fmt::format("ropecheck check, profile {}", numeric::to_string(run.profile))),
+                     run.cases.size(), run.failures());
+  for (const CaseCheck& c : run.cases) {
+    xml += fmt::format("    <testcase classname=\"ropecheck.check\" name=\"{}\"", xml_escaped(c.case_id));
+    if (c.passed) {
+      xml += "/>\n";
+      continue;
+    }
+    const std::string reason = failure_reason(c);
+    xml += fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                       xml_escaped(reason.substr(0, reason.find('\n'))),
+                       xml_escaped(fmt::format("golden {}\ncandidate {}\n{}", c.golden_file,
+                                               c.candidate_file.empty() ? "(none)" : c.candidate_file, reason)));
+  }
+  xml += "  </testsuite>\n</testsuites>\n";
+  return xml;
+}
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,62 @@
+// Why a candidate fails: hypotheses about the bug, each tested by recomputing the
+// reference under it (rope_variant.h) and measuring the candidate against that with the
+// same bounds as the gate (numeric::measure). A hypothesis explains the candidate when
+// every element is within the bound of a profile tighter than any the candidate meets
+// against the golden itself (a candidate that passes f32-angle is only explained by a
+// hypothesis it meets under exact); the tightest such profile is kept.
+//
+// Hypotheses (the bugs real implementations shipped):
+//   swapped_layout         interleaved ↔ half_split (HF rotate_half on Meta-layout weights)
+//   reversed_rotation      angle −m·θ (sin with the wrong sign)
+//   position_shift         positions m + k, k = ±1 … ±8 (off-by-one in KV-cache offsets)
+//   <what>_in_<dtype>      positions, frequencies, angles, the cos/sin table, or positions
+//                          and frequencies together, rounded to bf16 or f16
+//   other_base             base 1e4, 1e5, 5e5, 1e6 or 1e7 instead of the golden's
+//   rotary_dim             R/2, 2R or head_dim pairs rotated instead of R
+//   theta_from_head_dim    θ_i = base^(−2i/head_dim) while rotating R < head_dim dims
+//   output_scale           outputs multiplied by a constant s, |s − 1| ≥ kSmallestScaleBug
+//                          (fitted by least squares: an attention factor)
+//   in_place_update        b' computed from the already-updated a' (not a rotation)
+//   truncated_output       narrow output truncated instead of rounded to nearest even
+// Scaling-type hypotheses (scaling missing, applied twice) arrive with the scaling types.
+//
+// Besides the hypotheses, the pair norms are compared: a rotation keeps ‖(a', b')‖ =
+// s‖(a, b)‖, and a change beyond kNotARotationChange is reported unless a hypothesis that
+// is a rotation with other pairs (layout, rotary_dim, …) already explains the candidate.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/numeric/error_model.h"
+
+namespace ropecheck::gate {
+
+// The largest relative change of a pair's norm any profile allows is (K + 1)·u_c for
+// bf16-compute ≈ 4·2^-8 = 1.6% (rounding each element of the pair by ≤ that relative
+// amount changes the norm by at most as much). Twice that cannot come from rounding.
+inline constexpr double kNotARotationChange = 1.0 / 32;
+// A scale within 2^-8 of 1 is indistinguishable from bf16 rounding; real attention-factor
+// bugs are ≥ 3% (YaRN's 0.1·ln(factor) + 1 at factor 1.35 and up).
+inline constexpr double kSmallestScaleBug = 1.0 / 256;
+
+struct Diagnosis {
+  std::string name;         // the hypothesis, as listed above
+  std::string description;  // "matches layout half_split (golden is interleaved)"
+  numeric::Profile profile = numeric::Profile::exact;  // tightest profile it fits in
+  double peak_ratio = 0;    // peak error / bound under that profile
+};
+
+struct DiagnosisReport {
+  std::vector<Diagnosis> explanations;  // tightest profile first, then by peak ratio
+  std::string norm_finding;             // empty when every pair norm is kept
+};
+
+// `passes` is the tightest profile the candidate meets against the golden, if any.
+DiagnosisReport diagnose(const golden::Golden& g, std::span<const double> candidate,
+                         std::optional<numeric::Profile> passes);
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,80 @@
+#include "ropecheck/gate/rope_variant.h"
+
+#include <cmath>
+
+#include "ropecheck/numeric/ulp.h"
+#include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
+namespace ropecheck::gate {
+namespace {
+
+double rounded_to(double v, const std::optional<Dtype>& dtype) {
+  if (!dtype || !std::isfinite(v)) return v;
+  return static_cast<double>(
+      reference::decode_exact(reference::round_to_bits(reference::Real(v), *dtype), *dtype));
+}
+
+// Truncation to a dtype moves y toward zero by less than one ulp, so a truncated candidate
+// lies within half an ulp of y − ½ulp·sign(y), just as a correctly rounded one lies within
+// half an ulp of y: the same bound then fits the one and rejects the other.
+// A y the dtype holds exactly is its own truncation.
+double truncation_centre(double y, Dtype dtype) {
+  if (!std::isfinite(y) || rounded_to(y, dtype) == y) return y;
+  return y - std::copysign(0.5 * numeric::ulp_at(y, dtype), y);
+}
+
+}  // namespace
+
+RopeVariant RopeVariant::of(const golden::Golden& g) {
+  RopeVariant v;
+  v.layout = g.spec.layout;
+  v.rotary_dim = g.spec.rotary_dim;
+  v.theta_dim = g.spec.rotary_dim;
+  v.base = g.spec.base;
+  return v;
+}
+
+VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
+  const std::size_t d = g.spec.head_dim, pairs = v.rotary_dim / 2;
+  VariantOutput out;
+  out.y = g.x;  // pass-through dims
+  out.cos.resize(g.tokens * pairs);
+  out.sin.resize(g.tokens * pairs);
+  std::vector<double> thetas(pairs);
+  for (std::size_t i = 0; i < pairs; ++i) {
+    const double exponent = static_cast<double>(2 * i) / static_cast<double>(v.theta_dim);
+    thetas[i] = rounded_to(std::pow(v.base, -exponent), v.thetas_in);
+  }
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    const double m = rounded_to(static_cast<double>(g.positions[t] + v.position_shift), v.positions_in);
+    for (std::size_t i = 0; i < pairs; ++i) {
+      double angle = rounded_to(m * thetas[i], v.angles_in);
+      if (v.reverse) angle = -angle;
+      out.cos[t * pairs + i] = rounded_to(std::cos(angle), v.table_in);
+      out.sin[t * pairs + i] = rounded_to(std::sin(angle), v.table_in);
+    }
+    for (std::size_t h = 0; h < g.heads; ++h) {
+      const std::size_t row = (t * g.heads + h) * d;
+      for (std::size_t i = 0; i < pairs; ++i) {
+        const auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
+        const double c = v.attention_factor * out.cos[t * pairs + i];
+        const double s = v.attention_factor * out.sin[t * pairs + i];
+        const double a = g.x[row + ia], b = g.x[row + ib];
+        const double new_a = a * c - b * s;
+        const double new_b = b * c + (v.in_place_update ? new_a : a) * s;
+        out.y[row + ia] = new_a;
+        out.y[row + ib] = new_b;
+      }
+    }
+  }
+  for (std::size_t k = 0; k < out.y.size(); ++k) {
+    const bool rotary = k % d < v.rotary_dim;
+    if (rotary) out.y[k] *= v.output_scale;
+    if (v.truncate_output) out.y[k] = truncation_centre(out.y[k], g.output_dtype);
+  }
+  return out;
+}
+
+}  // namespace ropecheck::gate

@@ -1,0 +1,55 @@
+// RoPE as a mistaken implementation computes it: the golden case's inputs through a
+// variant of its spec (another layout, base or rotary_dim, shifted positions, the opposite
+// direction, positions/frequencies/angles/table rounded to a narrow dtype, a scaled
+// output, a pair updated from its already-updated element, a truncated output). The
+// diagnosis (diagnosis.h) measures a failing candidate against each variant.
+//
+// Contract: evaluated in double (θ by std::pow, cos/sin by std::cos/std::sin). That is
+// far more accurate than any profile's bound needs at the golden positions (< 2^24): the
+// double angle error |m|·θ·2^-52 ≤ 2^-28 rad against the f32 compute term 2^-24·σ that
+// every profile carries. Roundings a variant names are applied exactly (correct RNE of
+// the double value, reference::round_to_bits), except the truncated output, which is
+// modelled by its centre (see truncate_output). The default variant is the golden's own
+// spec, so evaluate_variant(g, RopeVariant::of(g)) reproduces g.expected to double
+// accuracy (tested).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ropecheck/dtype.h"
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/spec.h"
+
+namespace ropecheck::gate {
+
+struct RopeVariant {
+  Layout layout = Layout::interleaved;
+  std::size_t rotary_dim = 0;
+  std::size_t theta_dim = 0;  // the R in θ_i = base^(−2i/R)
+  double base = 10000;
+  double attention_factor = 1;
+  std::int64_t position_shift = 0;
+  bool reverse = false;                // angle −m·θ
+  std::optional<Dtype> positions_in;   // positions rounded to this dtype
+  std::optional<Dtype> thetas_in;      // θ_i rounded
+  std::optional<Dtype> angles_in;      // m·θ_i rounded
+  std::optional<Dtype> table_in;       // cos, sin rounded
+  double output_scale = 1;
+  bool in_place_update = false;        // b' computed from the updated a'
+  bool truncate_output = false;        // output truncated (toward zero), not RNE: y is
+                                       // moved half an output ulp toward zero (rope_variant.cc)
+
+  static RopeVariant of(const golden::Golden& g);
+};
+
+struct VariantOutput {
+  std::vector<double> y;         // [T][H][D]
+  std::vector<double> cos, sin;  // [T][rotary_dim/2], attention factor not applied
+};
+
+VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v);
+
+}  // namespace ropecheck::gate

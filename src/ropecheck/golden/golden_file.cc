@@ -1,0 +1,157 @@
+#include "ropecheck/golden/golden_file.h"
+
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/golden/case_inputs.h"
+#include "ropecheck/reference/exact_rope.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
+namespace ropecheck::golden {
+namespace {
+
+// safetensors is little-endian; so are the machines this writes on (checked, not assumed).
+static_assert(std::endian::native == std::endian::little, "golden files are written little-endian");
+
+using reference::Real;
+
+std::vector<unsigned char> pack_bits(const std::vector<std::uint64_t>& bits, Dtype dtype) {
+  const std::size_t bytes = storage_bytes(dtype);
+  std::vector<unsigned char> data(bits.size() * bytes);
+  for (std::size_t k = 0; k < bits.size(); ++k) std::memcpy(&data[k * bytes], &bits[k], bytes);
+  return data;
+}
+
+template <class T>
+std::vector<unsigned char> pack(const std::vector<T>& values) {
+  std::vector<unsigned char> data(values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(data.data(), values.data(), data.size());
+  return data;
+}
+
+std::uint64_t u64(std::size_t n) { return static_cast<std::uint64_t>(n); }
+
+[[noreturn]] void fail(std::string_view source, const std::string& rule) {
+  throw InvalidInput(fmt::format("{}: golden: {}", source, rule));
+}
+
+const std::string& metadata(const io::SafetensorsFile& file, const char* key, std::string_view source) {
+  const auto it = file.metadata.find(key);
+  if (it == file.metadata.end()) fail(source, fmt::format("metadata has no '{}'", key));
+  return it->second;
+}
+
+Dtype metadata_dtype(const io::SafetensorsFile& file, const char* key, std::string_view source) {
+  try {
+    return dtype_from_string(metadata(file, key, source));
+  } catch (const InvalidInput& e) {
+    fail(source, fmt::format("metadata '{}': {}", key, e.what()));
+  }
+}
+
+const io::Tensor& tensor(const io::SafetensorsFile& file, const char* name, io::StDtype dtype,
+                         const std::vector<std::uint64_t>& shape, std::string_view source) {
+  const io::Tensor& t = file.get(name, source);
+  if (t.dtype != dtype) {
+    fail(source, fmt::format("tensor '{}' is {}, expected {}", name, io::to_string(t.dtype), io::to_string(dtype)));
+  }
+  if (t.shape != shape) {
+    fail(source, fmt::format("tensor '{}' has shape [{}], expected [{}]", name, fmt::join(t.shape, ", "),
+                             fmt::join(shape, ", ")));
+  }
+  return t;
+}
+
+std::vector<std::uint64_t> unpack_bits(const io::Tensor& t, Dtype dtype) {
+  const std::size_t bytes = storage_bytes(dtype);
+  std::vector<std::uint64_t> bits(t.data.size() / bytes, 0);
+  for (std::size_t k = 0; k < bits.size(); ++k) std::memcpy(&bits[k], &t.data[k * bytes], bytes);
+  return bits;
+}
+
+}  // namespace
+
+std::string generator_name() { return fmt::format("ropecheck golden generator {}", kGeneratorVersion); }
+
+io::SafetensorsFile make_golden_file(const GoldenCase& c) {
+  const std::vector<std::int64_t> positions = case_positions(c);
+  const std::vector<double> x = case_inputs(c, positions);
+  const reference::ExactRope exact = reference::exact_rope(c.spec, positions, x, c.heads, c.output_dtype);
+  const std::uint64_t t = u64(positions.size()), h = u64(c.heads), d = u64(c.spec.head_dim),
+                      pairs = u64(c.spec.pairs());
+  std::vector<std::uint64_t> x_bits(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) x_bits[k] = reference::round_to_bits(Real(x[k]), c.input_dtype);
+
+  // 8-byte elements first: the header is padded to 8 bytes, so every tensor's data is then
+  // aligned to its element size (readers that map the file can use it in place).
+  io::SafetensorsFile file;
+  file.tensors.push_back(io::make_tensor("expected", io::StDtype::F64, {t, h, d}, pack(exact.expected)));
+  file.tensors.push_back(io::make_tensor("cos", io::StDtype::F64, {t, pairs}, pack(exact.cos)));
+  file.tensors.push_back(io::make_tensor("sin", io::StDtype::F64, {t, pairs}, pack(exact.sin)));
+  file.tensors.push_back(io::make_tensor("positions", io::StDtype::I64, {t}, pack(positions)));
+  io::Tensor x_tensor = io::make_tensor("x", io::st_dtype_of(c.input_dtype), {t, h, d}, pack_bits(x_bits, c.input_dtype));
+  io::Tensor rounded = io::make_tensor("expected_rounded", io::st_dtype_of(c.output_dtype), {t, h, d},
+                                       pack_bits(exact.expected_bits, c.output_dtype));
+  if (storage_bytes(c.input_dtype) < storage_bytes(c.output_dtype)) std::swap(x_tensor, rounded);
+  file.tensors.push_back(std::move(x_tensor));
+  file.tensors.push_back(std::move(rounded));
+  file.metadata = {
+      {"format", std::string(kGoldenFormat)},
+      {"case", c.id},
+      {"spec", to_json_text(c.spec)},
+      {"input_dtype", std::string(to_string(c.input_dtype))},
+      {"output_dtype", std::string(to_string(c.output_dtype))},
+      {"precision_bits", std::to_string(std::numeric_limits<Real>::digits)},
+      {"generator", generator_name()},
+      {"description", c.description},
+  };
+  return file;
+}
+
+Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
+  if (metadata(file, "format", source) != kGoldenFormat) {
+    fail(source, fmt::format("metadata 'format' is '{}', expected '{}'", metadata(file, "format", source), kGoldenFormat));
+  }
+  Golden g;
+  g.case_id = metadata(file, "case", source);
+  g.description = file.metadata.count("description") ? file.metadata.at("description") : "";
+  try {
+    g.spec = spec_from_json_text(metadata(file, "spec", source));
+  } catch (const InvalidInput& e) {
+    fail(source, fmt::format("metadata 'spec': {}", e.what()));
+  }
+  g.input_dtype = metadata_dtype(file, "input_dtype", source);
+  g.output_dtype = metadata_dtype(file, "output_dtype", source);
+  if (g.input_dtype == Dtype::f64 || g.output_dtype == Dtype::f64) fail(source, "input and output dtypes are f32, bf16 or f16");
+
+  const io::Tensor& positions = file.get("positions", source);
+  if (positions.shape.size() != 1) fail(source, "tensor 'positions' must have shape [T]");
+  const std::uint64_t t = positions.shape[0];
+  const io::Tensor& x_any = file.get("x", source);
+  if (x_any.shape.size() != 3) fail(source, "tensor 'x' must have shape [T, H, D]");
+  const std::uint64_t h = x_any.shape[1], d = u64(g.spec.head_dim), pairs = u64(g.spec.pairs());
+  g.tokens = static_cast<std::size_t>(t);
+  g.heads = static_cast<std::size_t>(h);
+  tensor(file, "positions", io::StDtype::I64, {t}, source);
+  g.positions = io::to_int64s(positions, source);
+  const io::Tensor& x = tensor(file, "x", io::st_dtype_of(g.input_dtype), {t, h, d}, source);
+  g.x = io::to_doubles(x, source);
+  g.expected = io::to_doubles(tensor(file, "expected", io::StDtype::F64, {t, h, d}, source), source);
+  g.expected_bits =
+      unpack_bits(tensor(file, "expected_rounded", io::st_dtype_of(g.output_dtype), {t, h, d}, source), g.output_dtype);
+  g.cos = io::to_doubles(tensor(file, "cos", io::StDtype::F64, {t, pairs}, source), source);
+  g.sin = io::to_doubles(tensor(file, "sin", io::StDtype::F64, {t, pairs}, source), source);
+  return g;
+}
+
+Golden read_golden(const std::filesystem::path& path) {
+  return parse_golden(io::read_safetensors(path), path.string());
+}
+
+}  // namespace ropecheck::golden
