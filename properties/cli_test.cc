@@ -152,3 +152,35 @@ TEST(cli, props_plugin_reports_a_crashing_plugin_as_a_failure) {
   EXPECT_NE(r.out.find("crashed with SIGSEGV"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("props: "), std::string::npos) << "ropecheck finished its report: " << r.out;
 }
+
+// A malformed golden or candidate file is bad input: exit 2 with one line naming the file
+// and the broken rule (the rules themselves are tested one by one in io_test).
+TEST(cli, check_exits_2_on_a_malformed_file) {
+  const std::string dir = testing::TempDir() + "ropecheck_cli_malformed";
+  std::filesystem::create_directories(dir);
+  const std::string golden = ROPECHECK_SOURCE_DIR "/golden/v1/head_dim_2_f32.safetensors";
+  const auto write = [&](const std::string& name, const std::string& bytes) {
+    std::FILE* f = std::fopen((dir + "/" + name).c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+    return dir + "/" + name;
+  };
+  const std::string header = R"({"out":{"dtype":"F32","shape":[2],"data_offsets":[0,12]}})";
+  std::string length(8, '\0');
+  length[0] = static_cast<char>(header.size());
+  const std::pair<std::string, std::string> cases[] = {
+      {write("short.safetensors", "abc"), "file too small"},
+      {write("bad_size.safetensors", length + header + std::string(12, '\0')), "size mismatch"},
+      {write("not_json.safetensors", std::string("\x08\0\0\0\0\0\0\0{nope   ", 16)), "not valid JSON"},
+      {write("bad.npy", std::string("\x93NUMPY\x09\x00\x10\x00{}              ", 26)), "unsupported version"},
+  };
+  for (const auto& [candidate, rule] : cases) {
+    const CliResult r = run_cli("check --golden " + golden + " --candidate " + candidate);
+    EXPECT_EQ(r.exit_code, 2) << candidate << ": " << r.out;
+    EXPECT_EQ(lines(r.out), 1u) << r.out;
+    EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(candidate), std::string::npos) << "names the file: " << r.out;
+  }
+  const CliResult r = run_cli("check --golden " + cases[0].first + " --candidate " + golden);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}

@@ -261,3 +261,22 @@ TEST(diagnosis, dropping_the_low_bits_is_a_truncated_bf16_output) {
   bug.truncate = true;
   expect_diagnosis("llama2_7b_half_split_bf16", bug, "truncated_output");
 }
+
+// The f16 forms of the dtype hypotheses, each from the same one-line bug in f16.
+TEST(diagnosis, the_same_bugs_in_f16_are_named_in_f16) {
+  Bug inv_freq;
+  inv_freq.inv_freq_dtype = Dtype::f16;
+  expect_diagnosis("llama2_7b_half_split_f16", inv_freq, "frequencies_in_f16");
+  Bug arange = inv_freq;
+  arange.t_dtype = Dtype::f16;
+  expect_diagnosis("llama2_7b_half_split_f16", arange, "positions_and_frequencies_in_f16");
+  Bug freqs;
+  freqs.freqs_dtype = Dtype::f16;
+  expect_diagnosis("llama2_7b_interleaved_f16", freqs, "angles_in_f16");
+  Bug table;
+  table.cos_sin_dtype = Dtype::f16;
+  expect_diagnosis("llama2_7b_interleaved_f32", table, "table_in_f16");
+  Bug positions;
+  positions.t_dtype = Dtype::bf16;
+  expect_diagnosis("qwen2_7b_bf16", positions, "positions_in_bf16");
+}

@@ -16,6 +16,7 @@ packages=(
   libcli11-dev
   nlohmann-json3-dev
   libssl-dev            # libcrypto's SHA-256 for golden/*/SHA256SUMS
+  python3-numpy python3-torch   # scripts/adapters/torch_rope.py and its test
 )
 
 missing=()
