@@ -1,5 +1,6 @@
 #include "ropecheck/spec.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <utility>
@@ -117,6 +118,61 @@ Json scaling_to_json(Scaling s) {
   return j;
 }
 
+// The parameters a scaling type takes (HF modeling_rope_utils.py): which are required,
+// which allowed, and their ranges. Types not implemented yet are rejected by name.
+void validate_scaling(const Scaling& s) {
+  const std::string type(to_string(s.type));
+  // Every parameter set that the type does not take is an error, not silently ignored.
+  const auto allow_only = [&](std::initializer_list<std::string_view> allowed) {
+    Scaling copy = s;
+    for_each_scalar_parameter(copy, [&](const char* key, std::optional<double>& field) {
+      if (field && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        throw InvalidInput(fmt::format("spec: scaling type '{}' takes no parameter '{}'", type, key));
+      }
+    });
+    for_each_list_parameter(copy, [&](const char* key, std::optional<std::vector<double>>& field) {
+      if (field && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        throw InvalidInput(fmt::format("spec: scaling type '{}' takes no parameter '{}'", type, key));
+      }
+    });
+  };
+  const auto require = [&](const std::optional<double>& field, const char* key) {
+    if (!field) throw InvalidInput(fmt::format("spec: scaling type '{}' needs '{}'", type, key));
+  };
+  switch (s.type) {
+    case ScalingType::none:
+      if (s != Scaling{}) throw InvalidInput("spec: scaling type 'none' takes no parameters");
+      return;
+    case ScalingType::linear:
+      allow_only({"factor"});
+      require(s.factor, "factor");
+      // HF requires factor ≥ 1 (a factor below 1 would compress positions).
+      if (!(*s.factor >= 1)) throw InvalidInput(fmt::format("spec: linear 'factor' = {} must be ≥ 1", *s.factor));
+      return;
+    case ScalingType::llama3:
+      allow_only({"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"});
+      require(s.factor, "factor");
+      require(s.low_freq_factor, "low_freq_factor");
+      require(s.high_freq_factor, "high_freq_factor");
+      require(s.original_max_position_embeddings, "original_max_position_embeddings");
+      if (!(*s.factor >= 1)) throw InvalidInput(fmt::format("spec: llama3 'factor' = {} must be ≥ 1", *s.factor));
+      if (!(*s.low_freq_factor > 0)) throw InvalidInput("spec: llama3 'low_freq_factor' must be > 0");
+      // The smooth band divides by high − low (HF only warns; its output is then NaN/Inf).
+      if (!(*s.high_freq_factor > *s.low_freq_factor)) {
+        throw InvalidInput("spec: llama3 'high_freq_factor' must exceed 'low_freq_factor'");
+      }
+      if (!(*s.original_max_position_embeddings > 0)) {
+        throw InvalidInput("spec: llama3 'original_max_position_embeddings' must be > 0");
+      }
+      return;
+    case ScalingType::dynamic:
+    case ScalingType::yarn:
+    case ScalingType::longrope:
+      break;
+  }
+  throw InvalidInput(fmt::format("spec: scaling type '{}' is not implemented yet (none, linear and llama3 are)", type));
+}
+
 }  // namespace
 
 std::string_view to_string(Layout layout) {
@@ -174,10 +230,7 @@ void validate(const RopeSpec& spec) {
       if (!std::isfinite(v)) throw InvalidInput("spec: a scaling factor list holds a non-finite value");
     }
   }
-  if (s.type != ScalingType::none) {
-    throw InvalidInput(fmt::format("spec: scaling type '{}' is not implemented yet (only 'none')", to_string(s.type)));
-  }
-  if (s != Scaling{}) throw InvalidInput("spec: scaling type 'none' takes no parameters");
+  validate_scaling(s);
 }
 
 RopeSpec spec_from_json(const Json& j) {

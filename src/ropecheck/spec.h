@@ -4,10 +4,11 @@
 //  - head_dim D ≥ 1; rotary_dim R even, 2 ≤ R ≤ D; the last D−R dims pass through.
 //  - layout: `interleaved` pairs (x[2i], x[2i+1]); `half_split` pairs (x[i], x[i+R/2]).
 //  - base finite and > 1; θ_i = base^(−2i/R) before scaling.
-//  - scaling: a type plus the HF `rope_scaling` parameters by their HF names. Only the
-//    type `none` is implemented so far; the other types of DESIGN §1 are recognised by
-//    name and rejected with a clear error until their formulas land, so adding one adds
-//    fields' semantics, not a new structure.
+//  - scaling: a type plus the HF `rope_scaling` parameters by their HF names. `none`,
+//    `linear` (factor ≥ 1) and `llama3` (factor ≥ 1, low_freq_factor > 0, high_freq_factor
+//    > low_freq_factor, original_max_position_embeddings > 0, all required) are
+//    implemented; a parameter the type does not take is an error. `dynamic`, `yarn` and
+//    `longrope` are recognised by name and rejected until their formulas land.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
 //    (rotary_dim and scaling are always written).
 //  - Every violation throws InvalidInput with a one-line message naming the rule.

@@ -6,7 +6,10 @@
 //  - angle(θ, m) = fl(m·θ) for any real m (negative and non-integer too), so
 //    |φ̂ − mθ| ≤ |mθ|·(2 + ln base)·u. This is the angle error every tolerance carries.
 //  - cos_sin: MPFR's sin and cos are correctly rounded at the computed angle.
-//  - attention_factor: s = 1 for scaling `none`.
+//  - scaling (HF modeling_rope_utils.py semantics, parameters by their HF names):
+//    `linear`: θ_i/factor; `llama3`: Meta's apply_scaling (frequencies.cc gives the bands
+//    and their strict/inclusive bounds); the other types are not implemented yet.
+//  - attention_factor: s = 1 for `none`, `linear` and `llama3`.
 #pragma once
 
 #include <vector>

@@ -1,0 +1,220 @@
+// Context-extension scaling in the spec and the reference (reference/frequencies.h): the
+// parameters each type takes, the published LLaMA-3.1-8B frequencies evaluated
+// independently from the formula text, reduction to `none` at factor 1, llama3's bands
+// partitioning the pairs, θ_i decreasing in i — each with a negative control — and the
+// kernels meeting the exact bound with scaled frequencies.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/gate/kernel_cases.h"
+#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/spec.h"
+
+using namespace ropecheck;
+using reference::Real;
+
+namespace {
+
+// meta-llama/Llama-3.1-8B config.json: hidden_size 4096 / 32 heads = head_dim 128,
+// rope_theta 500000, rope_scaling {factor 8, low_freq_factor 1, high_freq_factor 4,
+// original_max_position_embeddings 8192, rope_type llama3}.
+const char* kLlama31 =
+    R"({"head_dim":128,"layout":"half_split","base":500000,"scaling":{"type":"llama3","factor":8,)"
+    R"("low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8192}})";
+
+std::vector<double> thetas_of(const RopeSpec& spec) {
+  std::vector<double> out;
+  for (const Real& t : reference::frequencies<Real>(spec)) out.push_back(static_cast<double>(t));
+  return out;
+}
+
+void expect_rejected(const std::string& scaling, const std::string& needle) {
+  const std::string text = R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":)" + scaling + "}";
+  try {
+    spec_from_json_text(text);
+    ADD_FAILURE() << "accepted: " << text;
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+// Llama 3 frequencies in double, written from Meta's vectorized apply_scaling
+// (llama-models models/llama3/model.py) rather than from the reference's branch form:
+// new = where(λ > λ_low, f/s, f); where(λ_high ≤ λ ≤ λ_low, (1 − g)·new/s + g·new, new).
+std::vector<double> llama3_in_double(double base, std::size_t dim, double s, double low, double high, double context) {
+  std::vector<double> out;
+  for (std::size_t k = 0; k < dim; k += 2) {
+    const double freq = 1.0 / std::pow(base, static_cast<double>(k) / static_cast<double>(dim));
+    const double wavelen = 2 * std::numbers::pi / freq;
+    const double low_freq_wavelen = context / low, high_freq_wavelen = context / high;
+    const double scaled = wavelen > low_freq_wavelen ? freq / s : freq;
+    const double smooth = (context / wavelen - low) / (high - low);
+    const bool medium = wavelen >= high_freq_wavelen && wavelen <= low_freq_wavelen;
+    out.push_back(medium ? (1 - smooth) * scaled / s + smooth * scaled : scaled);
+  }
+  return out;
+}
+
+// The bands of a llama3 spec by pair: 0 high frequency (kept), 1 medium (smoothed), 2 low
+// frequency (divided by the factor).
+using BandFn = std::function<std::vector<int>(double wavelength, double low_wavelength, double high_wavelength)>;
+
+std::vector<int> correct_bands(double wavelength, double low_wavelength, double high_wavelength) {
+  std::vector<int> bands;
+  if (wavelength < high_wavelength) bands.push_back(0);
+  if (!(wavelength < high_wavelength) && !(wavelength > low_wavelength)) bands.push_back(1);
+  if (wavelength > low_wavelength) bands.push_back(2);
+  return bands;
+}
+
+// Every pair is in exactly one band, and the bands are contiguous runs in the order
+// high, medium, low frequency (wavelengths grow with i).
+::testing::AssertionResult bands_partition(const RopeSpec& spec, const BandFn& bands_of) {
+  const Scaling& s = spec.scaling;
+  const double low_wavelength = *s.original_max_position_embeddings / *s.low_freq_factor;
+  const double high_wavelength = *s.original_max_position_embeddings / *s.high_freq_factor;
+  int previous = 0;
+  for (std::size_t i = 0; i < spec.pairs(); ++i) {
+    const double theta = std::pow(spec.base, -static_cast<double>(2 * i) / static_cast<double>(spec.rotary_dim));
+    const std::vector<int> bands = bands_of(2 * std::numbers::pi / theta, low_wavelength, high_wavelength);
+    if (bands.size() != 1) return ::testing::AssertionFailure() << "pair " << i << " is in " << bands.size() << " bands";
+    if (bands[0] < previous) return ::testing::AssertionFailure() << "pair " << i << " goes back to band " << bands[0];
+    previous = bands[0];
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult strictly_decreasing(const std::vector<double>& thetas) {
+  for (std::size_t i = 1; i < thetas.size(); ++i) {
+    if (!(thetas[i] < thetas[i - 1])) {
+      return ::testing::AssertionFailure() << "θ_" << i << " = " << thetas[i] << " is not below θ_" << i - 1 << " = "
+                                           << thetas[i - 1];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
+TEST(scaling_spec, each_type_takes_its_parameters_and_rejects_the_others) {
+  EXPECT_NO_THROW(spec_from_json_text(kLlama31));
+  EXPECT_NO_THROW(spec_from_json_text(R"({"head_dim":64,"layout":"interleaved","base":10000,"scaling":{"type":"linear","factor":4}})"));
+  expect_rejected(R"({"type":"linear"})", "needs 'factor'");
+  expect_rejected(R"({"type":"linear","factor":0.5})", "must be ≥ 1");
+  expect_rejected(R"({"type":"linear","factor":4,"beta_fast":32})", "takes no parameter 'beta_fast'");
+  expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4})",
+                  "needs 'original_max_position_embeddings'");
+  expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":4,"high_freq_factor":4,"original_max_position_embeddings":8192})",
+                  "must exceed 'low_freq_factor'");
+  expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8192,"short_factor":[1]})",
+                  "takes no parameter 'short_factor'");
+  expect_rejected(R"({"type":"yarn","factor":4})", "not implemented yet");
+}
+
+// The reference's θ_i at 257 bits against the double evaluation above. The double path
+// rounds pow (≤ 1 ulp, an error ≤ (1 + ln base)·2^-53 relative once the exponent's own
+// rounding is counted), the wavelength, the ratio and the interpolation (a few roundings
+// each of quantities ≤ θ): 32·(1 + ln base)·2^-53 relative covers it with margin.
+TEST(scaling_reference, llama31_frequencies_agree_with_meta_apply_scaling_in_double) {
+  const RopeSpec spec = spec_from_json_text(kLlama31);
+  const std::vector<double> got = thetas_of(spec);
+  const std::vector<double> want = llama3_in_double(500000, 128, 8, 1, 4, 8192);
+  const double tolerance = 32 * (1 + std::log(500000.0)) * 0x1p-53;
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_LE(std::fabs(got[i] / want[i] - 1), tolerance) << "pair " << i;
+  }
+  // The published band layout: pairs 0–28 kept, 29–34 smoothed (g = 0.80362 … 0.07453),
+  // 35–63 divided by 8.
+  RopeSpec plain = spec;
+  plain.scaling = Scaling{};
+  const std::vector<double> unscaled = thetas_of(plain);
+  for (std::size_t i = 0; i <= 28; ++i) EXPECT_EQ(got[i], unscaled[i]) << i;
+  const double smooth[] = {0.80362, 0.59285, 0.42115, 0.28128, 0.16734, 0.07453};
+  for (std::size_t i = 29; i <= 34; ++i) {
+    const double g = (got[i] - unscaled[i] / 8) / (unscaled[i] - unscaled[i] / 8);
+    EXPECT_NEAR(g, smooth[i - 29], 5e-6) << "pair " << i;
+  }
+  for (std::size_t i = 35; i < 64; ++i) EXPECT_LE(std::fabs(got[i] / (unscaled[i] / 8) - 1), 0x1p-52) << i;
+}
+
+// At factor 1, linear is `none` exactly (θ/1 = θ); llama3 is `none` up to the rounding of
+// its interpolation at reference precision ((1 − g)·θ + g·θ: a few roundings of 2^-257).
+TEST(scaling_reference, factor_one_reduces_to_none) {
+  const RopeSpec none = spec_from_json_text(R"({"head_dim":128,"layout":"half_split","base":500000})");
+  RopeSpec linear = none;
+  linear.scaling.type = ScalingType::linear;
+  linear.scaling.factor = 1;
+  EXPECT_EQ(thetas_of(linear), thetas_of(none));
+  RopeSpec llama3 = spec_from_json_text(kLlama31);
+  llama3.scaling.factor = 1;
+  const std::vector<double> a = thetas_of(llama3), b = thetas_of(none);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << i;  // equal once rounded to double
+  // Negative control: factor 8 does not reduce.
+  EXPECT_NE(thetas_of(spec_from_json_text(kLlama31)), b);
+}
+
+TEST(scaling_reference, llama3_bands_partition_the_pairs) {
+  for (const double base : {10000.0, 500000.0, 1e6}) {
+    RopeSpec spec = spec_from_json_text(kLlama31);
+    spec.base = base;
+    EXPECT_TRUE(bands_partition(spec, correct_bands)) << base;
+  }
+  // Negative control: λ_low and λ_high swapped, as a transposed reading of the config
+  // would: the kept and divided conditions then overlap.
+  const BandFn swapped = [](double wavelength, double low_wavelength, double high_wavelength) {
+    return correct_bands(wavelength, high_wavelength, low_wavelength);
+  };
+  EXPECT_FALSE(bands_partition(spec_from_json_text(kLlama31), swapped));
+}
+
+TEST(scaling_reference, scaled_frequencies_decrease_with_the_pair_index) {
+  EXPECT_TRUE(strictly_decreasing(thetas_of(spec_from_json_text(kLlama31))));
+  EXPECT_TRUE(strictly_decreasing(thetas_of(spec_from_json_text(
+      R"({"head_dim":128,"layout":"half_split","base":10000,"scaling":{"type":"linear","factor":4}})"))));
+  // Negative control: the smooth factor written without parentheses, as a community port
+  // shipped it — (L/λ)/high − low instead of (L/λ − low)/(high − low) — goes negative in
+  // the band and breaks the order.
+  std::vector<double> unparenthesized;
+  for (std::size_t k = 0; k < 128; k += 2) {
+    const double freq = 1.0 / std::pow(500000.0, static_cast<double>(k) / 128.0);
+    const double wavelen = 2 * std::numbers::pi / freq;
+    if (wavelen < 8192.0 / 4) {
+      unparenthesized.push_back(freq);
+    } else if (wavelen > 8192.0 / 1) {
+      unparenthesized.push_back(freq / 8);
+    } else {
+      const double smooth = 8192.0 / wavelen / 4 - 1;
+      unparenthesized.push_back((1 - smooth) * freq / 8 + smooth * freq);
+    }
+  }
+  EXPECT_FALSE(strictly_decreasing(unparenthesized));
+}
+
+// The kernels take any per-pair θ: with llama3 and linear frequencies they meet the same
+// exact bound on every target (and preserve norms), the table being built from the
+// reference's θ_i.
+TEST(scaling_kernels, scaled_specs_meet_the_exact_bound_on_every_target) {
+  const std::vector<gate::KernelUnderTest> kernels = gate::builtin_kernels();
+  for (const char* text : {kLlama31, R"({"head_dim":96,"rotary_dim":64,"layout":"interleaved","base":10000,)"
+                                     R"("scaling":{"type":"linear","factor":4}})"}) {
+    for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
+      gate::KernelCase c;
+      c.spec = spec_from_json_text(text);
+      c.dtype = dtype;
+      c.heads = 3;
+      c.positions = {0, 1, 8191, 8192, 65537, 131071, 1048575};
+      c.data_seed = 7;
+      ASSERT_NO_THROW(gate::check_matches_reference(c, kernels, numeric::Profile::exact)) << text;
+      ASSERT_NO_THROW(gate::check_preserves_norm(c, kernels, numeric::Profile::exact)) << text;
+    }
+  }
+}
