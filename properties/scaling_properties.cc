@@ -5,7 +5,9 @@
 // kernels meeting the exact bound with scaled frequencies.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <functional>
 #include <numbers>
 #include <string>
@@ -116,7 +118,15 @@ TEST(scaling_spec, each_type_takes_its_parameters_and_rejects_the_others) {
                   "must exceed 'low_freq_factor'");
   expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8192,"short_factor":[1]})",
                   "takes no parameter 'short_factor'");
-  expect_rejected(R"({"type":"yarn","factor":4})", "not implemented yet");
+  expect_rejected(R"({"type":"yarn","factor":4})", "needs 'original_max_position_embeddings' or 'max_position_embeddings'");
+  expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"truncate":1})", "true or false");
+  expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"beta_fast":0})", "'beta_fast' must be > 0");
+  expect_rejected(R"({"type":"linear","factor":4,"truncate":false})", "takes no parameter 'truncate'");
+  expect_rejected(R"({"type":"dynamic","factor":4})", "not implemented yet");
+  const std::string yarn =
+      R"({"head_dim":64,"layout":"interleaved","base":150000,"scaling":{"type":"yarn","factor":32,"original_max_position_embeddings":4096,"truncate":false}})";
+  EXPECT_EQ(to_json_text(spec_from_json_text(yarn)), to_json_text(spec_from_json_text(to_json_text(spec_from_json_text(yarn)))));
+  EXPECT_EQ(spec_from_json_text(yarn).scaling.truncate, std::optional<bool>(false));
 }
 
 // The reference's θ_i at 257 bits against the double evaluation above. The double path
@@ -199,13 +209,142 @@ TEST(scaling_reference, scaled_frequencies_decrease_with_the_pair_index) {
   EXPECT_FALSE(strictly_decreasing(unparenthesized));
 }
 
+namespace {
+
+// Qwen/Qwen2.5-7B-Instruct: head_dim 128 (3584/28), rope_theta 1e6; its model card's
+// YaRN setting {"factor": 4.0, "original_max_position_embeddings": 32768, "type": "yarn"}.
+const char* kQwen25Yarn =
+    R"({"head_dim":128,"layout":"half_split","base":1000000,"scaling":{"type":"yarn","factor":4,)"
+    R"("original_max_position_embeddings":32768}})";
+// deepseek-ai/DeepSeek-V3 config.json: qk_rope_head_dim 64, rope_theta 10000, rope_scaling
+// {beta_fast 32, beta_slow 1, factor 40, mscale 1.0, mscale_all_dim 1.0,
+// original_max_position_embeddings 4096, type yarn}.
+const char* kDeepSeekV3 =
+    R"({"head_dim":64,"layout":"interleaved","base":10000,"scaling":{"type":"yarn","factor":40,"beta_fast":32,)"
+    R"("beta_slow":1,"mscale":1,"mscale_all_dim":1,"original_max_position_embeddings":4096}})";
+
+std::vector<double> ramp_of(const RopeSpec& spec) {
+  std::vector<double> out;
+  for (const Real& r : reference::yarn_ramp_of<Real>(spec)) out.push_back(static_cast<double>(r));
+  return out;
+}
+
+// YaRN θ_j in double from the formula text (HF _compute_yarn_parameters): correction dims,
+// floor/ceil, clamp, linear ramp, blend of interpolation and extrapolation.
+std::vector<double> yarn_in_double(double base, std::size_t dim, double s, double context, double beta_fast,
+                                   double beta_slow) {
+  const auto correction = [&](double n) {
+    return static_cast<double>(dim) * std::log(context / (n * 2 * std::numbers::pi)) / (2 * std::log(base));
+  };
+  const double low = std::max(std::floor(correction(beta_fast)), 0.0);
+  double high = std::min(std::ceil(correction(beta_slow)), static_cast<double>(dim - 1));
+  if (low == high) high += 0.001;
+  std::vector<double> out;
+  for (std::size_t j = 0; j < dim / 2; ++j) {
+    const double pos_freq = std::pow(base, static_cast<double>(2 * j) / static_cast<double>(dim));
+    const double ramp = std::clamp((static_cast<double>(j) - low) / (high - low), 0.0, 1.0);
+    const double extrapolation_factor = 1 - ramp;
+    out.push_back((1 / (s * pos_freq)) * (1 - extrapolation_factor) + (1 / pos_freq) * extrapolation_factor);
+  }
+  return out;
+}
+
+// 0 up to the band, 1 beyond it, nondecreasing inside.
+::testing::AssertionResult ramp_is_a_ramp(const std::vector<double>& ramp) {
+  for (std::size_t j = 0; j < ramp.size(); ++j) {
+    if (!(ramp[j] >= 0 && ramp[j] <= 1)) return ::testing::AssertionFailure() << "r_" << j << " = " << ramp[j];
+    if (j > 0 && ramp[j] < ramp[j - 1]) {
+      return ::testing::AssertionFailure() << "r_" << j << " = " << ramp[j] << " < r_" << j - 1 << " = " << ramp[j - 1];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
+// Within 32·(1 + ln base)·2^-53 relative (the same double-evaluation budget as llama3).
+TEST(scaling_reference, qwen25_yarn_frequencies_and_attention_agree_with_the_formula_in_double) {
+  const RopeSpec spec = spec_from_json_text(kQwen25Yarn);
+  const std::vector<double> got = thetas_of(spec), want = yarn_in_double(1e6, 128, 4, 32768, 32, 1);
+  const double tolerance = 32 * (1 + std::log(1e6)) * 0x1p-53;
+  for (std::size_t j = 0; j < got.size(); ++j) EXPECT_LE(std::fabs(got[j] / want[j] - 1), tolerance) << j;
+  // Correction dims 23.5959 and 39.6509: the ramp is 0 up to pair 23 and 1 from pair 40.
+  const std::vector<double> ramp = ramp_of(spec);
+  for (std::size_t j = 0; j <= 23; ++j) EXPECT_EQ(ramp[j], 0.0) << j;
+  for (std::size_t j = 40; j < 64; ++j) EXPECT_EQ(ramp[j], 1.0) << j;
+  EXPECT_DOUBLE_EQ(ramp[31], 8.0 / 17);
+  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(spec)), 1.138629436111989, 1e-15);
+}
+
+TEST(scaling_reference, yarn_mscale_rules_follow_deepseek_and_hf) {
+  const RopeSpec v3 = spec_from_json_text(kDeepSeekV3);
+  EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(v3)), 1.0) << "mscale = mscale_all_dim";
+  const std::vector<double> ramp = ramp_of(v3);  // correction dims 10.4722, 22.5134 → 10, 23
+  EXPECT_EQ(ramp[10], 0.0);
+  EXPECT_DOUBLE_EQ(ramp[11], 1.0 / 13);
+  EXPECT_EQ(ramp[23], 1.0);
+  RopeSpec only_mscale = v3;
+  only_mscale.scaling.mscale_all_dim.reset();  // HF ignores a lone mscale: 0.1·ln 40 + 1
+  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(only_mscale)), 1.3688879454113936, 1e-15);
+  RopeSpec explicit_factor = v3;
+  explicit_factor.scaling.attention_factor = 0.5;
+  EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(explicit_factor)), 0.5);
+}
+
+// gpt-oss sets truncate false: the correction dims stay 8.092779… and 17.398024… (d 64,
+// base 150000, context 4096), as vLLM PR #28244 states.
+TEST(scaling_reference, yarn_without_truncation_keeps_the_real_correction_dims) {
+  const std::vector<double> ramp = ramp_of(spec_from_json_text(
+      R"({"head_dim":64,"layout":"half_split","base":150000,"scaling":{"type":"yarn","factor":32,"beta_fast":32,"beta_slow":1,"original_max_position_embeddings":4096,"truncate":false}})"));
+  const double low = 8.092779, high = 17.398024;
+  EXPECT_EQ(ramp[8], 0.0);
+  EXPECT_NEAR(ramp[9], (9 - low) / (high - low), 1e-6);
+  EXPECT_NEAR(ramp[17], (17 - low) / (high - low), 1e-6);
+  EXPECT_EQ(ramp[18], 1.0);
+}
+
+TEST(scaling_reference, yarn_ramp_is_zero_below_the_band_one_above_and_monotone_inside) {
+  for (const double base : {1e4, 5e5, 1e6}) {
+    for (const std::size_t dim : {std::size_t{32}, std::size_t{64}, std::size_t{128}}) {
+      for (const double context : {2048.0, 4096.0, 32768.0}) {
+        RopeSpec spec = spec_from_json_text(kQwen25Yarn);
+        spec.base = base;
+        spec.head_dim = spec.rotary_dim = dim;
+        spec.scaling.original_max_position_embeddings = context;
+        EXPECT_TRUE(ramp_is_a_ramp(ramp_of(spec))) << base << " " << dim << " " << context;
+        EXPECT_TRUE(strictly_decreasing(thetas_of(spec))) << base << " " << dim << " " << context;
+      }
+    }
+  }
+  // Negative control: beta_fast and beta_slow swapped (a transposed config) puts the
+  // correction dims in the wrong order and the ramp runs backwards.
+  RopeSpec swapped = spec_from_json_text(kQwen25Yarn);
+  swapped.scaling.beta_fast = 1;
+  swapped.scaling.beta_slow = 32;
+  EXPECT_FALSE(ramp_is_a_ramp(ramp_of(swapped)));
+}
+
+// Factor 1: θ_j/1 = θ_j, so the blend is θ_j (up to its rounding at 257 bits) and
+// get_mscale(1) = 1. It does not reduce when attention_factor is given explicitly.
+TEST(scaling_reference, yarn_at_factor_one_reduces_to_none) {
+  RopeSpec yarn = spec_from_json_text(kQwen25Yarn);
+  yarn.scaling.factor = 1;
+  RopeSpec none = yarn;
+  none.scaling = Scaling{};
+  EXPECT_EQ(thetas_of(yarn), thetas_of(none));
+  EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(yarn)), 1.0);
+  yarn.scaling.attention_factor = 1.2;
+  EXPECT_NE(static_cast<double>(reference::attention_factor<Real>(yarn)), 1.0);
+}
+
 // The kernels take any per-pair θ: with llama3 and linear frequencies they meet the same
 // exact bound on every target (and preserve norms), the table being built from the
 // reference's θ_i.
 TEST(scaling_kernels, scaled_specs_meet_the_exact_bound_on_every_target) {
   const std::vector<gate::KernelUnderTest> kernels = gate::builtin_kernels();
-  for (const char* text : {kLlama31, R"({"head_dim":96,"rotary_dim":64,"layout":"interleaved","base":10000,)"
-                                     R"("scaling":{"type":"linear","factor":4}})"}) {
+  for (const char* text : {kLlama31, kQwen25Yarn, kDeepSeekV3,
+                           R"({"head_dim":96,"rotary_dim":64,"layout":"interleaved","base":10000,)"
+                           R"("scaling":{"type":"linear","factor":4}})"}) {
     for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
       gate::KernelCase c;
       c.spec = spec_from_json_text(text);

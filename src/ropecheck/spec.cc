@@ -61,6 +61,7 @@ void for_each_scalar_parameter(Scaling& s, F&& f) {
   f("low_freq_factor", s.low_freq_factor);
   f("high_freq_factor", s.high_freq_factor);
   f("attention_factor", s.attention_factor);
+  f("max_position_embeddings", s.max_position_embeddings);
 }
 template <class F>
 void for_each_list_parameter(Scaling& s, F&& f) {
@@ -82,6 +83,11 @@ Scaling scaling_from_json(const Json& j) {
       ++known;
     }
   });
+  if (j.contains("truncate")) {
+    if (!j.at("truncate").is_boolean()) throw InvalidInput("spec: scaling 'truncate' must be true or false");
+    s.truncate = j.at("truncate").get<bool>();
+    ++known;
+  }
   for_each_list_parameter(s, [&](const char* key, std::optional<std::vector<double>>& field) {
     if (!j.contains(key)) return;
     const Json& v = j.at(key);
@@ -97,7 +103,7 @@ Scaling scaling_from_json(const Json& j) {
   if (known != j.size()) {
     for (const auto& [key, value] : j.items()) {
       (void)value;
-      bool is_known = key == "type";
+      bool is_known = key == "type" || key == "truncate";
       for_each_scalar_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
       for_each_list_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
       if (!is_known) throw InvalidInput(fmt::format("spec: unknown scaling parameter '{}'", key));
@@ -115,6 +121,7 @@ Json scaling_to_json(Scaling s) {
   for_each_list_parameter(s, [&](const char* key, std::optional<std::vector<double>>& field) {
     if (field) j[key] = *field;
   });
+  if (s.truncate) j["truncate"] = *s.truncate;
   return j;
 }
 
@@ -139,6 +146,9 @@ void validate_scaling(const Scaling& s) {
   const auto require = [&](const std::optional<double>& field, const char* key) {
     if (!field) throw InvalidInput(fmt::format("spec: scaling type '{}' needs '{}'", type, key));
   };
+  if (s.truncate && s.type != ScalingType::yarn) {
+    throw InvalidInput(fmt::format("spec: scaling type '{}' takes no parameter 'truncate'", type));
+  }
   switch (s.type) {
     case ScalingType::none:
       if (s != Scaling{}) throw InvalidInput("spec: scaling type 'none' takes no parameters");
@@ -165,12 +175,29 @@ void validate_scaling(const Scaling& s) {
         throw InvalidInput("spec: llama3 'original_max_position_embeddings' must be > 0");
       }
       return;
-    case ScalingType::dynamic:
     case ScalingType::yarn:
+      allow_only({"factor", "beta_fast", "beta_slow", "mscale", "mscale_all_dim", "attention_factor",
+                  "original_max_position_embeddings", "max_position_embeddings"});
+      require(s.factor, "factor");
+      if (!(*s.factor >= 1)) throw InvalidInput(fmt::format("spec: yarn 'factor' = {} must be ≥ 1", *s.factor));
+      if (!s.original_max_position_embeddings && !s.max_position_embeddings) {
+        throw InvalidInput("spec: yarn needs 'original_max_position_embeddings' or 'max_position_embeddings' (its context)");
+      }
+      for (const auto& [field, key] : {std::pair{s.beta_fast, "beta_fast"}, std::pair{s.beta_slow, "beta_slow"},
+                                       std::pair{s.original_max_position_embeddings, "original_max_position_embeddings"},
+                                       std::pair{s.max_position_embeddings, "max_position_embeddings"},
+                                       std::pair{s.attention_factor, "attention_factor"}}) {
+        if (field && !(*field > 0)) throw InvalidInput(fmt::format("spec: yarn '{}' must be > 0", key));
+      }
+      for (const auto& [field, key] : {std::pair{s.mscale, "mscale"}, std::pair{s.mscale_all_dim, "mscale_all_dim"}}) {
+        if (field && !(*field >= 0)) throw InvalidInput(fmt::format("spec: yarn '{}' must be ≥ 0", key));
+      }
+      return;
+    case ScalingType::dynamic:
     case ScalingType::longrope:
       break;
   }
-  throw InvalidInput(fmt::format("spec: scaling type '{}' is not implemented yet (none, linear and llama3 are)", type));
+  throw InvalidInput(fmt::format("spec: scaling type '{}' is not implemented yet (none, linear, llama3 and yarn are)", type));
 }
 
 }  // namespace
@@ -221,7 +248,8 @@ void validate(const RopeSpec& spec) {
   }
   const Scaling& s = spec.scaling;
   for (auto field : {s.factor, s.original_max_position_embeddings, s.beta_fast, s.beta_slow, s.mscale,
-                     s.mscale_all_dim, s.low_freq_factor, s.high_freq_factor, s.attention_factor}) {
+                     s.mscale_all_dim, s.low_freq_factor, s.high_freq_factor, s.attention_factor,
+                     s.max_position_embeddings}) {
     if (field && !std::isfinite(*field)) throw InvalidInput("spec: a scaling parameter is not finite");
   }
   for (const auto& list : {s.short_factor, s.long_factor}) {

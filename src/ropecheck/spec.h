@@ -6,8 +6,10 @@
 //  - base finite and > 1; θ_i = base^(−2i/R) before scaling.
 //  - scaling: a type plus the HF `rope_scaling` parameters by their HF names. `none`,
 //    `linear` (factor ≥ 1) and `llama3` (factor ≥ 1, low_freq_factor > 0, high_freq_factor
-//    > low_freq_factor, original_max_position_embeddings > 0, all required) are
-//    implemented; a parameter the type does not take is an error. `dynamic`, `yarn` and
+//    > low_freq_factor, original_max_position_embeddings > 0, all required) and `yarn`
+//    (factor ≥ 1; original_max_position_embeddings or max_position_embeddings; optional
+//    beta_fast, beta_slow, attention_factor > 0, mscale, mscale_all_dim ≥ 0, truncate)
+//    are implemented; a parameter the type does not take is an error. `dynamic` and
 //    `longrope` are recognised by name and rejected until their formulas land.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
 //    (rotary_dim and scaling are always written).
@@ -45,6 +47,10 @@ struct Scaling {
   std::optional<double> low_freq_factor;
   std::optional<double> high_freq_factor;
   std::optional<double> attention_factor;
+  // The model config's max_position_embeddings (not a rope_scaling key in HF, but its
+  // formulas read it): yarn's context when original_max_position_embeddings is absent.
+  std::optional<double> max_position_embeddings;
+  std::optional<bool> truncate;  // yarn: round the correction range to integers (default true)
   std::optional<std::vector<double>> short_factor;
   std::optional<std::vector<double>> long_factor;
 

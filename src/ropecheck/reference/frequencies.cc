@@ -28,7 +28,55 @@ template <class R> R llama3_theta(const R& theta, const Scaling& s) {
   return (1 - smooth) * theta / factor + smooth * theta;
 }
 
+// YaRN (HF _compute_yarn_parameters, as of the version where an explicit factor is kept
+// and original_max_position_embeddings is the context; DeepSeek's own code agrees):
+// the correction dim of n rotations over the context L is d(n) = R·ln(L/(2πn)) / (2 ln b);
+// low = d(beta_fast), high = d(beta_slow), floored and ceiled unless truncate is false,
+// clamped to [0, R − 1]; equal bounds get high += 0.001 (HF's guard, a double). The ramp
+// r_j = clamp((j − low)/(high − low), 0, 1) blends θ_j/s (interpolation) with θ_j
+// (extrapolation): θ'_j = r_j·θ_j/s + (1 − r_j)·θ_j — high frequencies (j ≤ low) keep θ_j.
+template <class R> struct YarnRange {
+  R low, high;
+};
+
+template <class R> YarnRange<R> yarn_range(const RopeSpec& spec) {
+  const Scaling& s = spec.scaling;
+  const R context(s.original_max_position_embeddings ? *s.original_max_position_embeddings : *s.max_position_embeddings);
+  const R rotary(static_cast<unsigned>(spec.rotary_dim));
+  const R two_pi = 2 * boost::math::constants::pi<R>();
+  const R log_base = log(R(spec.base));
+  const auto correction_dim = [&](double rotations) {
+    return rotary * log(context / (two_pi * R(rotations))) / (2 * log_base);
+  };
+  YarnRange<R> range{correction_dim(s.beta_fast.value_or(32)), correction_dim(s.beta_slow.value_or(1))};
+  if (s.truncate.value_or(true)) {
+    range.low = floor(range.low);
+    range.high = ceil(range.high);
+  }
+  if (range.low < 0) range.low = 0;
+  if (range.high > rotary - 1) range.high = rotary - 1;
+  if (range.low == range.high) range.high += R(0.001);
+  return range;
+}
+
+template <class R> R yarn_ramp(const YarnRange<R>& range, std::size_t j) {
+  const R r = (R(static_cast<unsigned>(j)) - range.low) / (range.high - range.low);
+  return r < 0 ? R(0) : (r > 1 ? R(1) : r);
+}
+
+// HF get_mscale: 1 for s ≤ 1, else 0.1·m·ln(s) + 1.
+template <class R> R yarn_mscale(const R& factor, const R& m) {
+  return factor <= 1 ? R(1) : R(0.1) * m * log(factor) + 1;
+}
+
 }  // namespace
+
+template <class R> std::vector<R> yarn_ramp_of(const RopeSpec& spec) {
+  const YarnRange<R> range = yarn_range<R>(spec);
+  std::vector<R> ramp;
+  for (std::size_t j = 0; j < spec.pairs(); ++j) ramp.push_back(yarn_ramp(range, j));
+  return ramp;
+}
 
 template <class R> std::vector<R> frequencies(const RopeSpec& spec) {
   const R base(spec.base);
@@ -42,15 +90,34 @@ template <class R> std::vector<R> frequencies(const RopeSpec& spec) {
       case ScalingType::none: thetas.push_back(theta); break;
       case ScalingType::linear: thetas.push_back(theta / R(*spec.scaling.factor)); break;
       case ScalingType::llama3: thetas.push_back(llama3_theta(theta, spec.scaling)); break;
+      case ScalingType::yarn: thetas.push_back(theta); break;  // blended below
       case ScalingType::dynamic:
-      case ScalingType::yarn:
       case ScalingType::longrope: throw InvalidInput("spec: this scaling type is not implemented yet");
+    }
+  }
+  if (spec.scaling.type == ScalingType::yarn) {
+    const std::vector<R> ramp = yarn_ramp_of<R>(spec);
+    const R factor(*spec.scaling.factor);
+    for (std::size_t j = 0; j < thetas.size(); ++j) {
+      thetas[j] = ramp[j] * (thetas[j] / factor) + (1 - ramp[j]) * thetas[j];
     }
   }
   return thetas;
 }
 
-template <class R> R attention_factor(const RopeSpec& /*spec*/) { return R(1); }
+// YaRN: an explicit attention_factor; else, when mscale and mscale_all_dim are both
+// nonzero, get_mscale(s, mscale)/get_mscale(s, mscale_all_dim) (DeepSeek); else
+// get_mscale(s, 1) = 0.1·ln(s) + 1. The other types: 1.
+template <class R> R attention_factor(const RopeSpec& spec) {
+  const Scaling& s = spec.scaling;
+  if (s.type != ScalingType::yarn) return R(1);
+  if (s.attention_factor) return R(*s.attention_factor);
+  const R factor(*s.factor);
+  if (s.mscale.value_or(0) != 0 && s.mscale_all_dim.value_or(0) != 0) {
+    return yarn_mscale(factor, R(*s.mscale)) / yarn_mscale(factor, R(*s.mscale_all_dim));
+  }
+  return yarn_mscale(factor, R(1));
+}
 
 template <class R> CosSin<R> cos_sin(const std::vector<R>& thetas, const R& position) {
   CosSin<R> cs;
@@ -73,6 +140,7 @@ double frequency_error_units(const RopeSpec& spec) { return 1.0 + std::log(spec.
 #define ROPECHECK_INSTANTIATE(R)                                           \
   template std::vector<R> frequencies<R>(const RopeSpec&);                 \
   template R attention_factor<R>(const RopeSpec&);                         \
+  template std::vector<R> yarn_ramp_of<R>(const RopeSpec&);                \
   template CosSin<R> cos_sin<R>(const RopeSpec&, const R&);                \
   template CosSin<R> cos_sin<R>(const std::vector<R>&, const R&);
 ROPECHECK_FOR_EACH_REAL(ROPECHECK_INSTANTIATE)

@@ -8,8 +8,10 @@
 //  - cos_sin: MPFR's sin and cos are correctly rounded at the computed angle.
 //  - scaling (HF modeling_rope_utils.py semantics, parameters by their HF names):
 //    `linear`: θ_i/factor; `llama3`: Meta's apply_scaling (frequencies.cc gives the bands
-//    and their strict/inclusive bounds); the other types are not implemented yet.
-//  - attention_factor: s = 1 for `none`, `linear` and `llama3`.
+//    and their strict/inclusive bounds); `yarn`: the ramp between the correction dims
+//    (frequencies.cc); `dynamic` and `longrope` are not implemented yet.
+//  - attention_factor: 1 for `none`, `linear` and `llama3`; yarn's from attention_factor,
+//    mscale/mscale_all_dim or 0.1·ln(factor) + 1 (frequencies.cc).
 #pragma once
 
 #include <vector>
@@ -21,6 +23,8 @@ namespace ropecheck::reference {
 
 template <class R> std::vector<R> frequencies(const RopeSpec& spec);
 template <class R> R attention_factor(const RopeSpec& spec);
+// YaRN's ramp r_j per pair (0: θ_j kept, 1: θ_j/factor); spec.scaling.type must be yarn.
+template <class R> std::vector<R> yarn_ramp_of(const RopeSpec& spec);
 
 template <class R> struct CosSin {
   std::vector<R> cos;
