@@ -122,7 +122,15 @@ TEST(scaling_spec, each_type_takes_its_parameters_and_rejects_the_others) {
   expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"truncate":1})", "true or false");
   expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"beta_fast":0})", "'beta_fast' must be > 0");
   expect_rejected(R"({"type":"linear","factor":4,"truncate":false})", "takes no parameter 'truncate'");
-  expect_rejected(R"({"type":"dynamic","factor":4})", "not implemented yet");
+  expect_rejected(R"({"type":"dynamic","factor":4})", "needs 'max_position_embeddings'");
+  expect_rejected(R"({"type":"dynamic","factor":4,"max_position_embeddings":4096,"beta_fast":32})",
+                  "takes no parameter 'beta_fast'");
+  expect_rejected(R"({"type":"longrope","original_max_position_embeddings":4096,"factor":32,"short_factor":[1]})",
+                  "needs 'long_factor'");
+  expect_rejected(R"({"type":"longrope","original_max_position_embeddings":4096,"factor":32,"short_factor":[1],"long_factor":[2]})",
+                  "rotary_dim/2 = 64");
+  expect_rejected(R"({"type":"longrope","original_max_position_embeddings":4096,"short_factor":[1],"long_factor":[2]})",
+                  "needs 'factor' or 'max_position_embeddings'");
   const std::string yarn =
       R"({"head_dim":64,"layout":"interleaved","base":150000,"scaling":{"type":"yarn","factor":32,"original_max_position_embeddings":4096,"truncate":false}})";
   EXPECT_EQ(to_json_text(spec_from_json_text(yarn)), to_json_text(spec_from_json_text(to_json_text(spec_from_json_text(yarn)))));
@@ -337,14 +345,108 @@ TEST(scaling_reference, yarn_at_factor_one_reduces_to_none) {
   EXPECT_NE(static_cast<double>(reference::attention_factor<Real>(yarn)), 1.0);
 }
 
+namespace {
+
+// microsoft/Phi-3-mini-128k-instruct (the "longrope" revision): head_dim 96 (3072/32),
+// rope_theta 10000, original_max_position_embeddings 4096, max_position_embeddings 131072.
+const std::vector<double> kPhi3Long = {
+    1.0700000524520874, 1.1200000047683716, 1.149999976158142,  1.4199999570846558, 1.5699999332427979,
+    1.7999999523162842, 2.129999876022339,  2.129999876022339,  3.009999990463257,  5.910000324249268,
+    6.950000286102295,  9.070000648498535,  9.930000305175781,  10.710000038146973, 11.130000114440918,
+    14.609999656677246, 15.409998893737793, 19.809999465942383, 37.279998779296875, 38.279998779296875,
+    38.599998474121094, 40.12000274658203,  46.20000457763672,  50.940006256103516, 53.66000747680664,
+    54.9373893737793,   56.89738845825195,  57.28738784790039,  59.98738479614258,  60.86738586425781,
+    60.887386322021484, 61.71739196777344,  62.91739273071289,  62.957393646240234, 63.41739273071289,
+    63.8173942565918,   63.83739471435547,  63.897396087646484, 63.93739700317383,  64.06739807128906,
+    64.11434936523438,  64.12435150146484,  64.15435028076172,  64.19435119628906,  64.24435424804688,
+    64.57435607910156,  64.69000244140625,  64.76000213623047};
+
+std::vector<double> phi3_short() {
+  std::vector<double> f = {1.1, 1.1, 1.1, 1.3000000000000003, 1.3500000000000003, 1.3500000000000003,
+                           1.4000000000000004, 1.5500000000000005};
+  f.insert(f.end(), 17, 2.000000000000001);
+  f.insert(f.end(), 6, 2.0500000000000007);
+  f.insert(f.end(), 2, 2.1000000000000005);
+  f.push_back(2.1500000000000004);
+  f.insert(f.end(), 5, 2.25);
+  for (const double v : {2.3999999999999995, 2.4499999999999993, 2.499999999999999, 2.6999999999999984, 2.6999999999999984,
+                         2.7499999999999982, 2.799999999999998, 2.8999999999999977, 3.049999999999997}) {
+    f.push_back(v);
+  }
+  return f;
+}
+
+RopeSpec phi3_spec(std::optional<double> sequence_length) {
+  RopeSpec spec = spec_from_json_text(R"({"head_dim":96,"layout":"half_split","base":10000})");
+  spec.scaling.type = ScalingType::longrope;
+  spec.scaling.original_max_position_embeddings = 4096;
+  spec.scaling.max_position_embeddings = 131072;
+  spec.scaling.short_factor = phi3_short();
+  spec.scaling.long_factor = kPhi3Long;
+  spec.scaling.sequence_length = sequence_length;
+  validate(spec);
+  return spec;
+}
+
+}  // namespace
+
+// HF's worked case: s = 2, M = 4096, R = 128, a sequence of 8192 gives base 30527.7367…;
+// at or below M the base is unchanged. Dynamic at factor 1 does NOT reduce to none once the
+// sequence is longer than M: b·(L/M)^(R/(R−2)) still grows with L.
+TEST(scaling_reference, dynamic_ntk_rescales_the_base_for_the_sequence_length) {
+  RopeSpec spec = spec_from_json_text(
+      R"({"head_dim":128,"layout":"half_split","base":10000,"scaling":{"type":"dynamic","factor":2,"max_position_embeddings":4096,"sequence_length":8192}})");
+  const std::vector<double> thetas = thetas_of(spec);
+  const double base = 10000 * std::pow(2.0 * 8192 / 4096 - 1, 128.0 / 126);
+  EXPECT_NEAR(base, 30527.7367, 1e-4);
+  for (std::size_t i = 0; i < thetas.size(); ++i) {
+    EXPECT_LE(std::fabs(thetas[i] / std::pow(base, -static_cast<double>(2 * i) / 128) - 1), 32 * (1 + std::log(base)) * 0x1p-53)
+        << i;
+  }
+  RopeSpec none = spec;
+  none.scaling = Scaling{};
+  for (const double length : {0.0, 100.0, 4096.0}) {
+    spec.scaling.sequence_length = length;
+    EXPECT_EQ(thetas_of(spec), thetas_of(none)) << length;
+  }
+  spec.scaling.sequence_length.reset();
+  EXPECT_EQ(thetas_of(spec), thetas_of(none)) << "no length: M";
+  spec.scaling.factor = 1;
+  spec.scaling.sequence_length = 8192;
+  EXPECT_NE(thetas_of(spec), thetas_of(none)) << "factor 1 with L > M still rescales";
+  EXPECT_TRUE(strictly_decreasing(thetas_of(spec)));
+}
+
+// Phi-3-mini-128k: θ_i/short_i up to a sequence of 4096, θ_i/long_i from 4097 (strictly
+// longer than the original context), attention factor sqrt(1 + ln 32/ln 4096) = sqrt(17/12).
+TEST(scaling_reference, longrope_switches_factors_above_the_original_context) {
+  const std::vector<double> plain = thetas_of(spec_from_json_text(R"({"head_dim":96,"layout":"half_split","base":10000})"));
+  const std::vector<double> short_factor = phi3_short();
+  ASSERT_EQ(short_factor.size(), 48u);
+  for (const auto& [length, factors] : {std::pair{std::optional<double>{}, short_factor}, std::pair{std::optional(4096.0), short_factor},
+                                        std::pair{std::optional(4097.0), kPhi3Long}}) {
+    const std::vector<double> got = thetas_of(phi3_spec(length));
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_LE(std::fabs(got[i] / (plain[i] / factors[i]) - 1), 0x1p-52) << i;
+    }
+    EXPECT_DOUBLE_EQ(static_cast<double>(reference::attention_factor<Real>(phi3_spec(length))), std::sqrt(17.0 / 12));
+  }
+  EXPECT_TRUE(strictly_decreasing(thetas_of(phi3_spec(131072))));
+  // Negative control: all factors 1 is `none` again, so the factors do act.
+  RopeSpec ones = phi3_spec(131072);
+  ones.scaling.long_factor = std::vector<double>(48, 1.0);
+  EXPECT_EQ(thetas_of(ones), plain);
+  EXPECT_NE(thetas_of(phi3_spec(131072)), plain);
+}
+
 // The kernels take any per-pair θ: with llama3 and linear frequencies they meet the same
 // exact bound on every target (and preserve norms), the table being built from the
 // reference's θ_i.
 TEST(scaling_kernels, scaled_specs_meet_the_exact_bound_on_every_target) {
   const std::vector<gate::KernelUnderTest> kernels = gate::builtin_kernels();
-  for (const char* text : {kLlama31, kQwen25Yarn, kDeepSeekV3,
-                           R"({"head_dim":96,"rotary_dim":64,"layout":"interleaved","base":10000,)"
-                           R"("scaling":{"type":"linear","factor":4}})"}) {
+  for (const std::string& text : {std::string(kLlama31), std::string(kQwen25Yarn), std::string(kDeepSeekV3), to_json_text(phi3_spec(8192)),
+                           std::string(R"({"head_dim":96,"rotary_dim":64,"layout":"interleaved","base":10000,)"
+                                       R"("scaling":{"type":"linear","factor":4}})")}) {
     for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
       gate::KernelCase c;
       c.spec = spec_from_json_text(text);

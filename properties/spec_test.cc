@@ -69,7 +69,7 @@ TEST(rope_spec, invalid_specs_are_rejected_with_the_rule_they_break) {
   expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"heads":4})", "unknown key");
   expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":"1e4"})", "must be a number");
   expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"longrope","factor":4}})",
-                  "not implemented yet");
+                  "needs 'original_max_position_embeddings'");
   expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"none","factor":4}})",
                   "takes no parameters");
   expect_rejected(R"({"head_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"ntk"}})",

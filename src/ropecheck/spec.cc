@@ -62,6 +62,7 @@ void for_each_scalar_parameter(Scaling& s, F&& f) {
   f("high_freq_factor", s.high_freq_factor);
   f("attention_factor", s.attention_factor);
   f("max_position_embeddings", s.max_position_embeddings);
+  f("sequence_length", s.sequence_length);
 }
 template <class F>
 void for_each_list_parameter(Scaling& s, F&& f) {
@@ -194,10 +195,38 @@ void validate_scaling(const Scaling& s) {
       }
       return;
     case ScalingType::dynamic:
-    case ScalingType::longrope:
-      break;
+      allow_only({"factor", "max_position_embeddings", "sequence_length", "original_max_position_embeddings"});
+      require(s.factor, "factor");
+      require(s.max_position_embeddings, "max_position_embeddings");
+      if (!(*s.factor >= 1)) throw InvalidInput(fmt::format("spec: dynamic 'factor' = {} must be ≥ 1", *s.factor));
+      if (!(*s.max_position_embeddings > 0)) throw InvalidInput("spec: dynamic 'max_position_embeddings' must be > 0");
+      if (s.sequence_length && !(*s.sequence_length >= 0)) throw InvalidInput("spec: 'sequence_length' must be ≥ 0");
+      return;
+    case ScalingType::longrope: {
+      allow_only({"short_factor", "long_factor", "factor", "attention_factor", "original_max_position_embeddings",
+                  "max_position_embeddings", "sequence_length"});
+      require(s.original_max_position_embeddings, "original_max_position_embeddings");
+      if (!(*s.original_max_position_embeddings > 1)) {
+        throw InvalidInput("spec: longrope 'original_max_position_embeddings' must be > 1");
+      }
+      if (!s.attention_factor && !s.factor && !s.max_position_embeddings) {
+        throw InvalidInput("spec: longrope needs 'factor' or 'max_position_embeddings' (for its attention factor)");
+      }
+      for (const auto& [list, key] : {std::pair{&s.short_factor, "short_factor"}, std::pair{&s.long_factor, "long_factor"}}) {
+        if (!*list) throw InvalidInput(fmt::format("spec: scaling type 'longrope' needs '{}'", key));
+        for (const double v : **list) {
+          if (!(v > 0)) throw InvalidInput(fmt::format("spec: longrope '{}' values must be > 0", key));
+        }
+      }
+      for (const auto& [field, key] : {std::pair{s.factor, "factor"}, std::pair{s.attention_factor, "attention_factor"},
+                                       std::pair{s.max_position_embeddings, "max_position_embeddings"}}) {
+        if (field && !(*field > 0)) throw InvalidInput(fmt::format("spec: longrope '{}' must be > 0", key));
+      }
+      if (s.sequence_length && !(*s.sequence_length >= 0)) throw InvalidInput("spec: 'sequence_length' must be ≥ 0");
+      return;
+    }
   }
-  throw InvalidInput(fmt::format("spec: scaling type '{}' is not implemented yet (none, linear, llama3 and yarn are)", type));
+  throw InvalidInput(fmt::format("spec: unknown scaling type '{}'", type));
 }
 
 }  // namespace
@@ -249,7 +278,7 @@ void validate(const RopeSpec& spec) {
   const Scaling& s = spec.scaling;
   for (auto field : {s.factor, s.original_max_position_embeddings, s.beta_fast, s.beta_slow, s.mscale,
                      s.mscale_all_dim, s.low_freq_factor, s.high_freq_factor, s.attention_factor,
-                     s.max_position_embeddings}) {
+                     s.max_position_embeddings, s.sequence_length}) {
     if (field && !std::isfinite(*field)) throw InvalidInput("spec: a scaling parameter is not finite");
   }
   for (const auto& list : {s.short_factor, s.long_factor}) {
@@ -259,6 +288,11 @@ void validate(const RopeSpec& spec) {
     }
   }
   validate_scaling(s);
+  for (const auto& [list, key] : {std::pair{&s.short_factor, "short_factor"}, std::pair{&s.long_factor, "long_factor"}}) {
+    if (*list && (*list)->size() != spec.pairs()) {
+      throw InvalidInput(fmt::format("spec: longrope '{}' has {} values, rotary_dim/2 = {}", key, (*list)->size(), spec.pairs()));
+    }
+  }
 }
 
 RopeSpec spec_from_json(const Json& j) {

@@ -9,8 +9,12 @@
 //    > low_freq_factor, original_max_position_embeddings > 0, all required) and `yarn`
 //    (factor ≥ 1; original_max_position_embeddings or max_position_embeddings; optional
 //    beta_fast, beta_slow, attention_factor > 0, mscale, mscale_all_dim ≥ 0, truncate)
-//    are implemented; a parameter the type does not take is an error. `dynamic` and
-//    `longrope` are recognised by name and rejected until their formulas land.
+//    are implemented, and `dynamic` (factor ≥ 1, max_position_embeddings, optional
+//    sequence_length; original_max_position_embeddings accepted and unused, as in HF) and
+//    `longrope` (short_factor and long_factor of R/2 positive values,
+//    original_max_position_embeddings, optional sequence_length, and factor or
+//    max_position_embeddings unless attention_factor is given). A parameter the type does
+//    not take is an error.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
 //    (rotary_dim and scaling are always written).
 //  - Every violation throws InvalidInput with a one-line message naming the rule.
@@ -51,6 +55,9 @@ struct Scaling {
   // formulas read it): yarn's context when original_max_position_embeddings is absent.
   std::optional<double> max_position_embeddings;
   std::optional<bool> truncate;  // yarn: round the correction range to integers (default true)
+  // The sequence length the implementation saw (HF: max(position_ids) + 1): dynamic NTK
+  // rescales its base for it, LongRoPE picks long factors above the original context.
+  std::optional<double> sequence_length;
   std::optional<std::vector<double>> short_factor;
   std::optional<std::vector<double>> long_factor;
 

@@ -69,6 +69,26 @@ template <class R> R yarn_mscale(const R& factor, const R& m) {
   return factor <= 1 ? R(1) : R(0.1) * m * log(factor) + 1;
 }
 
+// Dynamic NTK (HF _compute_dynamic_ntk_parameters): with M = max_position_embeddings and
+// L = max(sequence_length, M) (M when no length is given), the base becomes
+// b·(s·L/M − (s − 1))^(R/(R−2)). With R = 2 the only pair has θ_0 = 1 whatever the base.
+template <class R> R dynamic_base(const RopeSpec& spec) {
+  const Scaling& s = spec.scaling;
+  const R factor(*s.factor), context(*s.max_position_embeddings);
+  const R length = s.sequence_length && *s.sequence_length > *s.max_position_embeddings ? R(*s.sequence_length) : context;
+  if (spec.rotary_dim == 2) return R(spec.base);
+  const R rotary(static_cast<unsigned>(spec.rotary_dim));
+  return R(spec.base) * pow(factor * length / context - (factor - 1), rotary / (rotary - 2));
+}
+
+// LongRoPE (HF _compute_longrope_parameters, Phi-3's modeling code): θ_i/ext_i with the
+// long factors when the sequence is longer than the original context (strictly), the
+// short ones otherwise (also when no length is given, as HF initialises).
+const std::vector<double>& longrope_factors(const Scaling& s) {
+  const bool long_sequence = s.sequence_length && *s.sequence_length > *s.original_max_position_embeddings;
+  return long_sequence ? *s.long_factor : *s.short_factor;
+}
+
 }  // namespace
 
 template <class R> std::vector<R> yarn_ramp_of(const RopeSpec& spec) {
@@ -91,8 +111,8 @@ template <class R> std::vector<R> frequencies(const RopeSpec& spec) {
       case ScalingType::linear: thetas.push_back(theta / R(*spec.scaling.factor)); break;
       case ScalingType::llama3: thetas.push_back(llama3_theta(theta, spec.scaling)); break;
       case ScalingType::yarn: thetas.push_back(theta); break;  // blended below
-      case ScalingType::dynamic:
-      case ScalingType::longrope: throw InvalidInput("spec: this scaling type is not implemented yet");
+      case ScalingType::dynamic: thetas.push_back(pow(dynamic_base<R>(spec), -exponent)); break;
+      case ScalingType::longrope: thetas.push_back(theta / R(longrope_factors(spec.scaling)[i])); break;
     }
   }
   if (spec.scaling.type == ScalingType::yarn) {
@@ -110,6 +130,13 @@ template <class R> std::vector<R> frequencies(const RopeSpec& spec) {
 // get_mscale(s, 1) = 0.1·ln(s) + 1. The other types: 1.
 template <class R> R attention_factor(const RopeSpec& spec) {
   const Scaling& s = spec.scaling;
+  if (s.type == ScalingType::longrope) {
+    // sqrt(1 + ln f / ln L_orig), f = factor or max_position_embeddings / L_orig; 1 if f ≤ 1.
+    if (s.attention_factor) return R(*s.attention_factor);
+    const R original(*s.original_max_position_embeddings);
+    const R f = s.factor ? R(*s.factor) : R(*s.max_position_embeddings) / original;
+    return f <= 1 ? R(1) : sqrt(1 + log(f) / log(original));
+  }
   if (s.type != ScalingType::yarn) return R(1);
   if (s.attention_factor) return R(*s.attention_factor);
   const R factor(*s.factor);
