@@ -32,6 +32,15 @@ const char* kLlama31 =
     R"({"head_dim":128,"layout":"half_split","base":500000,"scaling":{"type":"llama3","factor":8,)"
     R"("low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8192}})";
 
+// Published figures carry a fixed number of decimals; a value printed with n decimals is
+// within half a unit of its last place of the true one.
+constexpr double half_unit_in_decimal(int decimals) { return decimals == 0 ? 0.5 : half_unit_in_decimal(decimals - 1) / 10; }
+// θ/factor at 257 bits rounded to double, against (θ rounded to double)/factor in double:
+// two roundings to double, each ≤ 2^-53 relative.
+constexpr double kTwoDoubleRoundings = 0x1p-52;
+// The same with a division in double as well: three roundings.
+constexpr double kThreeDoubleRoundings = 3 * 0x1p-53;
+
 std::vector<double> thetas_of(const RopeSpec& spec) {
   std::vector<double> out;
   for (const Real& t : reference::frequencies<Real>(spec)) out.push_back(static_cast<double>(t));
@@ -159,9 +168,9 @@ TEST(scaling_reference, llama31_frequencies_agree_with_meta_apply_scaling_in_dou
   const double smooth[] = {0.80362, 0.59285, 0.42115, 0.28128, 0.16734, 0.07453};
   for (std::size_t i = 29; i <= 34; ++i) {
     const double g = (got[i] - unscaled[i] / 8) / (unscaled[i] - unscaled[i] / 8);
-    EXPECT_NEAR(g, smooth[i - 29], 5e-6) << "pair " << i;
+    EXPECT_NEAR(g, smooth[i - 29], half_unit_in_decimal(5)) << "pair " << i;
   }
-  for (std::size_t i = 35; i < 64; ++i) EXPECT_LE(std::fabs(got[i] / (unscaled[i] / 8) - 1), 0x1p-52) << i;
+  for (std::size_t i = 35; i < 64; ++i) EXPECT_LE(std::fabs(got[i] / (unscaled[i] / 8) - 1), kTwoDoubleRoundings) << i;
 }
 
 // At factor 1, linear is `none` exactly (θ/1 = θ); llama3 is `none` up to the rounding of
@@ -281,7 +290,7 @@ TEST(scaling_reference, qwen25_yarn_frequencies_and_attention_agree_with_the_for
   for (std::size_t j = 0; j <= 23; ++j) EXPECT_EQ(ramp[j], 0.0) << j;
   for (std::size_t j = 40; j < 64; ++j) EXPECT_EQ(ramp[j], 1.0) << j;
   EXPECT_DOUBLE_EQ(ramp[31], 8.0 / 17);
-  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(spec)), 1.138629436111989, 1e-15);
+  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(spec)), 1.138629436111989, half_unit_in_decimal(15));
 }
 
 TEST(scaling_reference, yarn_mscale_rules_follow_deepseek_and_hf) {
@@ -293,7 +302,8 @@ TEST(scaling_reference, yarn_mscale_rules_follow_deepseek_and_hf) {
   EXPECT_EQ(ramp[23], 1.0);
   RopeSpec only_mscale = v3;
   only_mscale.scaling.mscale_all_dim.reset();  // HF ignores a lone mscale: 0.1·ln 40 + 1
-  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(only_mscale)), 1.3688879454113936, 1e-15);
+  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(only_mscale)), 1.3688879454113936,
+              half_unit_in_decimal(15));
   RopeSpec explicit_factor = v3;
   explicit_factor.scaling.attention_factor = 0.5;
   EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(explicit_factor)), 0.5);
@@ -305,9 +315,12 @@ TEST(scaling_reference, yarn_without_truncation_keeps_the_real_correction_dims) 
   const std::vector<double> ramp = ramp_of(spec_from_json_text(
       R"({"head_dim":64,"layout":"half_split","base":150000,"scaling":{"type":"yarn","factor":32,"beta_fast":32,"beta_slow":1,"original_max_position_embeddings":4096,"truncate":false}})"));
   const double low = 8.092779, high = 17.398024;
+  // Each published dim is within δ = half_unit_in_decimal(6) of the true one, which moves
+  // r = (j − low)/(high − low) by at most 2δ/(high − low) ≈ 1.1e-7 at these r (≤ 1).
+  const double tolerance = 2 * half_unit_in_decimal(6) / (high - low) * 2;
   EXPECT_EQ(ramp[8], 0.0);
-  EXPECT_NEAR(ramp[9], (9 - low) / (high - low), 1e-6);
-  EXPECT_NEAR(ramp[17], (17 - low) / (high - low), 1e-6);
+  EXPECT_NEAR(ramp[9], (9 - low) / (high - low), tolerance);
+  EXPECT_NEAR(ramp[17], (17 - low) / (high - low), tolerance);
   EXPECT_EQ(ramp[18], 1.0);
 }
 
@@ -398,7 +411,7 @@ TEST(scaling_reference, dynamic_ntk_rescales_the_base_for_the_sequence_length) {
       R"({"head_dim":128,"layout":"half_split","base":10000,"scaling":{"type":"dynamic","factor":2,"max_position_embeddings":4096,"sequence_length":8192}})");
   const std::vector<double> thetas = thetas_of(spec);
   const double base = 10000 * std::pow(2.0 * 8192 / 4096 - 1, 128.0 / 126);
-  EXPECT_NEAR(base, 30527.7367, 1e-4);
+  EXPECT_NEAR(base, 30527.7367, half_unit_in_decimal(4));
   for (std::size_t i = 0; i < thetas.size(); ++i) {
     EXPECT_LE(std::fabs(thetas[i] / std::pow(base, -static_cast<double>(2 * i) / 128) - 1), 32 * (1 + std::log(base)) * 0x1p-53)
         << i;
@@ -427,7 +440,7 @@ TEST(scaling_reference, longrope_switches_factors_above_the_original_context) {
                                         std::pair{std::optional(4097.0), kPhi3Long}}) {
     const std::vector<double> got = thetas_of(phi3_spec(length));
     for (std::size_t i = 0; i < got.size(); ++i) {
-      EXPECT_LE(std::fabs(got[i] / (plain[i] / factors[i]) - 1), 0x1p-52) << i;
+      EXPECT_LE(std::fabs(got[i] / (plain[i] / factors[i]) - 1), kThreeDoubleRoundings) << i;
     }
     EXPECT_DOUBLE_EQ(static_cast<double>(reference::attention_factor<Real>(phi3_spec(length))), std::sqrt(17.0 / 12));
   }
