@@ -98,10 +98,12 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
   return list;
 }
 
-// The variant's result as the reference numeric::measure takes: the pairing and rotary
-// dims of the variant, its angles for the bound.
-reference::ExactRope variant_reference(const golden::Golden& g, const RopeVariant& v) {
-  reference::ExactRope e = exact_from_golden(g);
+// The variant's result as the reference numeric::measure takes: the golden's reference
+// (`golden_reference`, computed once per diagnosis) with the pairing and rotary dims of the
+// variant and its outputs and angles for the bound.
+reference::ExactRope variant_reference(const golden::Golden& g, const reference::ExactRope& golden_reference,
+                                       const RopeVariant& v) {
+  reference::ExactRope e = golden_reference;
   VariantOutput out = evaluate_variant(g, v);
   e.spec.layout = v.layout;
   e.spec.rotary_dim = v.rotary_dim;
@@ -147,8 +149,9 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
 DiagnosisReport diagnose(const golden::Golden& g, std::span<const double> candidate,
                          std::optional<numeric::Profile> passes) {
   DiagnosisReport report;
+  const reference::ExactRope golden_reference = exact_from_golden(g);  // θ at 257 bits: once
   for (const Hypothesis& h : hypotheses(g, candidate)) {
-    const reference::ExactRope reference = variant_reference(g, h.variant);
+    const reference::ExactRope reference = variant_reference(g, golden_reference, h.variant);
     for (const numeric::Profile p : numeric::kProfiles) {
       if (passes && p >= *passes) break;  // no better an explanation than the golden's own
       const numeric::ErrorStats stats =
@@ -168,7 +171,7 @@ DiagnosisReport diagnose(const golden::Golden& g, std::span<const double> candid
   const bool rotation_explains = std::any_of(report.explanations.begin(), report.explanations.end(), [](const Diagnosis& d) {
     return d.name != "in_place_update" && d.name != "output_scale";
   });
-  if (!rotation_explains) report.norm_finding = norm_finding(g, candidate, exact_from_golden(g).attention_factor);
+  if (!rotation_explains) report.norm_finding = norm_finding(g, candidate, golden_reference.attention_factor);
   return report;
 }
 

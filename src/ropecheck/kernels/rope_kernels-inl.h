@@ -137,7 +137,7 @@ struct Bf16HardwareCodec {
   // A group of results, vector i to dest(i), in runs of kRun vectors adjacent in memory.
   // Two adjacent vectors are converted by one VCVTNE2PS2BF16 and stored as one 64-byte
   // vector. Subnormal results are looked for once per group, not per vector (a test and
-  // branch per vector cost 1.6× the rest of the bf16 kernel in cache), and only when a
+  // branch per vector made the bf16 kernel 1.6× slower in cache: 3.36 vs 2.09 µs), and only when a
   // converted value is ±0, which a flushed subnormal becomes: one VPTESTNMW per 32 results
   // instead of two VFPCLASSPS (in cache 2.3 → 2.1 µs half_split, 2.0 → 1.9 µs interleaved).
   // Exact zeros therefore cost a second test, and groups with a subnormal the by-hand path.
