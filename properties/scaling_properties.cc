@@ -4,6 +4,7 @@
 // partitioning the pairs, θ_i decreasing in i — each with a negative control — and the
 // kernels meeting the exact bound with scaled frequencies.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -309,6 +310,35 @@ TEST(scaling_reference, yarn_mscale_rules_follow_deepseek_and_hf) {
   EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(explicit_factor)), 0.5);
 }
 
+// yarn_context = max_position_embeddings reproduces HF ≤ 4.47, which ignored
+// original_max_position_embeddings: for DeepSeek-V3 (max_position_embeddings 163840) the
+// correction dims become 23.2887 and 35.3299 → 23 and 36, against 10 and 23 by default.
+// The double evaluation takes the context as a plain argument, so it checks both.
+TEST(scaling_reference, yarn_context_option_selects_the_context_of_older_hf) {
+  RopeSpec old_hf = spec_from_json_text(kDeepSeekV3);
+  old_hf.scaling.max_position_embeddings = 163840;
+  const std::vector<double> by_default = thetas_of(old_hf);
+  old_hf.scaling.yarn_context = YarnContext::max_position_embeddings;
+  validate(old_hf);
+  const std::vector<double> ramp = ramp_of(old_hf);
+  EXPECT_EQ(ramp[23], 0.0);
+  EXPECT_DOUBLE_EQ(ramp[24], 1.0 / 13);
+  EXPECT_DOUBLE_EQ(ramp[31], 8.0 / 13);
+  const std::vector<double> got = thetas_of(old_hf), want = yarn_in_double(1e4, 64, 40, 163840, 32, 1);
+  const double tolerance = 32 * (1 + std::log(1e4)) * 0x1p-53;
+  for (std::size_t j = 0; j < got.size(); ++j) EXPECT_LE(std::fabs(got[j] / want[j] - 1), tolerance) << j;
+  // Negative control: the default (original context) differs from pair 11 on.
+  EXPECT_EQ(by_default[10], got[10]);
+  EXPECT_NE(by_default[11], got[11]);
+  EXPECT_EQ(to_json(old_hf)["scaling"]["yarn_context"], "max_position_embeddings");
+  EXPECT_EQ(spec_from_json(to_json(old_hf)), old_hf);
+  expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"yarn_context":"max_position_embeddings"})",
+                  "needs 'max_position_embeddings'");
+  expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"yarn_context":"original"})",
+                  "must be 'original_max_position_embeddings' or 'max_position_embeddings'");
+  expect_rejected(R"({"type":"linear","factor":4,"yarn_context":"max_position_embeddings"})", "takes no parameter 'yarn_context'");
+}
+
 // gpt-oss sets truncate false: the correction dims stay 8.092779… and 17.398024… (d 64,
 // base 150000, context 4096), as vLLM PR #28244 states.
 TEST(scaling_reference, yarn_without_truncation_keeps_the_real_correction_dims) {
@@ -450,6 +480,30 @@ TEST(scaling_reference, longrope_switches_factors_above_the_original_context) {
   ones.scaling.long_factor = std::vector<double>(48, 1.0);
   EXPECT_EQ(thetas_of(ones), plain);
   EXPECT_NE(thetas_of(phi3_spec(131072)), plain);
+}
+
+// longrope_switch = expanded_context reproduces HF 4.43–4.44: long factors whenever the
+// expanded context (max_position_embeddings 131072) exceeds the original 4096, whatever
+// the sequence length; with only a factor, iff original·factor > original.
+TEST(scaling_reference, longrope_switch_option_selects_the_rule_of_older_hf) {
+  const std::vector<double> long_thetas = thetas_of(phi3_spec(131072)), short_thetas = thetas_of(phi3_spec(100));
+  RopeSpec old_hf = phi3_spec(100);
+  old_hf.scaling.longrope_switch = LongropeSwitch::expanded_context;
+  validate(old_hf);
+  EXPECT_EQ(thetas_of(old_hf), long_thetas);
+  old_hf.scaling.sequence_length.reset();
+  EXPECT_EQ(thetas_of(old_hf), long_thetas);
+  old_hf.scaling.max_position_embeddings = 4096;  // not expanded: short
+  EXPECT_EQ(thetas_of(old_hf), short_thetas);
+  old_hf.scaling.max_position_embeddings.reset();
+  old_hf.scaling.factor = 32;
+  EXPECT_EQ(thetas_of(old_hf), long_thetas);
+  old_hf.scaling.factor = 1;
+  EXPECT_EQ(thetas_of(old_hf), short_thetas);
+  EXPECT_EQ(spec_from_json(to_json(old_hf)), old_hf);
+  EXPECT_EQ(to_json(old_hf)["scaling"]["longrope_switch"], "expanded_context");
+  expect_rejected(R"({"type":"yarn","factor":4,"original_max_position_embeddings":4096,"longrope_switch":"expanded_context"})",
+                  "takes no parameter 'longrope_switch'");
 }
 
 // The kernels take any per-pair θ: with llama3 and linear frequencies they meet the same

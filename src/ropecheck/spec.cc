@@ -27,7 +27,37 @@ constexpr std::array<std::pair<ScalingType, std::string_view>, 6> kScalingNames{
     {ScalingType::longrope, "longrope"},
 }};
 
+constexpr std::array<std::pair<YarnContext, std::string_view>, 2> kYarnContextNames{{
+    {YarnContext::original, "original_max_position_embeddings"},
+    {YarnContext::max_position_embeddings, "max_position_embeddings"},
+}};
+
+constexpr std::array<std::pair<LongropeSwitch, std::string_view>, 2> kLongropeSwitchNames{{
+    {LongropeSwitch::sequence_length, "sequence_length"},
+    {LongropeSwitch::expanded_context, "expanded_context"},
+}};
+
+template <class E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& names, E value) {
+  for (const auto& [known, name] : names) {
+    if (known == value) return name;
+  }
+  return "?";
+}
+
 using Json = nlohmann::json;
+
+// A named option: one of `names`, written as a string.
+template <class E, std::size_t N>
+E option_field(const Json& j, const char* key, const std::array<std::pair<E, std::string_view>, N>& names) {
+  const Json& v = j.at(key);
+  std::string expected;
+  for (const auto& [value, name] : names) {
+    if (v.is_string() && v.get<std::string>() == name) return value;
+    expected += fmt::format("{}'{}'", expected.empty() ? "" : " or ", name);
+  }
+  throw InvalidInput(fmt::format("spec: scaling '{}' = {} must be {}", key, v.dump(), expected));
+}
 
 std::size_t dimension_field(const Json& j, const char* key) {
   const Json& v = j.at(key);
@@ -89,6 +119,14 @@ Scaling scaling_from_json(const Json& j) {
     s.truncate = j.at("truncate").get<bool>();
     ++known;
   }
+  if (j.contains("yarn_context")) {
+    s.yarn_context = option_field(j, "yarn_context", kYarnContextNames);
+    ++known;
+  }
+  if (j.contains("longrope_switch")) {
+    s.longrope_switch = option_field(j, "longrope_switch", kLongropeSwitchNames);
+    ++known;
+  }
   for_each_list_parameter(s, [&](const char* key, std::optional<std::vector<double>>& field) {
     if (!j.contains(key)) return;
     const Json& v = j.at(key);
@@ -104,7 +142,7 @@ Scaling scaling_from_json(const Json& j) {
   if (known != j.size()) {
     for (const auto& [key, value] : j.items()) {
       (void)value;
-      bool is_known = key == "type" || key == "truncate";
+      bool is_known = key == "type" || key == "truncate" || key == "yarn_context" || key == "longrope_switch";
       for_each_scalar_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
       for_each_list_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
       if (!is_known) throw InvalidInput(fmt::format("spec: unknown scaling parameter '{}'", key));
@@ -123,6 +161,8 @@ Json scaling_to_json(Scaling s) {
     if (field) j[key] = *field;
   });
   if (s.truncate) j["truncate"] = *s.truncate;
+  if (s.yarn_context) j["yarn_context"] = std::string(to_string(*s.yarn_context));
+  if (s.longrope_switch) j["longrope_switch"] = std::string(to_string(*s.longrope_switch));
   return j;
 }
 
@@ -149,6 +189,12 @@ void validate_scaling(const Scaling& s) {
   };
   if (s.truncate && s.type != ScalingType::yarn) {
     throw InvalidInput(fmt::format("spec: scaling type '{}' takes no parameter 'truncate'", type));
+  }
+  if (s.yarn_context && s.type != ScalingType::yarn) {
+    throw InvalidInput(fmt::format("spec: scaling type '{}' takes no parameter 'yarn_context'", type));
+  }
+  if (s.longrope_switch && s.type != ScalingType::longrope) {
+    throw InvalidInput(fmt::format("spec: scaling type '{}' takes no parameter 'longrope_switch'", type));
   }
   switch (s.type) {
     case ScalingType::none:
@@ -184,6 +230,9 @@ void validate_scaling(const Scaling& s) {
       if (!s.original_max_position_embeddings && !s.max_position_embeddings) {
         throw InvalidInput("spec: yarn needs 'original_max_position_embeddings' or 'max_position_embeddings' (its context)");
       }
+      if (s.yarn_context == YarnContext::max_position_embeddings && !s.max_position_embeddings) {
+        throw InvalidInput("spec: yarn_context 'max_position_embeddings' needs 'max_position_embeddings'");
+      }
       for (const auto& [field, key] : {std::pair{s.beta_fast, "beta_fast"}, std::pair{s.beta_slow, "beta_slow"},
                                        std::pair{s.original_max_position_embeddings, "original_max_position_embeddings"},
                                        std::pair{s.max_position_embeddings, "max_position_embeddings"},
@@ -212,6 +261,9 @@ void validate_scaling(const Scaling& s) {
       if (!s.attention_factor && !s.factor && !s.max_position_embeddings) {
         throw InvalidInput("spec: longrope needs 'factor' or 'max_position_embeddings' (for its attention factor)");
       }
+      if (s.longrope_switch == LongropeSwitch::expanded_context && !s.factor && !s.max_position_embeddings) {
+        throw InvalidInput("spec: longrope_switch 'expanded_context' needs 'factor' or 'max_position_embeddings'");
+      }
       for (const auto& [list, key] : {std::pair{&s.short_factor, "short_factor"}, std::pair{&s.long_factor, "long_factor"}}) {
         if (!*list) throw InvalidInput(fmt::format("spec: scaling type 'longrope' needs '{}'", key));
         for (const double v : **list) {
@@ -231,19 +283,11 @@ void validate_scaling(const Scaling& s) {
 
 }  // namespace
 
-std::string_view to_string(Layout layout) {
-  for (const auto& [value, name] : kLayoutNames) {
-    if (value == layout) return name;
-  }
-  return "?";
-}
+std::string_view to_string(Layout layout) { return name_of(kLayoutNames, layout); }
+std::string_view to_string(ScalingType type) { return name_of(kScalingNames, type); }
 
-std::string_view to_string(ScalingType type) {
-  for (const auto& [value, name] : kScalingNames) {
-    if (value == type) return name;
-  }
-  return "?";
-}
+std::string_view to_string(YarnContext context) { return name_of(kYarnContextNames, context); }
+std::string_view to_string(LongropeSwitch when) { return name_of(kLongropeSwitchNames, when); }
 
 Layout layout_from_string(std::string_view name) {
   for (const auto& [value, known] : kLayoutNames) {

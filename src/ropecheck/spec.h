@@ -15,6 +15,8 @@
 //    original_max_position_embeddings, optional sequence_length, and factor or
 //    max_position_embeddings unless attention_factor is given). A parameter the type does
 //    not take is an error.
+//  - Where HF versions disagree, a named option picks the semantics; the default is HF's
+//    current one: yarn_context (yarn) and longrope_switch (longrope), see Scaling.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
 //    (rotary_dim and scaling are always written).
 //  - Every violation throws InvalidInput with a one-line message naming the rule.
@@ -34,8 +36,21 @@ enum class Layout { interleaved, half_split };
 
 enum class ScalingType { none, linear, dynamic, yarn, llama3, longrope };
 
+// The context length YaRN's correction dims are computed for. `original` (default; HF ≥
+// 4.48, DeepSeek's own code): original_max_position_embeddings, else
+// max_position_embeddings. `max_position_embeddings`: HF ≤ 4.47, which ignored the
+// original length (HF #33783) — for DeepSeek-V3 dims 23/36 instead of 10/23.
+enum class YarnContext { original, max_position_embeddings };
+// When LongRoPE uses its long factors. `sequence_length` (default; HF ≥ 4.45, Phi-3's
+// modeling code): iff sequence_length > original_max_position_embeddings, strictly.
+// `expanded_context`: HF 4.43–4.44, iff the expanded context (max_position_embeddings, else
+// original·factor) exceeds the original — always long for Phi-3-128k, short prompts too.
+enum class LongropeSwitch { sequence_length, expanded_context };
+
 std::string_view to_string(Layout layout);
 std::string_view to_string(ScalingType type);
+std::string_view to_string(YarnContext context);
+std::string_view to_string(LongropeSwitch when);
 Layout layout_from_string(std::string_view name);        // throws InvalidInput
 ScalingType scaling_type_from_string(std::string_view);  // throws InvalidInput
 
@@ -60,6 +75,8 @@ struct Scaling {
   std::optional<double> sequence_length;
   std::optional<std::vector<double>> short_factor;
   std::optional<std::vector<double>> long_factor;
+  std::optional<YarnContext> yarn_context;         // JSON "yarn_context"
+  std::optional<LongropeSwitch> longrope_switch;   // JSON "longrope_switch"
 
   friend bool operator==(const Scaling&, const Scaling&) = default;
 };

@@ -29,7 +29,8 @@ template <class R> R llama3_theta(const R& theta, const Scaling& s) {
 }
 
 // YaRN (HF _compute_yarn_parameters, as of the version where an explicit factor is kept
-// and original_max_position_embeddings is the context; DeepSeek's own code agrees):
+// and original_max_position_embeddings is the context; DeepSeek's own code agrees; with
+// yarn_context = max_position_embeddings the context of HF ≤ 4.47):
 // the correction dim of n rotations over the context L is d(n) = R·ln(L/(2πn)) / (2 ln b);
 // low = d(beta_fast), high = d(beta_slow), floored and ceiled unless truncate is false,
 // clamped to [0, R − 1]; equal bounds get high += 0.001 (HF's guard, a double). The ramp
@@ -41,7 +42,9 @@ template <class R> struct YarnRange {
 
 template <class R> YarnRange<R> yarn_range(const RopeSpec& spec) {
   const Scaling& s = spec.scaling;
-  const R context(s.original_max_position_embeddings ? *s.original_max_position_embeddings : *s.max_position_embeddings);
+  const bool original = s.yarn_context.value_or(YarnContext::original) == YarnContext::original &&
+                        s.original_max_position_embeddings.has_value();
+  const R context(original ? *s.original_max_position_embeddings : *s.max_position_embeddings);
   const R rotary(static_cast<unsigned>(spec.rotary_dim));
   const R two_pi = 2 * boost::math::constants::pi<R>();
   const R log_base = log(R(spec.base));
@@ -83,10 +86,18 @@ template <class R> R dynamic_base(const RopeSpec& spec) {
 
 // LongRoPE (HF _compute_longrope_parameters, Phi-3's modeling code): θ_i/ext_i with the
 // long factors when the sequence is longer than the original context (strictly), the
-// short ones otherwise (also when no length is given, as HF initialises).
+// short ones otherwise (also when no length is given, as HF initialises). With
+// longrope_switch = expanded_context (HF 4.43–4.44): long iff the expanded context,
+// max_position_embeddings or else original·factor, exceeds the original one.
 const std::vector<double>& longrope_factors(const Scaling& s) {
-  const bool long_sequence = s.sequence_length && *s.sequence_length > *s.original_max_position_embeddings;
-  return long_sequence ? *s.long_factor : *s.short_factor;
+  const double original = *s.original_max_position_embeddings;
+  bool use_long = false;
+  if (s.longrope_switch.value_or(LongropeSwitch::sequence_length) == LongropeSwitch::expanded_context) {
+    use_long = (s.max_position_embeddings ? *s.max_position_embeddings : original * *s.factor) > original;
+  } else {
+    use_long = s.sequence_length && *s.sequence_length > original;
+  }
+  return use_long ? *s.long_factor : *s.short_factor;
 }
 
 }  // namespace
