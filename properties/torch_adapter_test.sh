@@ -2,7 +2,8 @@
 # The documented path for PyTorch users (scripts/adapters/torch_rope.py), end to end on
 # the committed golden set:
 #  - a correct float32 PyTorch pipeline (HF rotate_half for half_split cases, Meta's
-#    complex form for interleaved ones) passes `check` under f32-angle;
+#    complex form for interleaved ones, HF's scaling formulas for the scaled cases) passes
+#    `check` under f32-angle;
 #  - it fails `exact` (f32 angles at positions up to 2^20 cost more than its bound);
 #  - HF's rotate_half forced on a Meta-layout case fails and is diagnosed as a swapped layout.
 # Usage: torch_adapter_test.sh ROPECHECK_CLI SOURCE_DIR

@@ -16,6 +16,8 @@ Styles (--style):
   meta  LLaMA's precompute_freqs_cis + apply_rotary_emb: freqs_cis = polar(1, outer(positions, inv_freq))
         in complex64, view_as_complex(x) * freqs_cis. Pairs (x[2i], x[2i+1]): interleaved.
   auto  (default) meta for interleaved golden files, hf for half_split ones.
+Scaling (linear, dynamic, yarn, llama3, longrope) follows modeling_rope_utils.py: θ_i in
+float32, the attention factor multiplying cos and sin (Meta style: the modulus of freqs_cis).
 Everything is computed in float32 (inputs widened exactly) and rounded once to the output
 dtype — a correct float32 pipeline, which `check` passes under profile f32-angle. Forcing a
 style on the other layout reproduces the classic swapped-layout bug on purpose.
@@ -25,6 +27,7 @@ read and written here directly.
 """
 import argparse
 import json
+import math
 import os
 import struct
 import sys
@@ -72,19 +75,88 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
-def hf_rope(x, positions, rotary_dim, base):
-    inv_freq = 1.0 / (base ** (torch.arange(0, rotary_dim, 2, dtype=torch.int64).float() / rotary_dim))
+def inv_freq_and_attention(spec):
+    """θ_i in float32 and the attention factor as transformers' modeling_rope_utils.py
+    computes them for the spec's scaling (HF's current semantics, the ropecheck defaults;
+    the named options yarn_context/longrope_switch select the older ones)."""
+    rotary_dim, base = spec["rotary_dim"], float(spec["base"])
+    scaling = spec.get("scaling", {"type": "none"})
+    kind = scaling["type"]
+    if kind == "dynamic":  # NTK: the base rescaled for max(sequence_length, M)
+        context = scaling["max_position_embeddings"]
+        length = max(scaling.get("sequence_length", context), context)
+        base = base * ((scaling["factor"] * length / context) - (scaling["factor"] - 1)) ** (rotary_dim / (rotary_dim - 2))
+    exponent = torch.arange(0, rotary_dim, 2, dtype=torch.int64).float() / rotary_dim
+    inv_freq = 1.0 / (base ** exponent)
+    attention = 1.0
+    if kind == "linear":
+        inv_freq = inv_freq / scaling["factor"]
+    elif kind == "llama3":
+        factor, low, high = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+        context = scaling["original_max_position_embeddings"]
+        wavelength = 2 * math.pi / inv_freq
+        scaled = torch.where(wavelength > context / low, inv_freq / factor, inv_freq)
+        smooth = (context / wavelength - low) / (high - low)
+        smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+        medium = ~(wavelength < context / high) * ~(wavelength > context / low)
+        inv_freq = torch.where(medium, smoothed, scaled)
+    elif kind == "yarn":
+        factor = scaling["factor"]
+        use_max = scaling.get("yarn_context") == "max_position_embeddings" or "original_max_position_embeddings" not in scaling
+        context = scaling["max_position_embeddings" if use_max else "original_max_position_embeddings"]
+
+        def correction_dim(rotations):
+            return rotary_dim * math.log(context / (rotations * 2 * math.pi)) / (2 * math.log(base))
+
+        low, high = correction_dim(scaling.get("beta_fast", 32)), correction_dim(scaling.get("beta_slow", 1))
+        if scaling.get("truncate", True):
+            low, high = math.floor(low), math.ceil(high)
+        low, high = max(low, 0), min(high, rotary_dim - 1)
+        if low == high:
+            high += 0.001
+        ramp = torch.clamp((torch.arange(rotary_dim // 2, dtype=torch.float32) - low) / (high - low), 0, 1)
+        extrapolation = 1 - ramp
+        inv_freq = (1.0 / (factor * base ** exponent)) * (1 - extrapolation) + inv_freq * extrapolation
+
+        def mscale(m):
+            return 1.0 if factor <= 1 else 0.1 * m * math.log(factor) + 1
+
+        if "attention_factor" in scaling:
+            attention = scaling["attention_factor"]
+        elif scaling.get("mscale") and scaling.get("mscale_all_dim"):
+            attention = mscale(scaling["mscale"]) / mscale(scaling["mscale_all_dim"])
+        else:
+            attention = mscale(1)
+    elif kind == "longrope":
+        original = scaling["original_max_position_embeddings"]
+        if scaling.get("longrope_switch") == "expanded_context":
+            use_long = scaling.get("max_position_embeddings", original * scaling.get("factor", 1)) > original
+        else:
+            use_long = scaling.get("sequence_length", 0) > original
+        ext = torch.tensor(scaling["long_factor" if use_long else "short_factor"], dtype=torch.float32)
+        inv_freq = 1.0 / (ext * base ** exponent)
+        f = scaling.get("factor", scaling.get("max_position_embeddings", original) / original)
+        attention = scaling.get("attention_factor", 1.0 if f <= 1 else math.sqrt(1 + math.log(f) / math.log(original)))
+    elif kind not in ("none", "dynamic"):
+        raise SystemExit(f"scaling '{kind}' is not implemented by this adapter")
+    return inv_freq, attention
+
+
+def hf_rope(x, positions, spec):
+    rotary_dim = spec["rotary_dim"]
+    inv_freq, attention = inv_freq_and_attention(spec)
     freqs = torch.outer(positions.float(), inv_freq)
     emb = torch.cat((freqs, freqs), dim=-1)
-    cos, sin = emb.cos()[:, None, :], emb.sin()[:, None, :]  # [T, 1, R]: broadcast over heads
+    cos, sin = (emb.cos() * attention)[:, None, :], (emb.sin() * attention)[:, None, :]  # [T, 1, R]
     rot = x[..., :rotary_dim]
     return torch.cat((rot * cos + rotate_half(rot) * sin, x[..., rotary_dim:]), dim=-1)
 
 
-def meta_rope(x, positions, rotary_dim, base):
-    inv_freq = 1.0 / (base ** (torch.arange(0, rotary_dim, 2)[: rotary_dim // 2].float() / rotary_dim))
+def meta_rope(x, positions, spec):
+    rotary_dim = spec["rotary_dim"]
+    inv_freq, attention = inv_freq_and_attention(spec)
     freqs = torch.outer(positions.float(), inv_freq).float()
-    freqs_cis = torch.polar(torch.ones_like(freqs), freqs)[:, None, :]  # complex64 [T, 1, R/2]
+    freqs_cis = torch.polar(torch.full_like(freqs, attention), freqs)[:, None, :]  # complex64 [T, 1, R/2]
     rot = x[..., :rotary_dim]
     rot_ = torch.view_as_complex(rot.reshape(*rot.shape[:-1], -1, 2).contiguous())
     out = torch.view_as_real(rot_ * freqs_cis).flatten(-2)
@@ -94,14 +166,12 @@ def meta_rope(x, positions, rotary_dim, base):
 def candidate(golden_path, style):
     tensors, metadata = read_safetensors(golden_path)
     spec = json.loads(metadata["spec"])
-    if spec.get("scaling", {}).get("type", "none") != "none":
-        raise SystemExit(f"{golden_path}: scaling '{spec['scaling']['type']}' is not implemented by this adapter")
     if style == "auto":
         style = "meta" if spec["layout"] == "interleaved" else "hf"
     x = torch.from_numpy(np.array(tensors["x"], dtype=np.float32))
     positions = torch.from_numpy(np.array(tensors["positions"], dtype=np.int64))
     rope = meta_rope if style == "meta" else hf_rope
-    out = rope(x, positions, spec["rotary_dim"], float(spec["base"]))
+    out = rope(x, positions, spec)
     dtype_name, dtype = _OUT[metadata["output_dtype"]]
     out = out.to(dtype)  # one rounding, to nearest even
     raw = out.view(torch.int16).numpy().tobytes() if dtype == torch.bfloat16 else out.numpy().tobytes()
