@@ -17,6 +17,7 @@
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -53,21 +54,50 @@ struct Bug {
   float output_scale = 1;              // an attention factor applied where none belongs
   bool in_place = false;               // x[b] computed from the already-written x[a]
   bool truncate = false;               // bf16 output by dropping the low 16 bits
+  // Scaled cases: inv_freq is the float32 rounding of the scaled θ_i (what HF's float32
+  // _compute_*_parameters return, to within its few roundings) and cos/sin are multiplied
+  // by the attention factor in float32, as HF does.
+  std::optional<Scaling> scaling_override;   // the scaling the pipeline computes with
+  bool scaling_twice = false;                // its per-pair factor ρ_i applied again
+  std::optional<double> attention_override;  // the attention factor it multiplies with
 };
+
+// inv_freq as the pipeline computes it: plain float32 for unscaled specs (HF's formula),
+// else the scaled θ_i of the (possibly wrong) scaling rounded to float32.
+std::vector<float> pipeline_inv_freq(const golden::Golden& g, const Bug& bug, std::size_t r, std::size_t freq_dim) {
+  const float base = static_cast<float>(bug.base_override ? bug.base_override : g.spec.base);
+  std::vector<float> inv_freq(r / 2);
+  if (g.spec.scaling.type == ScalingType::none) {
+    for (std::size_t i = 0; i < r / 2; ++i) {
+      const float exponent = static_cast<float>(2 * i) / static_cast<float>(freq_dim);
+      inv_freq[i] = 1.0f / std::pow(base, exponent);
+    }
+    return inv_freq;
+  }
+  RopeSpec spec = g.spec;
+  if (bug.scaling_override) spec.scaling = *bug.scaling_override;
+  const std::vector<reference::Real> scaled = reference::frequencies<reference::Real>(spec);
+  spec.scaling = Scaling{};
+  const std::vector<reference::Real> plain = reference::frequencies<reference::Real>(spec);
+  for (std::size_t i = 0; i < r / 2; ++i) {
+    const double theta = static_cast<double>(scaled[i]);
+    inv_freq[i] = static_cast<float>(bug.scaling_twice ? theta * (theta / static_cast<double>(plain[i])) : theta);
+  }
+  return inv_freq;
+}
 
 // The candidate's output values (in the golden's output dtype, widened to double).
 std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
   const std::size_t d = g.spec.head_dim;
   const std::size_t r = bug.rotary_override ? bug.rotary_override : g.spec.rotary_dim;
   const std::size_t freq_dim = bug.inv_freq_dim ? bug.inv_freq_dim : r;
-  const float base = static_cast<float>(bug.base_override ? bug.base_override : g.spec.base);
   const Layout layout = bug.override_layout ? bug.layout_override : g.spec.layout;
-  std::vector<float> inv_freq(r / 2);
-  for (std::size_t i = 0; i < r / 2; ++i) {
-    const float exponent = static_cast<float>(2 * i) / static_cast<float>(freq_dim);
-    inv_freq[i] = 1.0f / std::pow(base, exponent);
-    if (bug.inv_freq_dtype) inv_freq[i] = to_dtype(inv_freq[i], *bug.inv_freq_dtype);
+  std::vector<float> inv_freq = pipeline_inv_freq(g, bug, r, freq_dim);
+  if (bug.inv_freq_dtype) {
+    for (float& f : inv_freq) f = to_dtype(f, *bug.inv_freq_dtype);
   }
+  const float attention =
+      static_cast<float>(bug.attention_override ? *bug.attention_override : RopeVariant::of(g).attention_factor);
   std::vector<double> out(g.x.size());
   for (std::size_t t = 0; t < g.tokens; ++t) {
     float m = static_cast<float>(g.positions[t] + bug.position_offset);
@@ -83,6 +113,10 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
         if (bug.cos_sin_dtype) {
           c = to_dtype(c, *bug.cos_sin_dtype);
           s = to_dtype(s, *bug.cos_sin_dtype);
+        }
+        if (attention != 1) {
+          c *= attention;
+          s *= attention;
         }
         if (bug.minus_sin) s = -s;
         const auto [ia, ib] = reference::pair_indices(layout, r, i);
@@ -137,9 +171,12 @@ void expect_diagnosis(const std::string& case_id, const Bug& bug, const std::str
 }  // namespace
 
 TEST(diagnosis, variants_without_a_bug_reproduce_the_golden) {
-  for (const char* id : {"llama2_7b_interleaved_f32", "gpt_neox_20b_f16", "edge_bf16"}) {
+  for (const char* id : {"llama2_7b_interleaved_f32", "gpt_neox_20b_f16", "edge_bf16", "llama31_8b_interleaved_f32",
+                         "qwen25_7b_yarn4_bf16", "deepseek_v3_yarn40_bf16", "phi3_mini_128k_long_bf16",
+                         "phi3_mini_128k_short_bf16", "deepseek_coder_1_3b_linear4_bf16", "dynamic_ntk2_f32"}) {
     const golden::Golden g = committed(id);
-    const VariantOutput v = evaluate_variant(g, RopeVariant::of(g));
+    const RopeVariant as_golden = RopeVariant::of(g);
+    const VariantOutput v = evaluate_variant(g, as_golden);
     const std::size_t d = g.spec.head_dim;
     for (std::size_t row = 0; row < g.tokens * g.heads; ++row) {
       for (std::size_t dim = 0; dim < d; ++dim) {
@@ -154,9 +191,10 @@ TEST(diagnosis, variants_without_a_bug_reproduce_the_golden) {
           const auto [ia, ib] = reference::pair_indices(g.spec.layout, g.spec.rotary_dim, i);
           scale = std::fabs(g.x[row * d + ia]) + std::fabs(g.x[row * d + ib]);
         }
-        // Double evaluation: angle error ≤ |m|·2^-52 ≤ 2^-32 rad plus a few roundings,
-        // so |Δy| ≤ 2^-31·(|a| + |b|).
-        EXPECT_LE(std::fabs(v.y[k] - g.expected[k]), 0x1p-31 * scale) << id << " " << k;
+        // Double evaluation: θ_i rounded to double (relative 2^-53), angle error ≤
+        // |m|·θ_i·2^-52 ≤ 2^-32 rad for m < 2^20 and θ_i ≤ 1 plus a few roundings, so
+        // |Δy| ≤ 2^-31·s·(|a| + |b|) with s the attention factor.
+        EXPECT_LE(std::fabs(v.y[k] - g.expected[k]), 0x1p-31 * as_golden.attention_factor * scale) << id << " " << k;
       }
     }
   }
@@ -279,4 +317,97 @@ TEST(diagnosis, the_same_bugs_in_f16_are_named_in_f16) {
   Bug positions;
   positions.t_dtype = Dtype::bf16;
   expect_diagnosis("qwen2_7b_bf16", positions, "positions_in_bf16");
+}
+
+// Scaled cases. A correct float32 pipeline with scaling is no bug either.
+TEST(diagnosis, a_correct_scaled_float32_pipeline_is_not_diagnosed_as_a_bug) {
+  for (const char* id : {"llama31_8b_interleaved_f32", "qwen25_7b_yarn4_bf16", "deepseek_v3_yarn40_bf16",
+                         "phi3_mini_128k_short_bf16", "phi3_mini_128k_long_bf16", "dynamic_ntk2_f32"}) {
+    const CaseCheck c = check_buggy(committed(id), Bug{});
+    ASSERT_FALSE(c.profiles_passed.empty()) << id;
+    EXPECT_LE(c.profiles_passed.front(), numeric::Profile::f32_angle) << id;
+    EXPECT_TRUE(c.diagnosis.explanations.empty()) << id << ": " << names(c);
+    EXPECT_TRUE(c.diagnosis.norm_finding.empty()) << id << ": " << names(c);
+  }
+}
+
+// llama.cpp #8650 / ik_llama.cpp #2291: Llama 3.1's rope_freqs never applied.
+TEST(diagnosis, llama3_frequencies_never_applied_are_a_missing_scaling) {
+  Bug bug;
+  bug.scaling_override = Scaling{};
+  expect_diagnosis("llama31_8b_half_split_bf16", bug, "scaling_missing");
+}
+
+// A frequency scale applied both when the table is built and again on the positions
+// (θ/16 for linear 4).
+TEST(diagnosis, a_linear_factor_applied_twice_is_found) {
+  Bug bug;
+  bug.scaling_twice = true;
+  expect_diagnosis("deepseek_coder_1_3b_linear4_bf16", bug, "scaling_applied_twice");
+}
+
+// sglang #22711: mscale/mscale_all_dim ignored, so YaRN's default 0.1·ln(40) + 1 = 1.3689
+// multiplies DeepSeek-V3's cos/sin where 1 belongs. The hypothesis names the formula.
+TEST(diagnosis, yarn_default_attention_on_deepseek_is_named) {
+  Bug bug;
+  bug.attention_override = 0.1 * std::log(40.0) + 1;
+  const CaseCheck c = check_buggy(committed("deepseek_v3_yarn40_bf16"), bug);
+  ASSERT_FALSE(c.passed);
+  bool named = false;
+  for (const auto& d : c.diagnosis.explanations) {
+    named |= d.name == "attention_factor" && d.description.find("0.1·ln(40) + 1") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << names(c);
+}
+
+// An attention factor no formula gives (vLLM #46280 replaced an explicit one): the fitted
+// value is named.
+TEST(diagnosis, an_unknown_attention_factor_is_fitted) {
+  Bug bug;
+  bug.attention_override = 1.25;
+  const CaseCheck c = check_buggy(committed("qwen25_7b_yarn4_bf16"), bug);
+  ASSERT_FALSE(c.passed);
+  bool fitted = false;
+  for (const auto& d : c.diagnosis.explanations) {
+    fitted |= d.name == "attention_factor" && d.description.find("attention factor 1.25, fitted") != std::string::npos;
+  }
+  EXPECT_TRUE(fitted) << names(c);
+}
+
+// HF ≤ 4.47 (HF #33783) computed YaRN's correction dims for max_position_embeddings
+// 163840, not DeepSeek-V3's original 4096.
+TEST(diagnosis, yarn_with_the_expanded_context_is_a_wrong_original_context) {
+  Bug bug;
+  Scaling old_hf = committed("deepseek_v3_yarn40_bf16").spec.scaling;
+  old_hf.yarn_context = YarnContext::max_position_embeddings;
+  bug.scaling_override = old_hf;
+  expect_diagnosis("deepseek_v3_yarn40_bf16", bug, "original_context");
+}
+
+// Llama 3.1's bands computed for the 131072 context instead of the original 8192.
+TEST(diagnosis, llama3_bands_for_the_wrong_context_are_found) {
+  Bug bug;
+  Scaling wrong = committed("llama31_8b_interleaved_f32").spec.scaling;
+  wrong.original_max_position_embeddings = 131072;
+  bug.scaling_override = wrong;
+  expect_diagnosis("llama31_8b_interleaved_f32", bug, "original_context");
+}
+
+// vLLM #27431, mistral.rs #251: LongRoPE's switch on the configured maximum rather than
+// the sequence: long factors on a 4096-token sequence.
+TEST(diagnosis, long_factors_on_a_short_sequence_are_the_other_factor_list) {
+  Bug bug;
+  Scaling wrong = committed("phi3_mini_128k_short_bf16").spec.scaling;
+  wrong.sequence_length = 131072;
+  bug.scaling_override = wrong;
+  expect_diagnosis("phi3_mini_128k_short_bf16", bug, "longrope_other_factors");
+}
+
+// Dynamic NTK rescaled for another M (here 2048, not 4096).
+TEST(diagnosis, dynamic_ntk_for_another_context_is_found) {
+  Bug bug;
+  Scaling wrong = committed("dynamic_ntk2_f32").spec.scaling;
+  wrong.max_position_embeddings = 2048;
+  bug.scaling_override = wrong;
+  expect_diagnosis("dynamic_ntk2_f32", bug, "original_context");
 }

@@ -9,6 +9,7 @@
 #include "ropecheck/gate/rope_variant.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/frequencies.h"
 
 namespace ropecheck::gate {
 namespace {
@@ -32,6 +33,108 @@ double fitted_scale(const golden::Golden& g, std::span<const double> candidate) 
     den += g.expected[k] * g.expected[k];
   }
   return den > 0 ? num / den : 1;
+}
+
+// The attention factors real implementations computed instead of the right one, each
+// with the formula that gives it (HF/DeepSeek/Phi-3 rules, reference/frequencies.cc).
+struct NamedFactor {
+  double value;
+  std::string formula;
+};
+
+std::vector<NamedFactor> known_attention_factors(const Scaling& s, double golden_factor) {
+  std::vector<NamedFactor> known{{1.0, "1, none applied"}, {golden_factor * golden_factor, "the factor applied twice"}};
+  const auto mscale = [](double factor, double m) { return factor <= 1 ? 1.0 : 0.1 * m * std::log(factor) + 1; };
+  if (s.type == ScalingType::yarn) {
+    const double f = *s.factor;
+    known.push_back({mscale(f, 1), fmt::format("0.1·ln({:g}) + 1, YaRN's default (mscale/mscale_all_dim ignored)", f)});
+    if (s.mscale) {
+      known.push_back({mscale(f, *s.mscale), fmt::format("0.1·{:g}·ln({:g}) + 1, mscale without mscale_all_dim", *s.mscale, f)});
+    }
+    if (s.mscale_all_dim) {
+      const double softmax = mscale(f, *s.mscale_all_dim);
+      known.push_back({softmax * softmax, fmt::format("(0.1·{:g}·ln({:g}) + 1)², DeepSeek's softmax scale on cos/sin",
+                                                      *s.mscale_all_dim, f)});
+    }
+  }
+  if (s.type == ScalingType::longrope && s.original_max_position_embeddings) {
+    const double original = *s.original_max_position_embeddings;
+    for (const auto& [f, what] : {std::pair{s.factor, "factor"}, std::pair{s.max_position_embeddings ? std::optional(*s.max_position_embeddings / original) : std::nullopt, "max_position_embeddings/original"}}) {
+      if (!f || *f <= 1) continue;
+      known.push_back({std::sqrt(1 + std::log(*f) / std::log(original)),
+                       fmt::format("sqrt(1 + ln f/ln {:g}) with f = {} = {:g}", original, what, *f)});
+    }
+  }
+  return known;
+}
+
+// Scaling bugs: the scaling missing, its per-pair frequency factor applied twice, another
+// attention factor (a known formula's value, else the fitted one), another original
+// context, LongRoPE's other factor list.
+template <class Add>
+void add_scaling_hypotheses(const golden::Golden& g, std::span<const double> candidate, Add&& add) {
+  const Scaling& s = g.spec.scaling;
+  if (s.type == ScalingType::none) return;
+  const std::string type(to_string(s.type));
+  const double golden_factor = RopeVariant::of(g).attention_factor;
+  add("scaling_missing", fmt::format("matches no scaling (plain θ_i, attention 1): the golden's {} scaling is not applied", type),
+      [](RopeVariant& v) {
+        v.scaling = Scaling{};
+        v.attention_factor = 1;
+      });
+  add("scaling_applied_twice", fmt::format("matches the {} frequency scaling applied twice (θ_i·ρ_i², ρ_i its per-pair factor)", type),
+      [](RopeVariant& v) { v.scaling_twice = true; });
+  // The least-squares ratio candidate/expected is the candidate's attention factor over
+  // the golden's; a known formula within half the smallest bug of it is named instead.
+  const double fitted = fitted_scale(g, candidate) * golden_factor;
+  bool fitted_is_known = false;
+  std::vector<double> tried = {golden_factor};
+  for (const NamedFactor& known : known_attention_factors(s, golden_factor)) {
+    // The golden's own factor and values already tried (formulas that coincide) are skipped.
+    if (std::any_of(tried.begin(), tried.end(), [&](double t) { return std::fabs(known.value / t - 1) < kSmallestScaleBug; })) {
+      continue;
+    }
+    tried.push_back(known.value);
+    fitted_is_known |= std::fabs(fitted / known.value - 1) < kSmallestScaleBug / 2;
+    add("attention_factor", fmt::format("matches attention factor {:.9g} = {} (golden's is {:.9g})", known.value, known.formula, golden_factor),
+        [&](RopeVariant& v) { v.attention_factor = known.value; });
+  }
+  if (!fitted_is_known && std::isfinite(fitted) && std::fabs(fitted / golden_factor - 1) >= kSmallestScaleBug) {
+    add("attention_factor", fmt::format("matches attention factor {:.6g}, fitted (golden's is {:.9g})", fitted, golden_factor),
+        [&](RopeVariant& v) { v.attention_factor = fitted; });
+  }
+  // The context length a type reads (yarn: its correction context; dynamic: M), tried at
+  // the model's other length and at the common ones. The variant's attention factor is
+  // recomputed, as LongRoPE's depends on the original context.
+  const bool dynamic = s.type == ScalingType::dynamic;
+  const bool yarn_max = s.type == ScalingType::yarn &&
+                        (s.yarn_context == YarnContext::max_position_embeddings || !s.original_max_position_embeddings);
+  const std::optional<double> context =
+      dynamic || yarn_max ? s.max_position_embeddings : s.original_max_position_embeddings;
+  if (s.type != ScalingType::linear && context) {
+    std::vector<double> others = {2048, 4096, 8192, 16384, 32768, 131072};
+    for (const std::optional<double>& length : {s.max_position_embeddings, s.original_max_position_embeddings}) {
+      if (length) others.insert(others.begin(), *length);
+    }
+    std::vector<double> tried_contexts;
+    for (const double other : others) {
+      if (other == *context || std::find(tried_contexts.begin(), tried_contexts.end(), other) != tried_contexts.end()) continue;
+      tried_contexts.push_back(other);
+      const char* key = dynamic ? "max_position_embeddings" : "original_max_position_embeddings";
+      add("original_context", fmt::format("matches {} = {:g} (golden's context is {:g})", key, other, *context),
+          [&](RopeVariant& v) {
+            (dynamic ? v.scaling.max_position_embeddings : v.scaling.original_max_position_embeddings) = other;
+            v.scaling.yarn_context.reset();
+            RopeSpec spec = g.spec;
+            spec.scaling = v.scaling;
+            v.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(spec));
+          });
+    }
+  }
+  if (s.type == ScalingType::longrope) {
+    add("longrope_other_factors", "matches LongRoPE's other factor list (short ↔ long: the switch at the original context)",
+        [](RopeVariant& v) { std::swap(v.scaling.short_factor, v.scaling.long_factor); });
+  }
 }
 
 std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const double> candidate) {
@@ -73,18 +176,21 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
     if (b == g.spec.base) continue;
     add("other_base", fmt::format("matches base {:g} (golden is {:g})", b, g.spec.base), [b](RopeVariant& v) { v.base = b; });
   }
+  // Per-pair factor lists (longrope) have R/2 entries: no other dims to compute them for.
+  const bool per_pair_factors = g.spec.scaling.type == ScalingType::longrope;
   for (const std::size_t other_r : {r / 2, 2 * r, d}) {
-    if (other_r == r || other_r < 2 || other_r % 2 != 0 || other_r > d) continue;
+    if (per_pair_factors || other_r == r || other_r < 2 || other_r % 2 != 0 || other_r > d) continue;
     add("rotary_dim", fmt::format("matches rotary_dim {} (golden is {})", other_r, r),
         [other_r](RopeVariant& v) { v.rotary_dim = v.theta_dim = other_r; });
   }
-  if (r < d) {
+  if (r < d && !per_pair_factors) {
     add("theta_from_head_dim",
         fmt::format("matches frequencies θ_i = base^(−2i/{}) from head_dim instead of rotary_dim {}", d, r),
         [d](RopeVariant& v) { v.theta_dim = d; });
   }
+  add_scaling_hypotheses(g, candidate, add);
   const double scale = fitted_scale(g, candidate);
-  if (std::isfinite(scale) && std::fabs(scale - 1) >= kSmallestScaleBug) {
+  if (g.spec.scaling.type == ScalingType::none && std::isfinite(scale) && std::fabs(scale - 1) >= kSmallestScaleBug) {
     add("output_scale", fmt::format("matches outputs multiplied by {:.6g} (an attention factor?)", scale),
         [scale](RopeVariant& v) { v.output_scale = scale; });
   }

@@ -12,13 +12,24 @@
 //   <what>_in_<dtype>      positions, frequencies, angles, the cos/sin table, or positions
 //                          and frequencies together, rounded to bf16 or f16
 //   other_base             base 1e4, 1e5, 5e5, 1e6 or 1e7 instead of the golden's
-//   rotary_dim             R/2, 2R or head_dim pairs rotated instead of R
+//   rotary_dim             R/2, 2R or head_dim pairs rotated instead of R (not for longrope,
+//                          whose factor lists are per pair)
 //   theta_from_head_dim    θ_i = base^(−2i/head_dim) while rotating R < head_dim dims
-//   output_scale           outputs multiplied by a constant s, |s − 1| ≥ kSmallestScaleBug
-//                          (fitted by least squares: an attention factor)
+//   output_scale           unscaled goldens: outputs multiplied by a constant s,
+//                          |s − 1| ≥ kSmallestScaleBug (fitted by least squares)
 //   in_place_update        b' computed from the already-updated a' (not a rotation)
 //   truncated_output       narrow output truncated instead of rounded to nearest even
-// Scaling-type hypotheses (scaling missing, applied twice) arrive with the scaling types.
+// Scaled goldens (the bugs of llama.cpp #8650, vLLM #27431/#46280, sglang #22711, HF #33783):
+//   scaling_missing        plain θ_i and attention 1
+//   scaling_applied_twice  θ_i·ρ_i², ρ_i = scaled θ_i / plain θ_i (the frequency factor twice)
+//   attention_factor       another attention factor: 1, the golden's squared, YaRN's default
+//                          0.1·ln s + 1, mscale alone, DeepSeek's softmax scale, LongRoPE's
+//                          sqrt(1 + ln f/ln L) from factor or from the context ratio — each
+//                          named by its formula — else the least-squares fit, named by value
+//   original_context       original_max_position_embeddings (dynamic: max_position_embeddings;
+//                          yarn: its correction context) set to the model's other length or
+//                          2k…128k
+//   longrope_other_factors short and long factor lists swapped (the switch misplaced)
 //
 // Besides the hypotheses, the pair norms are compared: a rotation keeps ‖(a', b')‖ =
 // s‖(a, b)‖, and a change beyond kNotARotationChange is reported unless a hypothesis that

@@ -1,8 +1,10 @@
 #include "ropecheck/gate/rope_variant.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ropecheck/numeric/ulp.h"
+#include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
@@ -25,6 +27,27 @@ double truncation_centre(double y, Dtype dtype) {
   return y - std::copysign(0.5 * numeric::ulp_at(y, dtype), y);
 }
 
+// θ_i for i < rotary_dim/2 as the variant's spec gives them: base^(−2i/theta_dim) scaled
+// by the variant's scaling (applied twice: the per-pair factor ρ_i squared). theta_dim ≥
+// rotary_dim; a per-pair factor list (longrope) must have theta_dim/2 entries.
+std::vector<double> variant_thetas(const RopeSpec& golden_spec, const RopeVariant& v) {
+  RopeSpec spec = golden_spec;
+  spec.base = v.base;
+  spec.rotary_dim = v.theta_dim;
+  spec.head_dim = std::max(spec.head_dim, spec.rotary_dim);
+  spec.scaling = v.scaling;
+  validate(spec);
+  std::vector<double> thetas;
+  for (const reference::Real& t : reference::frequencies<reference::Real>(spec)) thetas.push_back(static_cast<double>(t));
+  if (v.scaling_twice) {
+    spec.scaling = Scaling{};
+    const std::vector<reference::Real> unscaled = reference::frequencies<reference::Real>(spec);
+    for (std::size_t i = 0; i < thetas.size(); ++i) thetas[i] *= thetas[i] / static_cast<double>(unscaled[i]);
+  }
+  thetas.resize(v.rotary_dim / 2);
+  return thetas;
+}
+
 }  // namespace
 
 RopeVariant RopeVariant::of(const golden::Golden& g) {
@@ -33,6 +56,8 @@ RopeVariant RopeVariant::of(const golden::Golden& g) {
   v.rotary_dim = g.spec.rotary_dim;
   v.theta_dim = g.spec.rotary_dim;
   v.base = g.spec.base;
+  v.scaling = g.spec.scaling;
+  v.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
   return v;
 }
 
@@ -42,11 +67,8 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
   out.y = g.x;  // pass-through dims
   out.cos.resize(g.tokens * pairs);
   out.sin.resize(g.tokens * pairs);
-  std::vector<double> thetas(pairs);
-  for (std::size_t i = 0; i < pairs; ++i) {
-    const double exponent = static_cast<double>(2 * i) / static_cast<double>(v.theta_dim);
-    thetas[i] = rounded_to(std::pow(v.base, -exponent), v.thetas_in);
-  }
+  std::vector<double> thetas = variant_thetas(g.spec, v);
+  for (double& theta : thetas) theta = rounded_to(theta, v.thetas_in);
   for (std::size_t t = 0; t < g.tokens; ++t) {
     const double m = rounded_to(static_cast<double>(g.positions[t] + v.position_shift), v.positions_in);
     for (std::size_t i = 0; i < pairs; ++i) {

@@ -1,10 +1,14 @@
 // RoPE as a mistaken implementation computes it: the golden case's inputs through a
 // variant of its spec (another layout, base or rotary_dim, shifted positions, the opposite
 // direction, positions/frequencies/angles/table rounded to a narrow dtype, a scaled
-// output, a pair updated from its already-updated element, a truncated output). The
+// output, a pair updated from its already-updated element, a truncated output, another
+// context-extension scaling or its per-pair frequency factor applied twice, another
+// attention factor). The
 // diagnosis (diagnosis.h) measures a failing candidate against each variant.
 //
-// Contract: evaluated in double (θ by std::pow, cos/sin by std::cos/std::sin). That is
+// Contract: θ_i come from the reference (reference::frequencies at 257 bits, so every
+// scaling type computes as the golden's does) rounded to double; the rest is evaluated in
+// double (cos/sin by std::cos/std::sin). That is
 // far more accurate than any profile's bound needs at the golden positions (< 2^24): the
 // double angle error |m|·θ·2^-52 ≤ 2^-28 rad against the f32 compute term 2^-24·σ that
 // every profile carries. Roundings a variant names are applied exactly (correct RNE of
@@ -28,9 +32,11 @@ namespace ropecheck::gate {
 struct RopeVariant {
   Layout layout = Layout::interleaved;
   std::size_t rotary_dim = 0;
-  std::size_t theta_dim = 0;  // the R in θ_i = base^(−2i/R)
+  std::size_t theta_dim = 0;  // the R in θ_i = base^(−2i/R), ≥ rotary_dim
   double base = 10000;
-  double attention_factor = 1;
+  Scaling scaling;                     // the scaling θ_i are computed with
+  bool scaling_twice = false;          // θ_i·ρ_i² with ρ_i = θ_i(scaled)/θ_i(unscaled)
+  double attention_factor = 1;         // multiplies cos and sin (the golden's by default)
   std::int64_t position_shift = 0;
   bool reverse = false;                // angle −m·θ
   std::optional<Dtype> positions_in;   // positions rounded to this dtype
