@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <optional>
+#include <set>
 #include <functional>
 #include <numbers>
 #include <string>
@@ -17,6 +19,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/kernel_cases.h"
 #include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/golden/golden_file.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/spec.h"
@@ -525,4 +528,117 @@ TEST(scaling_kernels, scaled_specs_meet_the_exact_bound_on_every_target) {
       ASSERT_NO_THROW(gate::check_preserves_norm(c, kernels, numeric::Profile::exact)) << text;
     }
   }
+}
+
+namespace {
+
+// Dynamic NTK's base for max(sequence_length, M): b·(s·L/M − (s − 1))^(R/(R−2)).
+double dynamic_base_in_double(const RopeSpec& spec) {
+  const Scaling& s = spec.scaling;
+  const double m = *s.max_position_embeddings, length = std::max(s.sequence_length.value_or(m), m);
+  const double d = static_cast<double>(spec.rotary_dim);
+  return spec.base * std::pow(*s.factor * length / m - (*s.factor - 1), d / (d - 2));
+}
+
+// The independent evaluation of each golden case's scaling, in double from the formula
+// text (HF modeling_rope_utils.py, Meta's apply_scaling, Phi-3's modeling code): θ_i per
+// type, written without the reference's code paths.
+std::vector<double> thetas_in_double(const RopeSpec& spec) {
+  const Scaling& s = spec.scaling;
+  const std::size_t dim = spec.rotary_dim;
+  const auto geometric = [&](double base) {
+    std::vector<double> out;
+    for (std::size_t k = 0; k < dim; k += 2) out.push_back(1.0 / std::pow(base, static_cast<double>(k) / static_cast<double>(dim)));
+    return out;
+  };
+  switch (s.type) {
+    case ScalingType::none: return geometric(spec.base);
+    case ScalingType::linear: {
+      std::vector<double> out = geometric(spec.base);
+      for (double& t : out) t /= *s.factor;
+      return out;
+    }
+    case ScalingType::llama3:
+      return llama3_in_double(spec.base, dim, *s.factor, *s.low_freq_factor, *s.high_freq_factor,
+                              *s.original_max_position_embeddings);
+    case ScalingType::yarn:
+      return yarn_in_double(spec.base, dim, *s.factor, *s.original_max_position_embeddings, s.beta_fast.value_or(32),
+                            s.beta_slow.value_or(1));
+    case ScalingType::dynamic: return geometric(dynamic_base_in_double(spec));
+    case ScalingType::longrope: {
+      const bool use_long = s.sequence_length.value_or(0) > *s.original_max_position_embeddings;
+      const std::vector<double>& ext = use_long ? *s.long_factor : *s.short_factor;
+      std::vector<double> out;
+      for (std::size_t k = 0; k < dim; k += 2) {
+        out.push_back(1.0 / (ext[k / 2] * std::pow(spec.base, static_cast<double>(k) / static_cast<double>(dim))));
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+// The attention factor in double: YaRN's get_mscale ratio or default, LongRoPE's
+// sqrt(1 + ln f / ln L); 1 for the others.
+double attention_in_double(const Scaling& s) {
+  const auto mscale = [](double factor, double m) { return factor <= 1 ? 1.0 : 0.1 * m * std::log(factor) + 1; };
+  if (s.attention_factor) return *s.attention_factor;
+  if (s.type == ScalingType::yarn) {
+    if (s.mscale.value_or(0) != 0 && s.mscale_all_dim.value_or(0) != 0) {
+      return mscale(*s.factor, *s.mscale) / mscale(*s.factor, *s.mscale_all_dim);
+    }
+    return mscale(*s.factor, 1);
+  }
+  if (s.type == ScalingType::longrope) {
+    const double original = *s.original_max_position_embeddings;
+    const double f = s.factor ? *s.factor : *s.max_position_embeddings / original;
+    return f <= 1 ? 1.0 : std::sqrt(1 + std::log(f) / std::log(original));
+  }
+  return 1;
+}
+
+// log (≤ 1 ulp), multiply, add, divide or sqrt: at most 6 roundings of 2^-53 each.
+constexpr double kAttentionInDouble = 6 * 0x1p-53;
+
+}  // namespace
+
+// The acceptance check on the committed set: every scaled golden case's θ_i and
+// attention factor, as the reference computes them from the spec stored in the file,
+// agree with the double evaluation within 32·(1 + ln base')·2^-53 relative (base' the
+// rescaled base for dynamic; the budget of the llama3 test above) and kAttentionInDouble.
+TEST(scaling_reference, every_scaled_golden_case_agrees_with_the_formula_in_double) {
+  std::set<ScalingType> types;
+  std::size_t cases = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(ROPECHECK_SOURCE_DIR) / "golden/v1")) {
+    if (entry.path().extension() != ".safetensors") continue;
+    const golden::Golden g = golden::read_golden(entry.path());
+    if (g.spec.scaling.type == ScalingType::none) continue;
+    types.insert(g.spec.scaling.type);
+    ++cases;
+    const std::vector<double> got = thetas_of(g.spec), want = thetas_in_double(g.spec);
+    ASSERT_EQ(got.size(), want.size()) << g.case_id;
+    const double base = g.spec.scaling.type == ScalingType::dynamic ? dynamic_base_in_double(g.spec) : g.spec.base;
+    const double tolerance = 32 * (1 + std::log(base)) * 0x1p-53;
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_LE(std::fabs(got[i] / want[i] - 1), tolerance) << g.case_id << " pair " << i;
+    const double attention = static_cast<double>(reference::attention_factor<Real>(g.spec));
+    EXPECT_LE(std::fabs(attention / attention_in_double(g.spec.scaling) - 1), kAttentionInDouble) << g.case_id;
+  }
+  EXPECT_EQ(types.size(), 5u) << "linear, dynamic, yarn, llama3 and longrope each have a golden case";
+  EXPECT_GE(cases, 8u);
+}
+
+// Negative controls: the same comparison rejects Llama 3.1's frequencies computed with
+// the original context taken as 131072, and Phi-3's long factors on a short sequence.
+TEST(scaling_reference, the_golden_formula_check_rejects_a_wrong_scaling) {
+  const auto worst_miss = [](const RopeSpec& right, const RopeSpec& wrong) {
+    const std::vector<double> want = thetas_in_double(right), got = thetas_of(wrong);
+    double worst = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::fabs(got[i] / want[i] - 1));
+    return worst;
+  };
+  const RopeSpec llama = spec_from_json_text(kLlama31);
+  RopeSpec wrong_context = llama;
+  wrong_context.scaling.original_max_position_embeddings = 131072;
+  EXPECT_GT(worst_miss(llama, wrong_context), 32 * (1 + std::log(5e5)) * 0x1p-53);
+  EXPECT_GT(worst_miss(phi3_spec(4096), phi3_spec(4097)), 32 * (1 + std::log(1e4)) * 0x1p-53);
 }
