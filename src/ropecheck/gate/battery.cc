@@ -34,20 +34,25 @@ BatteryEntry entry(std::string name, bool negative, Body body) {
   return e;
 }
 
-// An entry whose cases come from an explicit generator (the kernel cases are per dtype).
-BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase> gen,
-                             std::function<void(const KernelCase&)> body) {
+// An entry whose body draws its own cases (from generators other than the Arbitrary ones).
+BatteryEntry drawing_entry(std::string name, bool negative, std::function<void()> body) {
   BatteryEntry e;
   e.name = name;
   e.negative_control = negative;
-  e.run = [name, gen, body](const rc::detail::TestParams& params) {
+  e.run = [name, body](const rc::detail::TestParams& params) {
     rc::detail::TestMetadata metadata;
     metadata.id = name;
     metadata.description = name;
     rc::detail::TestListenerAdapter silent;
-    return rc::detail::checkTestable([gen, body] { body(*gen); }, metadata, params, silent);
+    return rc::detail::checkTestable(body, metadata, params, silent);
   };
   return e;
+}
+
+// An entry whose cases come from an explicit generator (the kernel cases are per dtype).
+BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase> gen,
+                             std::function<void(const KernelCase&)> body) {
+  return drawing_entry(std::move(name), negative, [gen, body] { body(*gen); });
 }
 
 }  // namespace
@@ -143,6 +148,37 @@ std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, n
   return b;
 }
 
+namespace {
+
+// The rotation's properties over specs with scaling (properties/scaled_form_properties.cc).
+void add_scaled_entries(std::vector<BatteryEntry>& b) {
+  const auto matrix_case = [] { return *gen_matrix_case(gen_scaled_spec()); };
+  const auto rope_case = [] { return *gen_rope_case(gen_scaled_spec()); };
+  b.push_back(drawing_entry("scaled: R_m^T R_m = s^2 I", false, [=] { check_orthogonal(matrix_case(), reference_matrix); }));
+  b.push_back(drawing_entry("scaled: attention factor twice is not s^2 I", true,
+                            [=] { check_orthogonal(matrix_case(), bugs::rotation_matrix_attention_twice); }));
+  b.push_back(drawing_entry("scaled: R_m^T R_n = s R_{n-m}", false, [=] { check_relative_rotation(matrix_case(), reference_matrix); }));
+  b.push_back(drawing_entry("scaled: dynamic NTK base per position breaks R_m^T R_n = s R_{n-m}", true, [=] {
+    check_relative_rotation(matrix_case(), bugs::rotation_matrix_dynamic_base_per_position);
+  }));
+  b.push_back(drawing_entry("scaled: |R_m x| = s|x| on rotary dims", false, [=] { check_norm_preserved(rope_case(), reference_rope); }));
+  b.push_back(drawing_entry("scaled: attention factor twice changes norms", true,
+                            [=] { check_norm_preserved(rope_case(), bugs::apply_attention_twice); }));
+  b.push_back(drawing_entry("scaled: score depends on n-m only", false, [=] { check_score_shift_invariant(rope_case(), reference_rope); }));
+  b.push_back(drawing_entry("scaled: dynamic NTK base per position is not shift invariant", true, [=] {
+    check_score_shift_invariant(rope_case(), bugs::apply_dynamic_base_per_position);
+  }));
+  b.push_back(drawing_entry("scaled: dense, sparse, complex and rotate_half forms agree", false,
+                            [=] { check_forms_agree(rope_case(), reference_rope); }));
+  b.push_back(drawing_entry("scaled: complex form without apply_scaling disagrees", true, [=] {
+    RopeCase c = rope_case();
+    c.spec.layout = Layout::interleaved;
+    check_forms_agree(c, bugs::apply_complex_unscaled);
+  }));
+}
+
+}  // namespace
+
 std::vector<BatteryEntry> reference_battery() {
   const Form rope = reference_rope;
   const Form sinusoidal = reference::sinusoidal_encode<Real>;
@@ -202,6 +238,7 @@ std::vector<BatteryEntry> reference_battery() {
                                     [](const DecayTrendCase& c) { check_decay_trend(c, reference_frequencies); }));
   b.push_back(entry<DecayTrendCase>("inverted frequency exponent has no decay trend", true,
                                     [](const DecayTrendCase& c) { check_decay_trend(c, bugs::frequencies_inverted_exponent); }));
+  add_scaled_entries(b);
   b.push_back(entry<RopeCase>("MPFR and cpp_bin_float agree", false,
                               [](const RopeCase& c) { check_backends_agree(c, cross_check_rope); }));
   b.push_back(entry<RopeCase>("a double-precision backend fails the agreement", true,

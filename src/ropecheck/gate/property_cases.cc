@@ -86,6 +86,93 @@ rc::Gen<RopeSpec> gen_spec() {
   });
 }
 
+namespace {
+
+// A context length as configs carry them: powers of two 2^8 … 2^20.
+rc::Gen<double> gen_context() {
+  return rc::gen::map(rc::gen::inRange(8, 21), [](int k) { return std::exp2(k); });
+}
+// A factor ≥ 1 on a 1/64 grid up to 64, or 1 exactly (the reduction to none).
+rc::Gen<double> gen_factor() {
+  return rc::gen::weightedOneOf<double>({{1, rc::gen::just(1.0)},
+                                         {4, rc::gen::map(rc::gen::inRange(64, 64 * 64 + 1), [](int k) { return k / 64.0; })}});
+}
+
+// One scaling of each type with valid parameters for a spec of `pairs` rotary pairs.
+rc::Gen<Scaling> gen_scaling(std::size_t pairs) {
+  using namespace rc;
+  const auto of_type = [](ScalingType type) {
+    Scaling s;
+    s.type = type;
+    return s;
+  };
+  const Gen<Scaling> linear = gen::map(gen_factor(), [of_type](double f) {
+    Scaling s = of_type(ScalingType::linear);
+    s.factor = f;
+    return s;
+  });
+  const Gen<Scaling> llama3 = gen::apply(
+      [of_type](double f, int low, int width, double context) {
+        Scaling s = of_type(ScalingType::llama3);
+        s.factor = f;
+        s.low_freq_factor = low / 4.0;
+        s.high_freq_factor = (low + width) / 4.0;
+        s.original_max_position_embeddings = context;
+        return s;
+      },
+      gen_factor(), gen::inRange(1, 9), gen::inRange(1, 33), gen_context());
+  const Gen<Scaling> yarn = gen::apply(
+      [of_type](double f, double context, int beta_fast, int beta_slow, int mscale_kind, bool truncate) {
+        Scaling s = of_type(ScalingType::yarn);
+        s.factor = f;
+        s.original_max_position_embeddings = context;
+        s.beta_fast = beta_fast;
+        s.beta_slow = beta_slow;
+        if (mscale_kind == 1) s.mscale = s.mscale_all_dim = 1.0;     // DeepSeek-V3
+        if (mscale_kind == 2) s.mscale = s.mscale_all_dim = 0.707;   // DeepSeek-V2-Lite
+        if (mscale_kind == 3) s.attention_factor = 1 + 1.0 / 16;     // explicit
+        if (!truncate) s.truncate = false;
+        return s;
+      },
+      gen_factor(), gen_context(), gen::inRange(8, 65), gen::inRange(1, 3), gen::inRange(0, 4), gen::arbitrary<bool>());
+  const Gen<Scaling> dynamic = gen::apply(
+      [of_type](double f, double context, int length_ratio) {
+        Scaling s = of_type(ScalingType::dynamic);
+        s.factor = f;
+        s.max_position_embeddings = context;
+        s.sequence_length = context * length_ratio / 4;  // 0 … 8 M
+        return s;
+      },
+      gen_factor(), gen_context(), gen::inRange(0, 33));
+  const Gen<std::vector<double>> factors =
+      gen::container<std::vector<double>>(pairs, gen::map(gen::inRange(64, 64 * 64 + 1), [](int k) { return k / 64.0; }));
+  const Gen<Scaling> longrope = gen::apply(
+      [of_type](std::vector<double> short_factor, std::vector<double> long_factor, double context, int expansion, bool long_sequence) {
+        Scaling s = of_type(ScalingType::longrope);
+        s.short_factor = std::move(short_factor);
+        s.long_factor = std::move(long_factor);
+        s.original_max_position_embeddings = context;
+        s.max_position_embeddings = context * expansion;
+        s.sequence_length = long_sequence ? context + 1 : context;
+        return s;
+      },
+      factors, factors, gen_context(), gen::inRange(1, 65), gen::arbitrary<bool>());
+  return gen::oneOf(linear, llama3, yarn, dynamic, longrope);
+}
+
+}  // namespace
+
+rc::Gen<RopeSpec> gen_scaled_spec() {
+  return rc::gen::mapcat(gen_spec(), [](const RopeSpec& spec) {
+    return rc::gen::map(gen_scaling(spec.pairs()), [spec](Scaling scaling) {
+      RopeSpec scaled = spec;
+      scaled.scaling = std::move(scaling);
+      validate(scaled);
+      return scaled;
+    });
+  });
+}
+
 rc::Gen<double> gen_position() {
   using namespace rc;
   constexpr std::int64_t k2_31 = std::int64_t{1} << 31;
@@ -121,9 +208,12 @@ rc::Gen<double> gen_element() {
   });
 }
 
-rc::Gen<RopeCase> gen_rope_case() {
+rc::Gen<RopeCase> gen_rope_case() { return gen_rope_case(gen_spec()); }
+rc::Gen<MatrixCase> gen_matrix_case() { return gen_matrix_case(gen_spec()); }
+
+rc::Gen<RopeCase> gen_rope_case(rc::Gen<RopeSpec> specs) {
   using namespace rc;
-  return gen::mapcat(gen_spec(), [](const RopeSpec& spec) {
+  return gen::mapcat(std::move(specs), [](const RopeSpec& spec) {
     return gen::apply(
         [spec](double m, double n, double shift, std::vector<double> x, std::vector<double> y) {
           return RopeCase{spec, m, n, shift, std::move(x), std::move(y)};
@@ -133,8 +223,8 @@ rc::Gen<RopeCase> gen_rope_case() {
   });
 }
 
-rc::Gen<MatrixCase> gen_matrix_case() {
-  return rc::gen::apply([](RopeSpec spec, double m, double n) { return MatrixCase{spec, m, n}; }, gen_spec(),
+rc::Gen<MatrixCase> gen_matrix_case(rc::Gen<RopeSpec> specs) {
+  return rc::gen::apply([](RopeSpec spec, double m, double n) { return MatrixCase{spec, m, n}; }, std::move(specs),
                         gen_position(), gen_position());
 }
 

@@ -56,11 +56,17 @@ std::ostream& operator<<(std::ostream& os, const AttentionCase& c);
 std::ostream& operator<<(std::ostream& os, const DecayCase& c);
 
 rc::Gen<RopeSpec> gen_spec();
+// gen_spec() with a scaling of any type (linear, llama3, yarn incl. mscale/mscale_all_dim,
+// attention_factor and truncate false, dynamic with sequence lengths 0…8M, longrope with
+// per-pair factors 1…64 in either regime); factors 1…64, contexts 2^8…2^20.
+rc::Gen<RopeSpec> gen_scaled_spec();
 rc::Gen<double> gen_position();
 rc::Gen<double> gen_element();           // bit patterns incl. −0, subnormals, huge
 rc::Gen<double> gen_moderate_element();  // k/2^10, |k| ≤ 2^13
 rc::Gen<RopeCase> gen_rope_case();
 rc::Gen<MatrixCase> gen_matrix_case();
+rc::Gen<RopeCase> gen_rope_case(rc::Gen<RopeSpec> specs);
+rc::Gen<MatrixCase> gen_matrix_case(rc::Gen<RopeSpec> specs);
 rc::Gen<AttentionCase> gen_attention_case();
 rc::Gen<DecayCase> gen_decay_case();
 

@@ -66,6 +66,20 @@ constexpr double kAbelBoundK = 2;
 // f(Δ) ≤ f(0) + tolerance: Σ_j |Ŝ_j| ≤ Σ_j j + Σ_j √2 j² u, divided by R/2.
 constexpr double kDecayK = 2;
 
+// An attention factor s ≠ 1 (yarn, longrope) multiplies every rotary entry or output:
+// fl(s·t̂) is one rounding more than t̂ (exact when s = 1). e = 1 counts it; with e = 0
+// every constant below is the unscaled one above. The rotary block scales by s (R_m = s·Q_m
+// with Q_m a rotation), pass-through dims do not.
+//  - R̂ᵀR̂ diagonal: entries carry (1 + e)u, their squares (3 + 2e)u, the sum u more:
+//    |·| ≤ (4 + 2e)u·s², so kOrthogonalityK + 2e.
+//  - R̂_mᵀR̂_n vs s·R̂_{n−m}: the product side (4 + 2e)u·s²; the other side an entry with
+//    (1 + e)u, times s in Real (e·u more): kRelativeRotationK + 4e.
+//  - one rotated element fl(s·fl(fl(ĉa) + fl(ŝb))) (sparse, rotate_half) or
+//    fl(fl(ŝ'a) + fl(ĉ'b)) with ŝ' = fl(s·ŝ) (dense) is within (kRotatedElementK + e)u·s·‖(a,b)‖.
+constexpr double kAttentionOrthogonalityK = 2;
+constexpr double kAttentionRelativeRotationK = 4;
+constexpr double kAttentionRotatedElementK = 1;
+
 // cpp_bin_float<128> sin/cos absolute error, in units of 2^-128·(1 + |φ|): measured by
 // properties/cross_check_properties.cc (test trig_accuracy_is_measured_and_within_its_
 // constant, which prints the worst) over 50,000 random angles 2^-28 … 2^31: worst 3.1,
@@ -90,6 +104,14 @@ Vector<Real> to_reals(const std::vector<double>& v) {
   return r;
 }
 double d(const Real& v) { return static_cast<double>(v); }
+// 1 when the spec's attention factor is not 1 (one more rounding per entry, see above).
+double attention_roundings(const RopeSpec& spec) { return reference::attention_factor<Real>(spec) == 1 ? 0 : 1; }
+// The largest θ̂_i: 1 without scaling; LongRoPE factors below 1 could raise it.
+Real largest_theta(const RopeSpec& spec) {
+  Real largest(0);
+  for (const Real& t : reference::frequencies<Real>(spec)) largest = std::max(largest, t);
+  return largest;
+}
 Real norm2(const Vector<Real>& v, std::size_t begin, std::size_t end) {
   Real s(0);
   for (std::size_t i = begin; i < end; ++i) s += v[i] * v[i];
@@ -112,8 +134,10 @@ class WorstRatio {
   }
   void require() const {
     if (seen_ && worst_ > 1) {
-      RC_FAIL(fmt::format("{}: worst error {:.3e} exceeds tolerance {:.3e} (ratio {:.3e}) at {}", what_, d(error_),
-                          d(tolerance_), d(worst_), where_));
+      // Printed from Real: squared norms of tiny inputs underflow a double.
+      const auto sci = [](const Real& v) { return v.str(4, std::ios_base::scientific); };
+      RC_FAIL(fmt::format("{}: worst error {} exceeds tolerance {} (ratio {}) at {}", what_, sci(error_), sci(tolerance_),
+                          sci(worst_), where_));
     }
   }
 
@@ -160,11 +184,14 @@ Vector<Real> double_precision_rope(const RopeSpec& spec, double position, const 
 void check_orthogonal(const MatrixCase& c, const MatrixBuilder& matrix) {
   const Matrix<Real> r = matrix(c.spec, to_real(c.m));
   const Matrix<Real> product = reference::multiply(reference::transpose(r), r);
-  WorstRatio worst("R_mᵀR_m = I");
+  const Real s = reference::attention_factor<Real>(c.spec);
+  const Real k = kOrthogonalityK + kAttentionOrthogonalityK * attention_roundings(c.spec);
+  WorstRatio worst(s == 1 ? "R_mᵀR_m = I" : "R_mᵀR_m = s²I (rotary dims)");
   for (std::size_t i = 0; i < r.n; ++i) {
+    const Real scale = i < c.spec.rotary_dim ? Real(s * s) : Real(1);
     for (std::size_t j = 0; j < r.n; ++j) {
-      const Real expected = i == j ? Real(1) : Real(0);
-      worst.add(abs(product(i, j) - expected), kOrthogonalityK * u(), fmt::format("entry ({}, {})", i, j));
+      const Real expected = i == j ? scale : Real(0);
+      worst.add(abs(product(i, j) - expected), k * u() * scale, fmt::format("entry ({}, {})", i, j));
     }
   }
   worst.require();
@@ -176,16 +203,19 @@ void check_relative_rotation(const MatrixCase& c, const MatrixBuilder& matrix) {
   const Matrix<Real> relative = matrix(c.spec, Real(n - m));
   const std::vector<Real> thetas = reference::frequencies<Real>(c.spec);
   const Real positions = abs(m) + abs(n) + abs(n - m);
-  WorstRatio worst("R_mᵀR_n = R_{n−m}");
+  const Real s = reference::attention_factor<Real>(c.spec);
+  const Real k = kRelativeRotationK + kAttentionRelativeRotationK * attention_roundings(c.spec);
+  WorstRatio worst(s == 1 ? "R_mᵀR_n = R_{n−m}" : "R_mᵀR_n = s·R_{n−m} (rotary dims)");
   for (std::size_t i = 0; i < product.n; ++i) {
     for (std::size_t j = 0; j < product.n; ++j) {
-      // the pair this entry belongs to, for its θ (pass-through dims: exact, θ = 0)
-      Real theta(0);
+      // the pair this entry belongs to, for its θ (pass-through dims: exact, θ = 0, s = 1)
+      Real theta(0), scale(1);
       if (i < c.spec.rotary_dim) {
         theta = thetas[reference::pair_of_dim(c.spec.layout, c.spec.rotary_dim, i)];
+        scale = s;
       }
-      const Real tolerance = (kRelativeRotationK + theta * positions) * u();
-      worst.add(abs(product(i, j) - relative(i, j)), tolerance, fmt::format("entry ({}, {})", i, j));
+      const Real tolerance = (k + theta * positions) * u() * scale * scale;
+      worst.add(abs(product(i, j) - scale * relative(i, j)), tolerance, fmt::format("entry ({}, {})", i, j));
     }
   }
   worst.require();
@@ -194,11 +224,17 @@ void check_relative_rotation(const MatrixCase& c, const MatrixBuilder& matrix) {
 void check_norm_preserved(const RopeCase& c, const Form& rope) {
   const Vector<Real> x = to_reals(c.x);
   const Vector<Real> y = rope(c.spec, to_real(c.m), x);
-  const Real before = norm2(x, 0, x.size()), after = norm2(y, 0, y.size());
-  const double dims = static_cast<double>(c.spec.head_dim);
-  const Real tolerance = (kNormRotationK + 2 * (dims + 1) + 1) * u() * before;
-  WorstRatio worst("‖R_m x‖² = ‖x‖²");
-  worst.add(abs(after - before), tolerance, fmt::format("‖x‖² = {:.17g}", d(before)));
+  const Real s = reference::attention_factor<Real>(c.spec);
+  const std::size_t r = c.spec.rotary_dim;
+  // Expected s²‖x_rot‖² + ‖x_pass‖²: two partial sums, their sum and the products by s
+  // cost ≤ 4u more than one recursive sum (only when s ≠ 1: otherwise ‖x‖² as before).
+  const Real before = s == 1 ? norm2(x, 0, x.size()) : Real(s * s * norm2(x, 0, r) + norm2(x, r, x.size()));
+  const Real after = norm2(y, 0, y.size());
+  const double dims = static_cast<double>(c.spec.head_dim), e = attention_roundings(c.spec);
+  const Real largest = std::max(Real(1), Real(s * s)) * norm2(x, 0, x.size());
+  const Real tolerance = (4 * (kRotatedElementK + kAttentionRotatedElementK * e) + 2 * (dims + 1) + 4 * e + 1) * u() * largest;
+  WorstRatio worst(s == 1 ? "‖R_m x‖² = ‖x‖²" : "‖R_m x‖² = s²‖x_rot‖² + ‖x_pass‖²");
+  worst.add(abs(after - before), tolerance, "expected " + before.str(17, std::ios_base::scientific));
   worst.require();
 }
 
@@ -215,6 +251,8 @@ void check_forms_agree(const RopeCase& c, const Form& candidate) {
     forms.emplace_back("HF rotate_half", reference::apply_rotate_half<Real>(c.spec, m, x));
   }
   const std::vector<Real> thetas = reference::frequencies<Real>(c.spec);
+  const Real s = reference::attention_factor<Real>(c.spec);
+  const double e = attention_roundings(c.spec);
   WorstRatio worst("forms agree with the dense matrix form");
   for (const auto& [name, y] : forms) {
     for (std::size_t dim = 0; dim < c.spec.head_dim; ++dim) {
@@ -223,7 +261,8 @@ void check_forms_agree(const RopeCase& c, const Form& candidate) {
         const std::size_t pair = reference::pair_of_dim(c.spec.layout, c.spec.rotary_dim, dim);
         const auto [a, b] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, pair);
         const Real pair_norm = sqrt(x[a] * x[a] + x[b] * x[b]);
-        tolerance = (kFormArithmeticK + kComplexAngleK * abs(m * thetas[pair]) + 1) * u() * pair_norm;
+        tolerance = (kFormArithmeticK + 2 * kAttentionRotatedElementK * e + kComplexAngleK * abs(m * thetas[pair]) + 1) *
+                    u() * s * pair_norm;
       }
       worst.add(abs(y[dim] - dense[dim]), tolerance, fmt::format("{} dim {}", name, dim));
     }
@@ -262,9 +301,15 @@ void check_half_split_is_permuted_interleaved(const RopeCase& c, const Form& hal
 
 namespace {
 // Tolerance of comparing score(q, m, k, n) with score(q, m', k, n') (see kScoreArithmeticK).
+// With an attention factor the rotary part of the score scales by s², its element errors
+// by (kRotatedElementK + e)/kRotatedElementK, and θ̂_i ≤ 1 becomes θ̂_i ≤ max θ̂.
 Real score_pair_tolerance(const RopeSpec& spec, const Vector<Real>& q, const Vector<Real>& k, const Real& positions) {
   const double dims = static_cast<double>(spec.head_dim);
-  return u() * sqrt(norm2(q, 0, q.size()) * norm2(k, 0, k.size())) * (2 * (kScoreArithmeticK + dims) + positions);
+  const Real s = reference::attention_factor<Real>(spec);
+  const double arithmetic = kScoreArithmeticK + 2 * kAttentionRotatedElementK * attention_roundings(spec);
+  const Real theta = spec.scaling.type == ScalingType::none ? Real(1) : std::max(Real(1), largest_theta(spec));
+  return u() * std::max(Real(1), Real(s * s)) * sqrt(norm2(q, 0, q.size()) * norm2(k, 0, k.size())) *
+         (2 * (arithmetic + dims) + theta * positions);
 }
 }  // namespace
 

@@ -36,11 +36,11 @@ reference::Vector<Real> cross_check_rope(const RopeSpec& spec, double position, 
 // The negative control of cross_check_rope: the same RoPE in double arithmetic.
 reference::Vector<Real> double_precision_rope(const RopeSpec& spec, double position, const std::vector<double>& x);
 
-// R_mᵀR_m = I.
+// R_mᵀR_m = I; with an attention factor s, s² on the rotary dims.
 void check_orthogonal(const MatrixCase& c, const MatrixBuilder& matrix);
-// R_mᵀR_n = R_{n−m}.
+// R_mᵀR_n = R_{n−m}; with an attention factor s, s·R_{n−m} on the rotary dims.
 void check_relative_rotation(const MatrixCase& c, const MatrixBuilder& matrix);
-// ‖R_m x‖ = ‖x‖.
+// ‖R_m x‖ = ‖x‖; with an attention factor s, ‖R_m x‖² = s²‖x_rot‖² + ‖x_pass‖².
 void check_norm_preserved(const RopeCase& c, const Form& rope);
 // dense == candidate, and dense == Su's sparse == Meta's complex (interleaved) or
 // dense == HF rotate_half (half_split).

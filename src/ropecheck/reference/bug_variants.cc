@@ -26,6 +26,44 @@ Vector<Real> apply_in_place_update(const RopeSpec& spec, const Real& position, c
   return multiply(rotation_matrix_in_place_update(spec, position), x);
 }
 
+Matrix<Real> rotation_matrix_attention_twice(const RopeSpec& spec, const Real& position) {
+  Matrix<Real> m = rotation_matrix(spec, position);
+  const Real s = attention_factor<Real>(spec);
+  for (std::size_t i = 0; i < spec.rotary_dim; ++i) {
+    for (std::size_t j = 0; j < spec.rotary_dim; ++j) m(i, j) *= s;
+  }
+  return m;
+}
+
+Vector<Real> apply_attention_twice(const RopeSpec& spec, const Real& position, const Vector<Real>& x) {
+  return multiply(rotation_matrix_attention_twice(spec, position), x);
+}
+
+namespace {
+RopeSpec with_own_length(const RopeSpec& spec, const Real& position) {
+  RopeSpec own = spec;
+  if (spec.scaling.type == ScalingType::dynamic) own.scaling.sequence_length = static_cast<double>(abs(position)) + 1;
+  return own;
+}
+}  // namespace
+
+Matrix<Real> rotation_matrix_dynamic_base_per_position(const RopeSpec& spec, const Real& position) {
+  return rotation_matrix(with_own_length(spec, position), position);
+}
+
+Vector<Real> apply_dynamic_base_per_position(const RopeSpec& spec, const Real& position, const Vector<Real>& x) {
+  return apply_rope(with_own_length(spec, position), position, x);
+}
+
+Vector<Real> apply_complex_unscaled(const RopeSpec& spec, const Real& position, const Vector<Real>& x) {
+  RopeSpec unscaled = spec;
+  unscaled.scaling = Scaling{};
+  Vector<Real> y = apply_complex(unscaled, position, x);
+  const Real s = attention_factor<Real>(spec);
+  for (std::size_t i = 0; i < spec.rotary_dim; ++i) y[i] *= s;
+  return y;
+}
+
 Real position_in_bf16(const Real& position) {
   return decode_exact(round_to_bits(position, Dtype::bf16), Dtype::bf16);
 }

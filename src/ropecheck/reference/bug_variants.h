@@ -29,6 +29,20 @@ Vector<Real> apply_swapped_layout(const RopeSpec& spec, const Real& position, co
 // rotate_half written as cat(x2, −x1) instead of cat(−x2, x1).
 Vector<Real> apply_rotate_half_swapped_halves(const RopeSpec& spec, const Real& position, const Vector<Real>& x);
 
+// Scaling bugs (issue: context-extension scaling).
+// The attention factor applied twice (once in the table, once again on the output):
+// R = s²·Q instead of s·Q (vLLM #56446-style double application).
+Matrix<Real> rotation_matrix_attention_twice(const RopeSpec& spec, const Real& position);
+Vector<Real> apply_attention_twice(const RopeSpec& spec, const Real& position, const Vector<Real>& x);
+// Dynamic NTK with the base rescaled for each position's own length |m| + 1 (HF #25104:
+// keys cached under an older base than the queries): R_m and R_n use different θ, so
+// R_mᵀR_n is no rotation by n − m. Other scaling types are computed correctly.
+Matrix<Real> rotation_matrix_dynamic_base_per_position(const RopeSpec& spec, const Real& position);
+Vector<Real> apply_dynamic_base_per_position(const RopeSpec& spec, const Real& position, const Vector<Real>& x);
+// Meta's complex form with its unscaled freqs (apply_scaling never called, llama.cpp
+// #8650): wrong for every scaled spec whose θ_i differ from base^(−2i/R).
+Vector<Real> apply_complex_unscaled(const RopeSpec& spec, const Real& position, const Vector<Real>& x);
+
 // Summation by parts with S_i instead of S_{i+1} (an off-by-one in the partial sums).
 Complex<Real> abel_by_parts_shifted_partial_sums(const AbelTerms<Real>& t);
 // The bound without the boundary term h_{R/2} = 0: max over i < R/2 − 1 only.

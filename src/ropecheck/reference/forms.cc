@@ -92,10 +92,12 @@ template <class R> Vector<R> apply_complex(const RopeSpec& spec, const R& positi
   const R base(spec.base);
   const R rotary(static_cast<unsigned>(spec.rotary_dim));
   const R s = attention_factor<R>(spec);
+  const std::vector<R> scaled = spec.scaling.type == ScalingType::none ? std::vector<R>{} : frequencies<R>(spec);
   Vector<R> y = x;
   for (std::size_t i = 0; i < spec.pairs(); ++i) {
-    // freqs = 1.0 / (theta ** (torch.arange(0, dim, 2) / dim)); freqs_cis = polar(1, t·freqs)
-    const R freq = R(1) / pow(base, R(static_cast<unsigned>(2 * i)) / rotary);
+    // freqs = 1.0 / (theta ** (torch.arange(0, dim, 2) / dim)); freqs_cis = polar(1, t·freqs);
+    // a scaled spec's freqs are the scaled θ_i (llama-models applies apply_scaling to freqs).
+    const R freq = scaled.empty() ? R(1) / pow(base, R(static_cast<unsigned>(2 * i)) / rotary) : scaled[i];
     const C cis = polar(R(1), position * freq);
     const C pair(x[2 * i], x[2 * i + 1]);
     const C rotated = pair * cis;

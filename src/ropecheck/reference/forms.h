@@ -12,6 +12,8 @@
 //  - apply_complex: Meta's precompute_freqs_cis / apply_rotary_emb: freqs = 1/base^(2i/R),
 //    cis = polar(1, m·freq), pairs viewed as complex x[2i] + i·x[2i+1] and multiplied in
 //    MPC (or Boost complex) arithmetic; interleaved pairing whatever spec.layout says.
+//    A scaled spec's freqs are the scaled θ_i (frequencies.h), as llama-models applies
+//    apply_scaling to freqs before polar.
 //  - apply_rotate_half: HF's q·cos + rotate_half(q)·sin with cos = cat(cos, cos) and
 //    rotate_half(x) = cat(−x2, x1); half_split pairing whatever spec.layout says.
 //  - apply_rope: the reference's RoPE for spec.layout (sparse or rotate_half).
