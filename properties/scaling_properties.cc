@@ -4,25 +4,30 @@
 // partitioning the pairs, θ_i decreasing in i — each with a negative control — and the
 // kernels meeting the exact bound with scaled frequencies.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <rapidcheck/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <optional>
-#include <set>
 #include <functional>
 #include <numbers>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ropecheck/errors.h"
+#include "ropecheck/gate/kernel_bug_variants.h"
 #include "ropecheck/gate/kernel_cases.h"
 #include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/gate/property_cases.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/spec.h"
+#include "support/expect_counterexample.h"
 
 using namespace ropecheck;
 using reference::Real;
@@ -641,4 +646,27 @@ TEST(scaling_reference, the_golden_formula_check_rejects_a_wrong_scaling) {
   wrong_context.scaling.original_max_position_embeddings = 131072;
   EXPECT_GT(worst_miss(llama, wrong_context), 32 * (1 + std::log(5e5)) * 0x1p-53);
   EXPECT_GT(worst_miss(phi3_spec(4096), phi3_spec(4097)), 32 * (1 + std::log(1e4)) * 0x1p-53);
+}
+
+// Generated scaled specs of every type (gate::gen_scaled_spec) through the built-in
+// kernels on every target: within the exact bound in each dtype and s·‖x‖ per pair, as
+// for unscaled specs. Negative control: a kernel that drops the scaling.
+namespace {
+rc::Gen<gate::KernelCase> scaled_kernel_cases(Dtype dtype) {
+  return gate::gen_kernel_case(dtype, std::int64_t{1} << 24, gate::gen_scaled_spec());
+}
+}  // namespace
+
+RC_GTEST_PROP(scaling_kernels, generated_scaled_specs_meet_the_exact_bound_on_every_target, ()) {
+  static const std::vector<gate::KernelUnderTest> kernels = gate::builtin_kernels();
+  for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
+    gate::check_matches_reference(*scaled_kernel_cases(dtype), kernels, numeric::Profile::exact);
+  }
+  gate::check_preserves_norm(*scaled_kernel_cases(Dtype::f32), kernels, numeric::Profile::exact);
+}
+TEST(scaling_kernels_negative_control, a_kernel_that_drops_the_scaling_is_outside_the_exact_bound) {
+  ropecheck::testing::expect_counterexample("scaling ignored", [] {
+    gate::check_matches_reference(*scaled_kernel_cases(Dtype::f32), {gate::kernel_bugs::scaling_ignored()},
+                                  numeric::Profile::exact);
+  });
 }

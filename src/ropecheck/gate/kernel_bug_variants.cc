@@ -110,6 +110,19 @@ KernelUnderTest bf16_table() {
 
 KernelUnderTest framework_table(kernels::TableMode mode) { return builtin_kernels(mode).front(); }
 
+KernelUnderTest scaling_ignored() {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += ", scaling ignored";
+  k.rotate = [correct](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                       kernels::ConstTensor in, kernels::MutableTensor out) {
+    RopeSpec unscaled = spec;
+    unscaled.scaling = Scaling{};
+    correct(unscaled, positions, heads, in, out);
+  };
+  return k;
+}
+
 namespace {
 
 // The best built-in kernel called with positions changed by `change`.

@@ -35,4 +35,8 @@ KernelUnderTest bf16_positions();
 // token-by-token calls as soon as the positions are not contiguous.
 KernelUnderTest contiguous_positions();
 
+// The best built-in kernel with the spec's scaling dropped (plain θ_i, attention 1): a
+// port that reads rope_theta but not rope_scaling (llama.cpp #8650, unsloth PR #6197).
+KernelUnderTest scaling_ignored();
+
 }  // namespace ropecheck::gate::kernel_bugs

@@ -113,6 +113,10 @@ std::ostream& operator<<(std::ostream& os, const KernelCase& c) {
 }
 
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
+  return gen_kernel_case(dtype, max_position, gen_spec());
+}
+
+rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs) {
   using namespace rc;
   const Gen<std::int64_t> position = gen::weightedOneOf<std::int64_t>({
       {2, gen::inRange<std::int64_t>(0, std::min<std::int64_t>(64, max_position))},
@@ -138,7 +142,7 @@ rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
         c.data_seed = seed;
         return c;
       },
-      gen_spec(), gen::map(gen::inRange(0, 8), [](int k) { return k == 7; }),
+      std::move(specs), gen::map(gen::inRange(0, 8), [](int k) { return k == 7; }),
       gen::inRange<std::size_t>(1, 5),
       gen::weightedOneOf<std::size_t>({{3, gen::just(std::size_t{0})}, {1, gen::inRange<std::size_t>(1, 8)}}),
       gen::arbitrary<bool>(),

@@ -46,6 +46,8 @@ struct KernelCase {
 std::ostream& operator<<(std::ostream& os, const KernelCase& c);
 
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position);
+// The same with specs from `specs` (e.g. gen_scaled_spec()).
+rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs);
 
 // Raw storage of one dtype (storage_bytes(dtype) each) and its exact values.
 double widen(const unsigned char* element, Dtype dtype);           // exact
