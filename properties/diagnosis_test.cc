@@ -168,6 +168,16 @@ void expect_diagnosis(const std::string& case_id, const Bug& bug, const std::str
   EXPECT_TRUE(found) << case_id << ": expected " << hypothesis << ", got " << names(c);
 }
 
+// A pipeline computing the case's scaling with one parameter changed by `change`.
+void expect_wrong_scaling_diagnosed(const std::string& case_id, const std::string& hypothesis,
+                                    const std::function<void(Scaling&)>& change) {
+  Bug bug;
+  Scaling wrong = committed(case_id).spec.scaling;
+  change(wrong);
+  bug.scaling_override = wrong;
+  expect_diagnosis(case_id, bug, hypothesis);
+}
+
 }  // namespace
 
 TEST(diagnosis, variants_without_a_bug_reproduce_the_golden) {
@@ -377,37 +387,24 @@ TEST(diagnosis, an_unknown_attention_factor_is_fitted) {
 // HF ≤ 4.47 (HF #33783) computed YaRN's correction dims for max_position_embeddings
 // 163840, not DeepSeek-V3's original 4096.
 TEST(diagnosis, yarn_with_the_expanded_context_is_a_wrong_original_context) {
-  Bug bug;
-  Scaling old_hf = committed("deepseek_v3_yarn40_bf16").spec.scaling;
-  old_hf.yarn_context = YarnContext::max_position_embeddings;
-  bug.scaling_override = old_hf;
-  expect_diagnosis("deepseek_v3_yarn40_bf16", bug, "original_context");
+  expect_wrong_scaling_diagnosed("deepseek_v3_yarn40_bf16", "original_context",
+                                 [](Scaling& s) { s.yarn_context = YarnContext::max_position_embeddings; });
 }
 
 // Llama 3.1's bands computed for the 131072 context instead of the original 8192.
 TEST(diagnosis, llama3_bands_for_the_wrong_context_are_found) {
-  Bug bug;
-  Scaling wrong = committed("llama31_8b_interleaved_f32").spec.scaling;
-  wrong.original_max_position_embeddings = 131072;
-  bug.scaling_override = wrong;
-  expect_diagnosis("llama31_8b_interleaved_f32", bug, "original_context");
+  expect_wrong_scaling_diagnosed("llama31_8b_interleaved_f32", "original_context",
+                                 [](Scaling& s) { s.original_max_position_embeddings = 131072; });
 }
 
 // vLLM #27431, mistral.rs #251: LongRoPE's switch on the configured maximum rather than
 // the sequence: long factors on a 4096-token sequence.
 TEST(diagnosis, long_factors_on_a_short_sequence_are_the_other_factor_list) {
-  Bug bug;
-  Scaling wrong = committed("phi3_mini_128k_short_bf16").spec.scaling;
-  wrong.sequence_length = 131072;
-  bug.scaling_override = wrong;
-  expect_diagnosis("phi3_mini_128k_short_bf16", bug, "longrope_other_factors");
+  expect_wrong_scaling_diagnosed("phi3_mini_128k_short_bf16", "longrope_other_factors",
+                                 [](Scaling& s) { s.sequence_length = 131072; });
 }
 
 // Dynamic NTK rescaled for another M (here 2048, not 4096).
 TEST(diagnosis, dynamic_ntk_for_another_context_is_found) {
-  Bug bug;
-  Scaling wrong = committed("dynamic_ntk2_f32").spec.scaling;
-  wrong.max_position_embeddings = 2048;
-  bug.scaling_override = wrong;
-  expect_diagnosis("dynamic_ntk2_f32", bug, "original_context");
+  expect_wrong_scaling_diagnosed("dynamic_ntk2_f32", "original_context", [](Scaling& s) { s.max_position_embeddings = 2048; });
 }

@@ -72,6 +72,18 @@ KernelUnderTest scalar_variant(std::string name, Flaws flaws) {
   return k;
 }
 
+// The best built-in kernel run with its spec changed by `change`.
+KernelUnderTest with_spec(std::string suffix, std::function<RopeSpec(RopeSpec)> change) {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += suffix;
+  k.rotate = [correct, change](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                               kernels::ConstTensor in, kernels::MutableTensor out) {
+    correct(change(spec), positions, heads, in, out);
+  };
+  return k;
+}
+
 }  // namespace
 
 KernelUnderTest in_place_pair_update() { return scalar_variant("scalar, b from updated a", {.update_in_place = true}); }
@@ -79,16 +91,10 @@ KernelUnderTest in_place_pair_update() { return scalar_variant("scalar, b from u
 KernelUnderTest truncated_bf16_output() { return scalar_variant("scalar, bf16 truncated", {.truncate_bf16 = true}); }
 
 KernelUnderTest swapped_layout() {
-  KernelUnderTest k = builtin_kernels().front();
-  const RotateFn correct = k.rotate;
-  k.name += ", layout swapped";
-  k.rotate = [correct](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
-                       kernels::ConstTensor in, kernels::MutableTensor out) {
-    RopeSpec swapped = spec;
-    swapped.layout = spec.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
-    correct(swapped, positions, heads, in, out);
-  };
-  return k;
+  return with_spec(", layout swapped", [](RopeSpec spec) {
+    spec.layout = spec.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
+    return spec;
+  });
 }
 
 KernelUnderTest bf16_table() {
@@ -111,16 +117,10 @@ KernelUnderTest bf16_table() {
 KernelUnderTest framework_table(kernels::TableMode mode) { return builtin_kernels(mode).front(); }
 
 KernelUnderTest scaling_ignored() {
-  KernelUnderTest k = builtin_kernels().front();
-  const RotateFn correct = k.rotate;
-  k.name += ", scaling ignored";
-  k.rotate = [correct](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
-                       kernels::ConstTensor in, kernels::MutableTensor out) {
-    RopeSpec unscaled = spec;
-    unscaled.scaling = Scaling{};
-    correct(unscaled, positions, heads, in, out);
-  };
-  return k;
+  return with_spec(", scaling ignored", [](RopeSpec spec) {
+    spec.scaling = Scaling{};
+    return spec;
+  });
 }
 
 namespace {
