@@ -17,6 +17,7 @@ packages=(
   nlohmann-json3-dev
   libssl-dev            # libcrypto's SHA-256 for golden/*/SHA256SUMS
   python3-numpy python3-torch   # scripts/adapters/torch_rope.py and its test
+  python3-matplotlib python3-jsonschema  # scripts/plot_report.py; the report schema test
 )
 
 missing=()

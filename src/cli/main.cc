@@ -15,6 +15,7 @@
 #include "cli/exit_codes.h"
 #include "cli/golden_command.h"
 #include "cli/progress.h"
+#include "cli/report_command.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/battery.h"
 #include "ropecheck/gate/plugin_process.h"
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
   auto* check = ropecheck::cli::add_check_command(app, check_options);
   ropecheck::cli::ApplyOptions apply_options;
   auto* apply = ropecheck::cli::add_apply_command(app, apply_options);
+  ropecheck::cli::ReportOptions report_options;
+  const ropecheck::cli::ReportCommands report = ropecheck::cli::add_report_command(app, report_options);
 
   try {
     app.parse(argc, argv);
@@ -193,6 +196,8 @@ int main(int argc, char** argv) {
     if (golden->parsed()) return ropecheck::cli::run_golden(golden_options);
     if (check->parsed()) return ropecheck::cli::run_check(check_options);
     if (apply->parsed()) return ropecheck::cli::run_apply(apply_options);
+    if (report.merge->parsed()) return ropecheck::cli::run_report_merge(report_options);
+    if (report.report->parsed()) return ropecheck::cli::run_report(report_options);
   } catch (const InvalidInput& e) {
     std::cerr << "ropecheck: " << e.what() << "\n";
     return kExitUsage;

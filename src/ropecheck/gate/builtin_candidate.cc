@@ -8,7 +8,7 @@
 
 namespace ropecheck::gate {
 
-std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode) {
+std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const RotateFn& rotate) {
   const std::size_t n = g.x.size();
   const std::size_t in_bytes = storage_bytes(g.input_dtype);
   std::vector<unsigned char> in(n * in_bytes), out(n * in_bytes);
@@ -16,9 +16,7 @@ std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::
     const std::uint64_t bits = reference::round_to_bits(reference::Real(g.x[k]), g.input_dtype);  // exact: x is
     std::memcpy(&in[k * in_bytes], &bits, in_bytes);                                              // in the dtype
   }
-  const kernels::CosSinTable table = kernels::build_table(g.spec, g.positions, mode);
-  kernels::apply_rope(kernels::rope_shape(g.spec, g.tokens, g.heads), table, {in.data(), g.input_dtype, 0},
-                      {out.data(), g.input_dtype, 0});
+  rotate(g.spec, g.positions, g.heads, {in.data(), g.input_dtype, 0}, {out.data(), g.input_dtype, 0});
   std::vector<std::uint64_t> result(n, 0);
   for (std::size_t k = 0; k < n; ++k) std::memcpy(&result[k], &out[k * in_bytes], in_bytes);
   if (g.output_dtype != g.input_dtype) {
@@ -27,6 +25,14 @@ std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::
     }
   }
   return result;
+}
+
+std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode) {
+  return run_on_golden(g, [mode](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+                                 kernels::ConstTensor in, kernels::MutableTensor out) {
+    const kernels::CosSinTable table = kernels::build_table(spec, positions, mode);
+    kernels::apply_rope(kernels::rope_shape(spec, positions.size(), heads), table, in, out);
+  });
 }
 
 io::SafetensorsFile builtin_candidate_file(const golden::Golden& g, kernels::TableMode mode) {

@@ -12,13 +12,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "ropecheck/gate/kernel_properties.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/kernels/cos_sin_table.h"
 
 namespace ropecheck::gate {
 
-// Output bit patterns [T][H][D] in g.output_dtype.
+// Output bit patterns [T][H][D] in g.output_dtype of `rotate` (any implementation with the
+// kernels' calling convention: a built-in kernel, a plugin) run on the golden's inputs.
+std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const RotateFn& rotate);
+// The same for the built-in kernels (best target) with tables of `mode`.
 std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode);
 
 io::SafetensorsFile builtin_candidate_file(const golden::Golden& g, kernels::TableMode mode);

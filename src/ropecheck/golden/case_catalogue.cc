@@ -112,6 +112,9 @@ bool valid_id(std::string_view id) {
   });
 }
 
+
+}  // namespace
+
 GoldenCase case_from_json(const Json& j, std::string_view source) {
   const Where anonymous(source, "");
   if (!j.is_object()) anonymous.fail("every entry of 'cases' must be a JSON object");
@@ -148,7 +151,23 @@ GoldenCase case_from_json(const Json& j, std::string_view source) {
   return c;
 }
 
-}  // namespace
+Json case_to_json(const GoldenCase& c) {
+  Json j = Json::object();
+  j["id"] = c.id;
+  j["description"] = c.description;
+  j["spec"] = to_json(c.spec);
+  j["input_dtype"] = std::string(to_string(c.input_dtype));
+  j["output_dtype"] = std::string(to_string(c.output_dtype));
+  j["heads"] = c.heads;
+  if (!c.positions.values.empty()) {
+    j["positions"] = {{"values", c.positions.values}};
+  } else {
+    j["positions"] = {{"special", c.positions.special}, {"random", c.positions.random}, {"max", c.positions.max}};
+  }
+  j["inputs"] = std::string(to_string(c.inputs));
+  j["seed"] = c.seed;
+  return j;
+}
 
 std::string_view to_string(InputKind kind) {
   for (const auto& [k, name] : kInputNames) {

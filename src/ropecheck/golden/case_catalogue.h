@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "ropecheck/dtype.h"
 #include "ropecheck/spec.h"
 
@@ -59,6 +61,10 @@ struct GoldenCase {
 };
 
 std::vector<GoldenCase> parse_case_catalogue(std::string_view json_text, std::string_view source);
+// One catalogue entry, read with every rule above, and written (case_from_json of
+// case_to_json gives the case back).
+GoldenCase case_from_json(const nlohmann::json& j, std::string_view source);
+nlohmann::json case_to_json(const GoldenCase& c);
 std::vector<GoldenCase> read_case_catalogue(const std::filesystem::path& path);
 
 // The file a case is written to: "<id>.safetensors".

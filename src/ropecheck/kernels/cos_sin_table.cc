@@ -89,36 +89,49 @@ float accurate_sin(float angle) { return static_cast<float>(std::sin(static_cast
 void build_f32_angle(const TableFrequencies& f, std::span<const std::int64_t> positions,
                      CosSinTable& table) {
   const float attention = static_cast<float>(f.attention_factor);
+  std::vector<float> angles(f.pairs);
   for (std::size_t t = 0; t < positions.size(); ++t) {
-    const float m = static_cast<float>(positions[t]);  // torch: position_ids.float()
+    framework_angles(f, positions[t], TableMode::f32_angle, angles);
     for (std::size_t i = 0; i < f.pairs; ++i) {
-      const float angle = m * f.theta_f32[i];             // torch.outer / matmul in f32
-      table.cos[t * f.pairs + i] = accurate_cos(angle) * attention;
-      table.sin[t * f.pairs + i] = accurate_sin(angle) * attention;
+      table.cos[t * f.pairs + i] = accurate_cos(angles[i]) * attention;
+      table.sin[t * f.pairs + i] = accurate_sin(angles[i]) * attention;
     }
   }
 }
 
 void build_f32_recurrence(const TableFrequencies& f, std::span<const std::int64_t> positions,
                           CosSinTable& table) {
-  if (!f.geometric) {
-    throw InvalidInput("table mode f32_recurrence needs geometric frequencies (scaling none)");
-  }
-  // ggml: theta_scale = powf(freq_base, -2.0f/n_dims); theta = p; … theta *= theta_scale.
-  const float theta_scale =
-      std::pow(static_cast<float>(f.base), -2.0f / static_cast<float>(f.rotary_dim));
   const float attention = static_cast<float>(f.attention_factor);
+  std::vector<float> angles(f.pairs);
   for (std::size_t t = 0; t < positions.size(); ++t) {
-    float theta = static_cast<float>(positions[t]);
+    framework_angles(f, positions[t], TableMode::f32_recurrence, angles);
     for (std::size_t i = 0; i < f.pairs; ++i) {
-      table.cos[t * f.pairs + i] = std::cos(theta) * attention;  // cosf/sinf, as ggml
-      table.sin[t * f.pairs + i] = std::sin(theta) * attention;
-      theta *= theta_scale;
+      table.cos[t * f.pairs + i] = std::cos(angles[i]) * attention;  // cosf/sinf, as ggml
+      table.sin[t * f.pairs + i] = std::sin(angles[i]) * attention;
     }
   }
 }
 
 }  // namespace
+
+void framework_angles(const TableFrequencies& f, std::int64_t position, TableMode mode, std::span<float> angles) {
+  const float m = static_cast<float>(position);  // torch: position_ids.float(); ggml: theta = p
+  if (mode == TableMode::f32_angle) {
+    for (std::size_t i = 0; i < f.pairs; ++i) angles[i] = m * f.theta_f32[i];  // torch.outer in f32
+    return;
+  }
+  if (mode != TableMode::f32_recurrence) throw InvalidInput("framework_angles: the accurate mode forms no float32 angles");
+  if (!f.geometric) {
+    throw InvalidInput("table mode f32_recurrence needs geometric frequencies (scaling none)");
+  }
+  // ggml: theta_scale = powf(freq_base, -2.0f/n_dims); theta = p; … theta *= theta_scale.
+  const float theta_scale = std::pow(static_cast<float>(f.base), -2.0f / static_cast<float>(f.rotary_dim));
+  float theta = m;
+  for (std::size_t i = 0; i < f.pairs; ++i) {
+    angles[i] = theta;
+    theta *= theta_scale;
+  }
+}
 
 TableFrequencies table_frequencies(const RopeSpec& spec) {
   validate(spec);

@@ -73,6 +73,11 @@ void build_table(const TableFrequencies& freqs, std::span<const std::int64_t> po
 CosSinTable build_table(const RopeSpec& spec, std::span<const std::int64_t> positions,
                         TableMode mode = TableMode::accurate);
 
+// The float32 angles φ̂_i a framework mode forms for one position (angles.size() ≥ pairs):
+// f32_angle float(m)·θ_f32[i]; f32_recurrence ggml's chain. InvalidInput for `accurate`
+// (it forms no float32 angle) and for f32_recurrence with a non-geometric spec.
+void framework_angles(const TableFrequencies& freqs, std::int64_t position, TableMode mode, std::span<float> angles);
+
 std::string_view to_string(TableMode mode);
 
 }  // namespace ropecheck::kernels

@@ -32,7 +32,7 @@ double ratio_to_bound(double candidate, double exact, double bound) {
 }  // namespace
 
 ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
-                   const ErrorModel& model) {
+                   const ErrorModel& model, const std::function<void(const ElementError&)>& each) {
   if (candidate.size() != exact.expected.size()) {
     throw InvalidInput(fmt::format("candidate has {} elements, the reference {}", candidate.size(),
                                    exact.expected.size()));
@@ -63,6 +63,7 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
           e.ratio = ratio_to_bound(got, want, element_bound(model, want, pair_terms(exact, t, h, dim)));
         }
         stats.add(e);
+        if (each) each(e);
       }
     }
   }

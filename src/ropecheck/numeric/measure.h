@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 
 #include "ropecheck/numeric/error_model.h"
@@ -19,8 +20,10 @@
 
 namespace ropecheck::numeric {
 
+// `each`, when given, sees every element's error as it is added (the reports aggregate
+// them per position and per pair).
 ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
-                   const ErrorModel& model);
+                   const ErrorModel& model, const std::function<void(const ElementError&)>& each = nullptr);
 
 // The bound's inputs for rotary dim `dim` of token `token`, head `head` of `exact`.
 PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::size_t head, std::size_t dim);

@@ -1,0 +1,130 @@
+#include "cli/report_command.h"
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "cli/exit_codes.h"
+#include "cli/progress.h"
+#include "ropecheck/errors.h"
+#include "ropecheck/golden/golden_set.h"
+#include "ropecheck/io/safetensors.h"
+#include "ropecheck/report/baseline_comparison.h"
+#include "ropecheck/report/plot_runner.h"
+#include "ropecheck/report/report_json.h"
+#include "ropecheck/report/report_markdown.h"
+#include "ropecheck/report/report_merge.h"
+#include "ropecheck/report/sweep_positions.h"
+
+namespace ropecheck::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_text(const fs::path& path, const std::string& text) {
+  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+}
+
+void add_baseline_options(CLI::App* app, ReportOptions& options) {
+  app->add_option("--baseline", options.baseline, "an earlier report.json: mark every metric that got worse, exit 1 if any");
+  app->add_option("--threshold", options.threshold,
+                  "relative worsening of an error metric that counts as a regression (default 0.05)")
+      ->check(CLI::Range(0.0, 1e6));
+  app->add_flag("--no-plots", options.no_plots, "do not draw the figures");
+}
+
+// Everything after the measurement: baseline comparison, figures, report.md, stdout.
+// report.json is written first (the plotting script reads it); each file atomically.
+int finish(const report::PrecisionReport& r, const ReportOptions& options) {
+  std::optional<report::BaselineComparison> comparison;
+  if (!options.baseline.empty()) {  // read and compared before anything is written
+    comparison = report::compare_with_baseline(r, report::read_report(options.baseline), options.threshold, options.baseline);
+  }
+  const fs::path dir = options.out;
+  fs::create_directories(dir);
+  write_text(dir / "report.json", report::report_to_json(r).dump(1) + "\n");
+  report::PlotOutcome plots;
+  if (options.no_plots) {
+    plots.skipped_reason = "--no-plots";
+  } else {
+    plots = report::draw_plots(dir);
+  }
+  write_text(dir / "report.md", report::report_markdown(r, plots, comparison));
+  std::cout << fmt::format("report: {} results over {} positions written to {}/report.json and {}/report.md", r.results.size(),
+                           r.positions.size(), dir.string(), dir.string());
+  std::cout << (plots.written ? fmt::format(", {} figures\n", plots.files.size()) : fmt::format(" (plots skipped: {})\n", plots.skipped_reason));
+  for (const report::SummaryRow& row : report::summary_rows(r)) {
+    std::cout << fmt::format("  {:<26} {:<4} {:>3} cases  peak {:>9.3g} ulp  RMS {:>8.3g} ulp  safe to {}\n", row.implementation,
+                             to_string(row.output_dtype), row.cases, row.peak_ulps, row.rms_ulps,
+                             row.longest_safe ? fmt::format("{}{}", *row.longest_safe, row.all_safe ? " (all)" : "") : "none");
+  }
+  if (!comparison) return kExitPass;
+  std::cout << report::regression_table(*comparison);
+  return comparison->regressed() ? kExitFailure : kExitPass;
+}
+
+}  // namespace
+
+ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
+  ReportCommands commands;
+  auto* report = app.add_subcommand(
+      "report", "Sweep positions and write a precision report (report.json, report.md, figures); compare with a baseline");
+  commands.report = report;
+  report->add_option("--out", options.out, "directory to write report.json, report.md and the figures to")->required();
+  report->add_option("--impl", options.impls,
+                     "built-in implementations: accurate, f32-angle, ggml-recurrence (default all three), or none");
+  report->add_option("--plugin", options.plugins, "shared library implementing ropecheck_plugin.h (repeatable)");
+  report->add_option("--candidate", options.candidates,
+                     "directory of candidate files, measured at its golden files' positions (repeatable)");
+  report->add_option("--golden", options.golden, "golden directory for --candidate (default golden/v1)");
+  report->add_option("--cases", options.cases, "case catalogue (default golden/cases.json)");
+  report->add_option("--case", options.case_id, "only this case id");
+  report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
+  report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
+  add_baseline_options(report, options);
+  report->require_subcommand(0, 1);
+
+  auto* merge = report->add_subcommand("merge", "Merge the report.json files of the shards of one sweep into one report");
+  commands.merge = merge;
+  merge->add_option("--out", options.out, "directory for the merged report.json, report.md and figures")->required();
+  merge->add_option("reports", options.merge_inputs, "report.json of each shard")->required();
+  add_baseline_options(merge, options);
+  return commands;
+}
+
+int run_report(const ReportOptions& options) {
+  const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
+  report::SweepOptions sweep;
+  const golden::Shard shard = golden::parse_shard(options.shard);
+  sweep.cases = golden::select_cases(catalogue, options.case_id, shard);
+  sweep.positions = report::sweep_positions(options.positions);
+  sweep.golden_dir = options.golden;
+  const bool no_builtins = options.impls.size() == 1 && options.impls.front() == "none";
+  const std::vector<std::string> builtins =
+      no_builtins ? std::vector<std::string>{} : (options.impls.empty() ? report::builtin_implementation_names() : options.impls);
+  for (const std::string& name : builtins) sweep.implementations.push_back(report::builtin_implementation(name));
+  for (const std::string& library : options.plugins) sweep.implementations.push_back(report::plugin_implementation(library));
+  for (const std::string& dir : options.candidates) sweep.implementations.push_back(report::candidate_implementation(dir));
+  if (sweep.implementations.empty()) throw InvalidInput("report: no implementation to measure (--impl none without --plugin or --candidate)");
+  if (!options.baseline.empty() && !fs::exists(options.baseline)) {
+    throw InvalidInput(fmt::format("report: baseline '{}' does not exist", options.baseline));
+  }
+  std::unique_ptr<Progress> bar;
+  const report::PrecisionReport r =
+      report::make_report(sweep, catalogue, fmt::format("{}/{}", shard.index, shard.count), [&](std::size_t done, std::size_t total) {
+        if (!bar) bar = std::make_unique<Progress>("report", total);
+        bar->update(done);
+      });
+  return finish(r, options);
+}
+
+int run_report_merge(const ReportOptions& options) {
+  std::vector<report::PrecisionReport> parts;
+  for (const std::string& path : options.merge_inputs) parts.push_back(report::read_report(path));
+  return finish(report::merge_reports(parts, options.merge_inputs), options);
+}
+
+}  // namespace ropecheck::cli

@@ -1,0 +1,39 @@
+// `ropecheck report`: a precision sweep written as report.json, report.md and figures,
+// optionally compared with a baseline (exit 1 on regression); `ropecheck report merge`
+// joins the shards of one sweep (ropecheck/report/).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace ropecheck::cli {
+
+struct ReportOptions {
+  std::string out;
+  std::vector<std::string> impls;
+  std::vector<std::string> plugins;
+  std::vector<std::string> candidates;
+  std::string golden = "golden/v1";
+  std::string cases = "golden/cases.json";
+  std::string case_id;
+  std::string positions = "default";
+  std::string baseline;
+  double threshold = 0.05;
+  std::string shard = "1/1";
+  bool no_plots = false;
+  // report merge
+  std::vector<std::string> merge_inputs;
+};
+
+struct ReportCommands {
+  CLI::App* report = nullptr;
+  CLI::App* merge = nullptr;
+};
+
+ReportCommands add_report_command(CLI::App& app, ReportOptions& options);
+int run_report(const ReportOptions& options);
+int run_report_merge(const ReportOptions& options);
+
+}  // namespace ropecheck::cli

@@ -1,0 +1,27 @@
+#include "ropecheck/report/precision_report.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ropecheck/report/sweep_positions.h"
+
+namespace ropecheck::report {
+
+PrecisionReport make_report(const SweepOptions& options, const std::vector<golden::GoldenCase>& catalogue,
+                            const std::string& shard, const SweepProgress& progress) {
+  PrecisionReport report;
+  report.generator = fmt::format("ropecheck {}", ROPECHECK_VERSION);
+  report.shards = {shard};
+  report.positions = options.positions;
+  for (const golden::GoldenCase& c : options.cases) {
+    const auto at = std::find_if(catalogue.begin(), catalogue.end(), [&](const golden::GoldenCase& k) { return k.id == c.id; });
+    report.cases.push_back({static_cast<std::size_t>(at - catalogue.begin()), c});
+  }
+  for (const Implementation& impl : options.implementations) report.implementations.push_back(impl.name);
+  report.results = run_sweep(options, progress);
+  report.decay = decay_curve(kDecayRotaryDim, kDecayBase, kDecaySeed, sweep_positions("log:128:65536"));
+  return report;
+}
+
+}  // namespace ropecheck::report

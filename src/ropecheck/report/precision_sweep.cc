@@ -1,0 +1,162 @@
+#include "ropecheck/report/precision_sweep.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ropecheck/gate/conformance.h"
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/numeric/measure.h"
+#include "ropecheck/numeric/ulp.h"
+#include "ropecheck/reference/forms.h"
+
+namespace ropecheck::report {
+namespace {
+
+// Per-token and per-pair accumulation of the exact-profile errors of one measurement.
+class Aggregator {
+ public:
+  Aggregator(const golden::Golden& g, const reference::ExactRope& exact, const numeric::ErrorModel& model)
+      : g_(g), exact_(exact), model_(model), peak_ulps_(g.tokens, 0), sum_sq_(g.tokens, 0), count_(g.tokens, 0),
+        peak_ratio_(g.tokens, 0), peak_safe_ratio_(g.tokens, 0), pair_ulps_(g.spec.pairs(), 0),
+        pair_ratio_(g.spec.pairs(), 0) {
+    long_token_ = static_cast<std::size_t>(
+        std::max_element(g.positions.begin(), g.positions.end()) - g.positions.begin());
+  }
+
+  void add(const numeric::ElementError& e) {
+    const std::size_t t = e.where.token;
+    peak_ulps_[t] = std::max(peak_ulps_[t], e.ulps);  // NaN-free: measure gives +Inf for NaN
+    peak_ratio_[t] = std::max(peak_ratio_[t], e.ratio);
+    peak_safe_ratio_[t] = std::max(peak_safe_ratio_[t], safe_ratio(e));
+    sum_sq_[t] += e.ulps * e.ulps;
+    ++count_[t];
+    if (t == long_token_ && e.where.dim < g_.spec.rotary_dim) {
+      const std::size_t pair = reference::pair_of_dim(g_.spec.layout, g_.spec.rotary_dim, e.where.dim);
+      pair_ulps_[pair] = std::max(pair_ulps_[pair], e.ulps);
+      pair_ratio_[pair] = std::max(pair_ratio_[pair], e.ratio);
+    }
+  }
+
+  // The error in units of the safe bound: the exact bound at |y| = 2·s·‖(a, b)‖
+  // (safe_context.h). Pass-through dims and overflowing elements keep their exact ratio
+  // (0 or +Inf).
+  double safe_ratio(const numeric::ElementError& e) const {
+    if (e.where.dim >= g_.spec.rotary_dim || e.ratio == 0 || !std::isfinite(e.ratio)) return e.ratio;
+    const numeric::PairTerms terms = numeric::pair_terms(exact_, e.where.token, e.where.head, e.where.dim);
+    const double pair_scale = 2 * std::fabs(terms.attention) * std::hypot(terms.a, terms.b);
+    return std::fabs(e.candidate - e.exact) / numeric::element_bound(model_, pair_scale, terms);
+  }
+
+  PositionErrors by_position() const {
+    std::vector<std::size_t> order(g_.tokens);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return g_.positions[a] < g_.positions[b]; });
+    PositionErrors out;
+    for (const std::size_t t : order) {
+      out.position.push_back(g_.positions[t]);
+      out.peak_ulps.push_back(peak_ulps_[t]);
+      out.rms_ulps.push_back(count_[t] ? std::sqrt(sum_sq_[t] / static_cast<double>(count_[t])) : 0.0);
+      out.peak_ratio.push_back(peak_ratio_[t]);
+      out.peak_safe_ratio.push_back(peak_safe_ratio_[t]);
+    }
+    return out;
+  }
+
+  PairErrors by_pair() const { return {g_.positions.empty() ? 0 : g_.positions[long_token_], pair_ulps_, pair_ratio_}; }
+
+ private:
+  const golden::Golden& g_;
+  const reference::ExactRope& exact_;
+  const numeric::ErrorModel& model_;
+  std::vector<double> peak_ulps_, sum_sq_;
+  std::vector<std::size_t> count_;
+  std::vector<double> peak_ratio_, peak_safe_ratio_, pair_ulps_, pair_ratio_;
+  std::size_t long_token_ = 0;
+};
+
+SweepResult measure_result(const golden::Golden& g, const reference::ExactRope& exact, const Implementation& impl) {
+  SweepResult r;
+  r.case_id = g.case_id;
+  r.implementation = impl.name;
+  r.output_dtype = g.output_dtype;
+  const ImplementationOutput out = impl.run(g);
+  if (!out.skipped.empty()) {
+    r.skipped = out.skipped;
+    return r;
+  }
+  // K is the same for fused and unfused arithmetic (error_model.h), so either names it.
+  const numeric::ErrorModel exact_model = numeric::error_model(numeric::Profile::exact, g.output_dtype, numeric::Arithmetic::fused);
+  Aggregator aggregate(g, exact, exact_model);
+  for (const numeric::Profile p : numeric::kProfiles) {
+    const numeric::ErrorModel model = numeric::error_model(p, g.output_dtype, numeric::Arithmetic::fused);
+    const numeric::ErrorStats stats = p == numeric::Profile::exact
+                                          ? numeric::measure(exact, out.values, model,
+                                                             [&](const numeric::ElementError& e) { aggregate.add(e); })
+                                          : numeric::measure(exact, out.values, model);
+    if (stats.within_bound()) r.profiles_passed.push_back(p);
+    if (p != numeric::Profile::exact) continue;
+    r.peak_ulps = stats.peak_ulps();
+    r.rms_ulps = stats.rms_ulps();
+    r.peak_ratio = stats.peak_ratio();
+    r.rms_ratio = stats.rms_ratio();
+    r.worst = stats.worst_by_ratio();
+  }
+  r.by_position = aggregate.by_position();
+  r.by_pair = aggregate.by_pair();
+  r.safe = safe_context(r.by_position.position, r.by_position.peak_safe_ratio, r.by_position.peak_ratio);
+  if (impl.table_mode && *impl.table_mode != kernels::TableMode::accurate) {
+    const double u_out = numeric::unit_roundoff(g.output_dtype);
+    r.predicted_unsafe_from = first_angle_error_above(g.spec, *impl.table_mode, u_out, r.by_position.position);
+    r.predicted_unsafe_by = first_angle_error_above(g.spec, *impl.table_mode, 2 * u_out, r.by_position.position);
+  }
+  return r;
+}
+
+golden::Golden swept_golden(golden::GoldenCase c, const std::vector<std::int64_t>& positions) {
+  c.positions = golden::PositionRecipe{};
+  c.positions.values = positions;
+  return golden::parse_golden(golden::make_golden_file(c), c.id);
+}
+
+}  // namespace
+
+std::vector<SweepResult> run_sweep(const SweepOptions& options, const SweepProgress& progress) {
+  std::vector<SweepResult> results;
+  std::size_t done = 0;
+  for (const golden::GoldenCase& c : options.cases) {
+    const bool any_sweeps = std::any_of(options.implementations.begin(), options.implementations.end(),
+                                        [](const Implementation& i) { return i.sweeps; });
+    std::optional<golden::Golden> swept, committed;
+    std::optional<reference::ExactRope> swept_exact, committed_exact;
+    if (any_sweeps) {
+      swept = swept_golden(c, options.positions);
+      swept_exact = gate::exact_from_golden(*swept);
+    }
+    for (const Implementation& impl : options.implementations) {
+      if (impl.sweeps) {
+        results.push_back(measure_result(*swept, *swept_exact, impl));
+        continue;
+      }
+      if (!committed) {
+        const std::filesystem::path file = options.golden_dir / golden::golden_file_name(c);
+        if (!std::filesystem::exists(file)) {
+          SweepResult r;
+          r.case_id = c.id;
+          r.implementation = impl.name;
+          r.output_dtype = c.output_dtype;
+          r.skipped = "no golden file " + file.string();
+          results.push_back(r);
+          continue;
+        }
+        committed = golden::read_golden(file);
+        committed_exact = gate::exact_from_golden(*committed);
+      }
+      results.push_back(measure_result(*committed, *committed_exact, impl));
+    }
+    if (progress) progress(++done, options.cases.size());
+  }
+  return results;
+}
+
+}  // namespace ropecheck::report

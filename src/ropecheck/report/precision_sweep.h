@@ -1,0 +1,78 @@
+// A precision sweep: error against position and pair index, per case and implementation
+// (`ropecheck report`), measured through the gate's one measuring code path
+// (numeric::measure, STYLE 9).
+//
+// Contract:
+//  - Each case of the catalogue (golden::GoldenCase: spec, dtypes, heads, inputs, seed) is
+//    generated as a golden file whose positions are the sweep's (sweep_positions.h), and
+//    every implementation that sweeps runs on it; an implementation that does not
+//    (candidate directories) is measured on the golden file of the same case id in the
+//    golden directory, at its positions.
+//  - Errors are in output-dtype ulps and in units of the `exact` profile's bound (0.5
+//    output ulp + the f32 compute term K·2^-24·σ + 2^-50 for the table: no allowance for
+//    angle error) — per position (peak and RMS over heads and dims), per pair index at the
+//    largest position (peak), and overall (peak, RMS, the worst element named).
+//  - profiles_passed: every profile whose bound the whole result meets, tightest first.
+//  - Safe context and its prediction for the framework tables: safe_context.h.
+//  - A result that could not be measured carries `skipped` (the reason) and no numbers.
+//  - Deterministic: the same catalogue, positions and implementations give the same
+//    report on any machine with the same kernels (the inputs are case_inputs.h's).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ropecheck/golden/case_catalogue.h"
+#include "ropecheck/numeric/error_model.h"
+#include "ropecheck/numeric/error_stats.h"
+#include "ropecheck/report/implementation.h"
+#include "ropecheck/report/safe_context.h"
+
+namespace ropecheck::report {
+
+struct PositionErrors {
+  std::vector<std::int64_t> position;  // ascending
+  std::vector<double> peak_ulps, rms_ulps, peak_ratio;
+  std::vector<double> peak_safe_ratio;  // in units of the safe bound (safe_context.h)
+};
+
+struct PairErrors {
+  std::int64_t position = 0;  // the largest measured position
+  std::vector<double> peak_ulps, peak_ratio;  // [pair]
+};
+
+struct SweepResult {
+  std::string case_id;
+  std::string implementation;
+  Dtype output_dtype = Dtype::f32;
+  std::string skipped;  // non-empty: not measured, and why
+  double peak_ulps = 0, rms_ulps = 0, peak_ratio = 0, rms_ratio = 0;  // ratio: exact bound units
+  numeric::ElementError worst;  // by bound ratio
+  std::vector<numeric::Profile> profiles_passed;
+  PositionErrors by_position;
+  PairErrors by_pair;
+  SafeContext safe;
+  // Framework tables only (safe_context.h): the first swept positions where the table's
+  // angle error exceeds u_out (unsafe possible from here) and 2·u_out (unsafe by here).
+  std::optional<std::int64_t> predicted_unsafe_from, predicted_unsafe_by;
+};
+
+struct SweepOptions {
+  std::vector<golden::GoldenCase> cases;
+  std::vector<std::int64_t> positions;
+  std::vector<Implementation> implementations;
+  std::filesystem::path golden_dir;  // for implementations that do not sweep
+};
+
+// Called after each case with (done, total).
+using SweepProgress = std::function<void(std::size_t, std::size_t)>;
+
+std::vector<SweepResult> run_sweep(const SweepOptions& options, const SweepProgress& progress = nullptr);
+
+
+}  // namespace ropecheck::report

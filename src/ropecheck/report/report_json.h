@@ -1,0 +1,26 @@
+// report.json (format `ropecheck-report/1`): writing, and reading back with full
+// validation (a baseline or a shard to merge is input, never trusted). The schema is
+// scripts/report.schema.json (JSON Schema draft 2020-12) and the README's "report.json".
+//
+// Units, as the file states in its "units" object: errors in ulps of the output dtype
+// ("error_ulps"), in units of the exact profile's bound ("error_bound_ratio", ≤ 1 within
+// it) and of the safe bound ("safe_ratio", safe_context.h); positions are token positions
+// m; angles in radians. A non-finite number (an Inf or NaN error) is written as the
+// string "inf", "-inf" or "nan" (JSON has no such numbers).
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ropecheck/report/precision_report.h"
+
+namespace ropecheck::report {
+
+nlohmann::json report_to_json(const PrecisionReport& report);
+// Throws InvalidInput naming the source and the rule (wrong format, missing or mistyped
+// field, arrays of different lengths, unknown case or implementation in a result).
+PrecisionReport report_from_json(const nlohmann::json& j, std::string_view source);
+PrecisionReport read_report(const std::filesystem::path& path);
+
+}  // namespace ropecheck::report

@@ -1,0 +1,46 @@
+#include "ropecheck/report/safe_context.h"
+
+#include <algorithm>
+
+#include "ropecheck/numeric/ulp.h"
+#include "ropecheck/reference/real.h"
+
+namespace ropecheck::report {
+
+SafeContext safe_context(const std::vector<std::int64_t>& positions, const std::vector<double>& peak_safe_ratio,
+                         const std::vector<double>& peak_exact_ratio) {
+  SafeContext s;
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    if (!s.first_outside_exact && !(peak_exact_ratio[k] <= 1)) s.first_outside_exact = positions[k];
+    if (s.first_unsafe) continue;
+    if (peak_safe_ratio[k] <= 1) {
+      s.longest_safe = positions[k];
+    } else {
+      s.first_unsafe = positions[k];
+    }
+  }
+  return s;
+}
+
+double framework_angle_error(const kernels::TableFrequencies& freqs, kernels::TableMode mode, std::int64_t position) {
+  std::vector<float> angles(freqs.pairs);
+  kernels::framework_angles(freqs, position, mode, angles);
+  double worst = 0;
+  for (std::size_t i = 0; i < freqs.pairs; ++i) {
+    // m·θ_i and the difference at reference precision, rounded once to double.
+    const reference::Real exact = reference::Real(static_cast<double>(position)) * reference::Real(freqs.theta[i]);
+    worst = std::max(worst, static_cast<double>(abs(reference::Real(angles[i]) - exact)));
+  }
+  return worst;
+}
+
+std::optional<std::int64_t> first_angle_error_above(const RopeSpec& spec, kernels::TableMode mode, double threshold,
+                                                    const std::vector<std::int64_t>& positions) {
+  const kernels::TableFrequencies freqs = kernels::table_frequencies(spec);
+  for (const std::int64_t m : positions) {
+    if (framework_angle_error(freqs, mode, m) > threshold) return m;
+  }
+  return std::nullopt;
+}
+
+}  // namespace ropecheck::report
