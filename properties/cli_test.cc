@@ -30,7 +30,7 @@ std::size_t lines(const std::string& s) {
 }  // namespace
 
 TEST(cli, every_subcommand_has_help) {
-  for (const char* sub : {"", "decay ", "props ", "golden ", "check ", "apply "}) {
+  for (const char* sub : {"", "decay ", "props ", "golden ", "check ", "apply ", "report ", "report merge "}) {
     const CliResult r = run_cli(std::string(sub) + "--help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;

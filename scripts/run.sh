@@ -21,3 +21,6 @@ echo "== ropecheck apply --golden golden/v1 --out $candidates"
 echo "== ropecheck check --golden golden/v1 --candidate $candidates"
 "$cli" check --golden golden/v1 --candidate "$candidates" --json "$build_dir/candidates/check.json" \
   --junit "$build_dir/candidates/check.xml"
+echo "== ropecheck report --out report"
+"$cli" report --out report
+echo "run.sh: the precision report is in $(pwd)/report/report.md (data: report/report.json)"

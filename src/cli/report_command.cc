@@ -73,7 +73,8 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   auto* report = app.add_subcommand(
       "report", "Sweep positions and write a precision report (report.json, report.md, figures); compare with a baseline");
   commands.report = report;
-  report->add_option("--out", options.out, "directory to write report.json, report.md and the figures to")->required();
+  // Not ->required(): `report merge` has its own --out (run_report checks this one).
+  report->add_option("--out", options.out, "directory to write report.json, report.md and the figures to (required)");
   report->add_option("--impl", options.impls,
                      "built-in implementations: accurate, f32-angle, ggml-recurrence (default all three), or none");
   report->add_option("--plugin", options.plugins, "shared library implementing ropecheck_plugin.h (repeatable)");
@@ -96,6 +97,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
 }
 
 int run_report(const ReportOptions& options) {
+  if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
   const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
   report::SweepOptions sweep;
   const golden::Shard shard = golden::parse_shard(options.shard);

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `ropecheck report` and `ropecheck report merge` end to end on a small sweep:
+#  - report.json validates against scripts/report.schema.json (python3-jsonschema);
+#  - report.md has its tables, and the figures are written (python3-matplotlib) or, with
+#    no interpreter, the report says they were skipped;
+#  - a report compared with itself exits 0; one that lost an implementation exits 1 and
+#    prints the regression table;
+#  - two shards merged equal the whole sweep;
+#  - bad input exits 2 with a one-line reason and writes nothing.
+# Usage: report_cli_test.sh ROPECHECK_CLI SOURCE_DIR
+set -euo pipefail
+cli=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python=${ROPECHECK_PYTHON:-/usr/bin/python3}
+cd "$src"
+fail() { echo "report_cli_test: $*"; exit 1; }
+
+"$cli" report --help | grep -q -- "--baseline" || fail "report --help"
+"$cli" report merge --help | grep -q -- "--out" || fail "report merge --help"
+
+# Two cases in a catalogue of their own, so that two shards have one case each.
+"$python" - "$src/golden/cases.json" "$tmp/cases.json" <<'PY'
+import json, sys
+catalogue = json.load(open(sys.argv[1]))
+keep = {"llama2_7b_half_split_bf16", "llama2_7b_half_split_f16"}
+catalogue["cases"] = [c for c in catalogue["cases"] if c["id"] in keep]
+json.dump(catalogue, open(sys.argv[2], "w"))
+PY
+sweep=(--cases "$tmp/cases.json" --positions log:32:1048576 --impl accurate --impl f32-angle)
+
+"$cli" report --out "$tmp/full" "${sweep[@]}" > "$tmp/full.txt"
+for f in report.json report.md; do [[ -s "$tmp/full/$f" ]] || fail "no $f"; done
+"$python" - "$src/scripts/report.schema.json" "$tmp/full/report.json" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.validate(json.load(open(sys.argv[2])), schema, cls=jsonschema.Draft202012Validator)
+PY
+grep -q "^| kernels:f32-angle | bf16 | 1 |" "$tmp/full/report.md" || fail "summary row missing"
+grep -q "^## Safe context, measured and predicted" "$tmp/full/report.md" || fail "safe-context section missing"
+if "$python" -c "import matplotlib" 2>/dev/null; then
+  for f in error_vs_position error_vs_pair decay; do
+    [[ -s "$tmp/full/$f.png" && -s "$tmp/full/$f.svg" ]] || fail "figure $f missing"
+    grep -q "($f.svg)" "$tmp/full/report.md" || fail "figure $f not linked"
+  done
+fi
+
+ROPECHECK_PYTHON=/nonexistent/python3 "$cli" report --out "$tmp/noplot" "${sweep[@]}" > /dev/null
+grep -q "Plots skipped: no Python interpreter" "$tmp/noplot/report.md" || fail "skipped plots not reported"
+
+"$cli" report --out "$tmp/same" "${sweep[@]}" --no-plots --baseline "$tmp/full/report.json" > "$tmp/same.txt" ||
+  fail "self-comparison exited $?"
+grep -q "No regression" "$tmp/same.txt" || fail "self-comparison did not say 'No regression'"
+
+status=0
+"$cli" report --out "$tmp/worse" --cases "$tmp/cases.json" --positions log:32:1048576 --impl f32-angle --no-plots \
+  --baseline "$tmp/full/report.json" > "$tmp/worse.txt" || status=$?
+[[ $status -eq 1 ]] || fail "a lost implementation exited $status, expected 1"
+grep -q "| — | kernels:accurate | implementation | present | missing |" "$tmp/worse.txt" || fail "regression table"
+grep -q "kernels:accurate | implementation | present | missing" "$tmp/worse/report.md" || fail "regressions not in report.md"
+
+"$cli" report --out "$tmp/s1" "${sweep[@]}" --no-plots --shard 1/2 > /dev/null
+"$cli" report --out "$tmp/s2" "${sweep[@]}" --no-plots --shard 2/2 > /dev/null
+"$cli" report merge --out "$tmp/merged" --no-plots "$tmp/s2/report.json" "$tmp/s1/report.json" > /dev/null
+"$python" - "$tmp/full/report.json" "$tmp/merged/report.json" <<'PY'
+import json, sys
+full, merged = (json.load(open(p)) for p in sys.argv[1:])
+assert merged["shards"] == ["2/2", "1/2"], merged["shards"]
+for key in ("positions", "cases", "implementations", "results", "decay"):
+    assert full[key] == merged[key], key
+PY
+
+expect_usage_error() {
+  local what=$1; shift
+  local status=0
+  "$cli" "$@" > "$tmp/out.txt" 2> "$tmp/err.txt" || status=$?
+  [[ $status -eq 2 ]] || fail "$what: exit $status, expected 2"
+  [[ $(wc -l < "$tmp/err.txt") -eq 1 ]] || fail "$what: stderr is not one line: $(cat "$tmp/err.txt")"
+}
+expect_usage_error "bad positions" report --out "$tmp/bad1" "${sweep[@]}" --positions "log:0:5"
+[[ ! -e "$tmp/bad1" ]] || fail "bad positions wrote $tmp/bad1"
+expect_usage_error "unknown implementation" report --out "$tmp/bad2" --cases "$tmp/cases.json" --impl fastest
+expect_usage_error "missing baseline" report --out "$tmp/bad3" "${sweep[@]}" --baseline "$tmp/nothing.json"
+[[ ! -e "$tmp/bad3" ]] || fail "missing baseline wrote $tmp/bad3"
+expect_usage_error "other positions" report --out "$tmp/bad4" --cases "$tmp/cases.json" --positions 0,1 \
+  --baseline "$tmp/full/report.json"
+[[ ! -e "$tmp/bad4" ]] || fail "an incomparable baseline wrote $tmp/bad4"
+expect_usage_error "merge of a non-report" report merge --out "$tmp/bad5" "$tmp/cases.json"
+expect_usage_error "merge of one shard twice" report merge --out "$tmp/bad6" "$tmp/s1/report.json" "$tmp/s1/report.json"
+echo "report_cli_test: passed"
