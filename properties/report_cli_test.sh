@@ -7,10 +7,13 @@
 #    prints the regression table;
 #  - two shards merged equal the whole sweep;
 #  - bad input exits 2 with a one-line reason and writes nothing.
-# Usage: report_cli_test.sh ROPECHECK_CLI SOURCE_DIR
+#  - a plugin and a candidate directory are measured like the built-in kernels (the
+#    candidate at its golden file's positions).
+# Usage: report_cli_test.sh ROPECHECK_CLI SOURCE_DIR KERNELS_PLUGIN
 set -euo pipefail
 cli=$1
 src=$2
+plugin=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python=${ROPECHECK_PYTHON:-/usr/bin/python3}
@@ -28,7 +31,8 @@ keep = {"llama2_7b_half_split_bf16", "llama2_7b_half_split_f16"}
 catalogue["cases"] = [c for c in catalogue["cases"] if c["id"] in keep]
 json.dump(catalogue, open(sys.argv[2], "w"))
 PY
-sweep=(--cases "$tmp/cases.json" --positions log:32:1048576 --impl accurate --impl f32-angle)
+cases_and_positions=(--cases "$tmp/cases.json" --positions log:32:1048576)
+sweep=("${cases_and_positions[@]}" --impl accurate --impl f32-angle)
 
 "$cli" report --out "$tmp/full" "${sweep[@]}" > "$tmp/full.txt"
 for f in report.json report.md; do [[ -s "$tmp/full/$f" ]] || fail "no $f"; done
@@ -70,6 +74,33 @@ full, merged = (json.load(open(p)) for p in sys.argv[1:])
 assert merged["shards"] == ["2/2", "1/2"], merged["shards"]
 for key in ("positions", "cases", "implementations", "results", "decay"):
     assert full[key] == merged[key], key
+PY
+
+# The kernels plugin is the accurate kernels behind the C ABI: the same numbers. A
+# candidate directory of the accurate kernels' outputs is measured at the golden's positions.
+"$cli" report --out "$tmp/plugin" "${cases_and_positions[@]}" --impl none --plugin "$plugin" --no-plots > /dev/null
+"$cli" apply --golden golden/v1 --out "$tmp/candidates" > /dev/null
+"$cli" report --out "$tmp/candidate" --cases "$tmp/cases.json" --impl none --candidate "$tmp/candidates" --no-plots > /dev/null
+"$python" - "$tmp/full/report.json" "$tmp/plugin/report.json" "$tmp/candidate/report.json" "$src/golden/v1" <<'PY'
+import json, struct, sys
+full, plugin, candidate = (json.load(open(p)) for p in sys.argv[1:4])
+accurate = [r for r in full["results"] if r["implementation"] == "kernels:accurate"]
+assert len(plugin["results"]) == len(accurate) == 2
+for a, p in zip(accurate, plugin["results"]):
+    assert p["implementation"].startswith("plugin:"), p["implementation"]
+    for key in ("peak_error_ulps", "by_position", "safe_context"):
+        assert a[key] == p[key], key
+for r in candidate["results"]:
+    assert r["implementation"] == "candidate:candidates" and r["status"] == "measured", r
+    assert r["profiles_passed"][0] == "exact", r
+    # measured at the golden file's positions, ascending
+    with open(f"{sys.argv[4]}/{r['case']}.safetensors", "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        begin, end = header["positions"]["data_offsets"]
+        f.seek(8 + n + begin)
+        positions = struct.unpack(f"<{(end - begin) // 8}q", f.read(end - begin))
+    assert r["by_position"]["position"] == sorted(positions), r["case"]
 PY
 
 expect_usage_error() {

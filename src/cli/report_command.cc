@@ -1,5 +1,6 @@
 #include "cli/report_command.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -104,7 +105,8 @@ int run_report(const ReportOptions& options) {
   sweep.cases = golden::select_cases(catalogue, options.case_id, shard);
   sweep.positions = report::sweep_positions(options.positions);
   sweep.golden_dir = options.golden;
-  const bool no_builtins = options.impls.size() == 1 && options.impls.front() == "none";
+  const bool no_builtins = std::find(options.impls.begin(), options.impls.end(), "none") != options.impls.end();
+  if (no_builtins && options.impls.size() > 1) throw InvalidInput("report: --impl none excludes the other --impl names");
   const std::vector<std::string> builtins =
       no_builtins ? std::vector<std::string>{} : (options.impls.empty() ? report::builtin_implementation_names() : options.impls);
   for (const std::string& name : builtins) sweep.implementations.push_back(report::builtin_implementation(name));
