@@ -202,10 +202,14 @@ TEST(report_markdown, summary_rows_and_safe_context_sentences) {
     EXPECT_NE(md.find(row), std::string::npos) << row;
   }
   const SweepResult& bf16 = result(builtin_report(), "llama2_7b_half_split_bf16", "kernels:f32-angle");
-  const auto grouped = [](std::int64_t v) {
-    std::string s = std::to_string(v);
-    for (int k = static_cast<int>(s.size()) - 3; k > 0; k -= 3) s.insert(static_cast<std::size_t>(k), ",");
-    return s;
+  const auto grouped = [](std::int64_t v) {  // 1048577 → "1,048,577"
+    const std::string digits = std::to_string(v);
+    std::string out;
+    for (std::size_t k = 0; k < digits.size(); ++k) {
+      if (k > 0 && (digits.size() - k) % 3 == 0) out += ',';
+      out += digits[k];
+    }
+    return out;
   };
   const std::string sentence =
       fmt::format("- **kernels:f32-angle**, bf16 output: safe to position {}, unsafe from {} (`llama2_7b_half_split_bf16`); "

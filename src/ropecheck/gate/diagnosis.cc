@@ -112,10 +112,12 @@ void add_scaling_hypotheses(const golden::Golden& g, std::span<const double> can
   const std::optional<double> context =
       dynamic || yarn_max ? s.max_position_embeddings : s.original_max_position_embeddings;
   if (s.type != ScalingType::linear && context) {
-    std::vector<double> others = {2048, 4096, 8192, 16384, 32768, 131072};
-    for (const std::optional<double>& length : {s.max_position_embeddings, s.original_max_position_embeddings}) {
-      if (length) others.insert(others.begin(), *length);
-    }
+    // The model's own other length first, then the common ones.
+    std::vector<double> others;
+    others.reserve(8);
+    if (s.original_max_position_embeddings) others.push_back(*s.original_max_position_embeddings);
+    if (s.max_position_embeddings) others.push_back(*s.max_position_embeddings);
+    for (const double common : {2048.0, 4096.0, 8192.0, 16384.0, 32768.0, 131072.0}) others.push_back(common);
     std::vector<double> tried_contexts;
     for (const double other : others) {
       if (other == *context || std::find(tried_contexts.begin(), tried_contexts.end(), other) != tried_contexts.end()) continue;

@@ -124,9 +124,9 @@ golden::Golden swept_golden(golden::GoldenCase c, const std::vector<std::int64_t
 std::vector<SweepResult> run_sweep(const SweepOptions& options, const SweepProgress& progress) {
   std::vector<SweepResult> results;
   std::size_t done = 0;
+  const bool any_sweeps = std::any_of(options.implementations.begin(), options.implementations.end(),
+                                      [](const Implementation& i) { return i.sweeps; });
   for (const golden::GoldenCase& c : options.cases) {
-    const bool any_sweeps = std::any_of(options.implementations.begin(), options.implementations.end(),
-                                        [](const Implementation& i) { return i.sweeps; });
     std::optional<golden::Golden> swept, committed;
     std::optional<reference::ExactRope> swept_exact, committed_exact;
     if (any_sweeps) {

@@ -1,5 +1,6 @@
 #include "ropecheck/report/report_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
