@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test with CTest. RapidCheck runs with a fixed seed
 # (printed) so CI is deterministic; `--deep` runs 1000 cases per property instead of 100.
-# Then the I/O and gate tests (the code that reads other people's files) run once more in
+# Then the I/O, gate and report tests (the code that reads other people's files) run once more in
 # a second build under AddressSanitizer + UndefinedBehaviorSanitizer (${BUILD_DIR}-sanitize).
 #   scripts/test.sh                  # CI budget: 100 cases per property, seed 20261122
 #   scripts/test.sh --deep           # 1000 cases per property
@@ -23,7 +23,7 @@ echo "test.sh: RapidCheck seed $seed, $cases cases per property (RC_PARAMS=\"$RC
 (cd "${BUILD_DIR:-build}" && ctest -j2 --output-on-failure --timeout 1500)
 
 sanitize_dir=${BUILD_DIR:-build}-sanitize
-sanitized_suites=(io_test golden_test check_test diagnosis_test)
+sanitized_suites=(io_test golden_test check_test diagnosis_test report_test)
 echo "test.sh: ${sanitized_suites[*]} under AddressSanitizer + UndefinedBehaviorSanitizer in $sanitize_dir"
 werror=OFF
 [[ -n "${CI:-}" ]] && werror=ON
