@@ -3,7 +3,7 @@
 // Contract:
 //  - "default": 0, 1, 2, the 256 positions round(2^(20k/256)), k = 0 … 256 (log-spaced to
 //    2^20), and 2^k − 1, 2^k, 2^k + 1 for k = 2 … 20 (2^20 + 1 included) — sorted, each
-//    once (about 300 positions).
+//    once (265 positions).
 //  - "log:N:MAX": 0 and round(MAX^(k/N)), k = 0 … N, with the powers-of-two neighbourhoods
 //    (2^k ≤ MAX); 1 ≤ N ≤ kMaxSweepPositions, 2 ≤ MAX < 2^24.
 //  - "A,B,C…": exactly those positions.
