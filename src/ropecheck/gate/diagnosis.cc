@@ -218,7 +218,8 @@ reference::ExactRope variant_reference(const golden::Golden& g, const reference:
   e.expected = std::move(out.y);
   e.cos = std::move(out.cos);
   e.sin = std::move(out.sin);
-  return e;  // max θ stays θ_0 = 1, as in every variant
+  e.max_theta = out.max_theta;  // the f32-angle term grows with the variant's own max θ
+  return e;
 }
 
 std::string norm_finding(const golden::Golden& g, std::span<const double> candidate, double attention) {
