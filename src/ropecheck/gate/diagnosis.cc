@@ -219,6 +219,7 @@ reference::ExactRope variant_reference(const golden::Golden& g, const reference:
   e.cos = std::move(out.cos);
   e.sin = std::move(out.sin);
   e.max_theta = out.max_theta;  // the f32-angle term grows with the variant's own max θ
+  e.attention_factor = v.attention_factor * v.output_scale;  // σ scales with the variant's factor
   return e;
 }
 
