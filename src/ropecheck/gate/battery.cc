@@ -113,6 +113,14 @@ std::vector<BatteryEntry> kernel_battery() {
                               gen_kernel_case(Dtype::f16, kMaxPosition), [targets](const KernelCase& c) {
                                 for (const KernelUnderTest& k : *targets) check_decode_consistent(c, k);
                               }));
+  b.push_back(generated_entry("kernels: scaled specs (every scaling type) within the exact bound", false,
+                              gen_kernel_case(Dtype::bf16, kMaxPosition, gen_scaled_spec()), [targets](const KernelCase& c) {
+                                check_matches_reference(c, *targets, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: dropping rope_scaling is outside the exact bound", true,
+                              gen_kernel_case(Dtype::f32, kMaxPosition, gen_scaled_spec()), [](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::scaling_ignored()}, numeric::Profile::exact);
+                              }));
   b.push_back(generated_entry("kernels: bf16 cos/sin table is outside the f32-angle bound", true,
                               gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::bf16_table()}, numeric::Profile::f32_angle);
