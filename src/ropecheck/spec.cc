@@ -9,16 +9,17 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/name_table.h"
 
 namespace ropecheck {
 namespace {
 
-constexpr std::array<std::pair<Layout, std::string_view>, 2> kLayoutNames{{
+constexpr NameTable<Layout, 2> kLayoutNames{{
     {Layout::interleaved, "interleaved"},
     {Layout::half_split, "half_split"},
 }};
 
-constexpr std::array<std::pair<ScalingType, std::string_view>, 6> kScalingNames{{
+constexpr NameTable<ScalingType, 6> kScalingNames{{
     {ScalingType::none, "none"},
     {ScalingType::linear, "linear"},
     {ScalingType::dynamic, "dynamic"},
@@ -27,35 +28,27 @@ constexpr std::array<std::pair<ScalingType, std::string_view>, 6> kScalingNames{
     {ScalingType::longrope, "longrope"},
 }};
 
-constexpr std::array<std::pair<YarnContext, std::string_view>, 2> kYarnContextNames{{
+constexpr NameTable<YarnContext, 2> kYarnContextNames{{
     {YarnContext::original, "original_max_position_embeddings"},
     {YarnContext::max_position_embeddings, "max_position_embeddings"},
 }};
 
-constexpr std::array<std::pair<LongropeSwitch, std::string_view>, 2> kLongropeSwitchNames{{
+constexpr NameTable<LongropeSwitch, 2> kLongropeSwitchNames{{
     {LongropeSwitch::sequence_length, "sequence_length"},
     {LongropeSwitch::expanded_context, "expanded_context"},
 }};
-
-template <class E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& names, E value) {
-  for (const auto& [known, name] : names) {
-    if (known == value) return name;
-  }
-  return "?";
-}
 
 using Json = nlohmann::json;
 
 // A named option: one of `names`, written as a string.
 template <class E, std::size_t N>
-E option_field(const Json& j, const char* key, const std::array<std::pair<E, std::string_view>, N>& names) {
+E option_field(const Json& j, const char* key, const NameTable<E, N>& names) {
   const Json& v = j.at(key);
-  std::string expected;
-  for (const auto& [value, name] : names) {
-    if (v.is_string() && v.get<std::string>() == name) return value;
-    expected += fmt::format("{}'{}'", expected.empty() ? "" : " or ", name);
+  if (v.is_string()) {
+    if (const auto value = value_named(names, v.get<std::string>())) return *value;
   }
+  std::string expected;
+  for (const auto& [value, name] : names) expected += fmt::format("{}'{}'", expected.empty() ? "" : " or ", name);
   throw InvalidInput(fmt::format("spec: scaling '{}' = {} must be {}", key, v.dump(), expected));
 }
 
@@ -290,16 +283,12 @@ std::string_view to_string(YarnContext context) { return name_of(kYarnContextNam
 std::string_view to_string(LongropeSwitch when) { return name_of(kLongropeSwitchNames, when); }
 
 Layout layout_from_string(std::string_view name) {
-  for (const auto& [value, known] : kLayoutNames) {
-    if (known == name) return value;
-  }
+  if (const auto value = value_named(kLayoutNames, name)) return *value;
   throw InvalidInput(fmt::format("spec: unknown layout '{}' (expected interleaved or half_split)", name));
 }
 
 ScalingType scaling_type_from_string(std::string_view name) {
-  for (const auto& [value, known] : kScalingNames) {
-    if (known == name) return value;
-  }
+  if (const auto value = value_named(kScalingNames, name)) return *value;
   throw InvalidInput(fmt::format(
       "spec: unknown scaling type '{}' (expected none, linear, dynamic, yarn, llama3 or longrope)", name));
 }

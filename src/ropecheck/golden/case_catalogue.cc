@@ -11,13 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/name_table.h"
 
 namespace ropecheck::golden {
 namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::pair<InputKind, std::string_view>, 5> kInputNames{{
+constexpr NameTable<InputKind, 5> kInputNames{{
     {InputKind::normal, "normal"},
     {InputKind::ones, "ones"},
     {InputKind::unit, "unit"},
@@ -100,9 +101,7 @@ PositionRecipe positions_from_json(const Json& j, const Where& where) {
 }
 
 InputKind input_kind_from_string(std::string_view name, const Where& where) {
-  for (const auto& [kind, n] : kInputNames) {
-    if (n == name) return kind;
-  }
+  if (const auto kind = value_named(kInputNames, name)) return *kind;
   where.fail(fmt::format("unknown inputs '{}' (expected normal, ones, unit, cancellation or edge)", name));
 }
 
@@ -169,12 +168,7 @@ Json case_to_json(const GoldenCase& c) {
   return j;
 }
 
-std::string_view to_string(InputKind kind) {
-  for (const auto& [k, name] : kInputNames) {
-    if (k == kind) return name;
-  }
-  return "?";
-}
+std::string_view to_string(InputKind kind) { return name_of(kInputNames, kind); }
 
 std::vector<GoldenCase> parse_case_catalogue(std::string_view json_text, std::string_view source) {
   const Where where(source, "");

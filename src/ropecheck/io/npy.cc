@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/quoted_text.h"
 
 namespace ropecheck::io {
 namespace {
@@ -33,14 +34,7 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string in_quotes(std::string_view text) {
-  // Appended rather than "'" + s + "'": GCC 12 -O3 warns falsely (-Wrestrict) on the
-  // inlined operator+(const char*, string&&) (GCC bug 105651).
-  std::string out = "'";
-  out += printable(text);
-  out += '\'';
-  return out;
-}
+std::string in_quotes(std::string_view text) { return single_quoted(printable(text)); }
 
 struct Header {
   std::optional<std::string_view> descr;  // raw text between the quotes

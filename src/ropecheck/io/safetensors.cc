@@ -19,13 +19,15 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/quoted_text.h"
+#include "ropecheck/name_table.h"
 
 namespace ropecheck::io {
 namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::pair<StDtype, std::string_view>, 13> kStDtypeNames{{
+constexpr NameTable<StDtype, 13> kStDtypeNames{{
     {StDtype::BOOL, "BOOL"},
     {StDtype::U8, "U8"},
     {StDtype::I8, "I8"},
@@ -73,14 +75,7 @@ std::string printable(std::string_view text, std::size_t limit = kMaxQuotedBytes
   return out;
 }
 
-std::string in_quotes(std::string_view text) {
-  // Appended rather than "'" + s + "'": GCC 12 -O3 warns falsely (-Wrestrict) on the
-  // inlined operator+(const char*, string&&) (GCC bug 105651).
-  std::string out = "'";
-  out += printable(text);
-  out += '\'';
-  return out;
-}
+std::string in_quotes(std::string_view text) { return single_quoted(printable(text)); }
 
 std::string shape_text(std::span<const std::uint64_t> shape) {
   constexpr std::size_t kShown = 8;
@@ -430,19 +425,9 @@ std::string tensor_who(std::string_view source, const Tensor& t) {
 
 // ---- Dtypes ------------------------------------------------------------------------------
 
-std::string_view to_string(StDtype dtype) {
-  for (const auto& [value, name] : kStDtypeNames) {
-    if (value == dtype) return name;
-  }
-  return "unknown-dtype";
-}
+std::string_view to_string(StDtype dtype) { return name_of(kStDtypeNames, dtype, "unknown-dtype"); }
 
-std::optional<StDtype> st_dtype_from_string(std::string_view name) {
-  for (const auto& [value, known] : kStDtypeNames) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
-}
+std::optional<StDtype> st_dtype_from_string(std::string_view name) { return value_named(kStDtypeNames, name); }
 
 std::size_t element_bytes(StDtype dtype) {
   switch (dtype) {

@@ -7,7 +7,6 @@
 #include "ropecheck/gate/conformance.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/numeric/measure.h"
-#include "ropecheck/numeric/ulp.h"
 #include "ropecheck/reference/forms.h"
 
 namespace ropecheck::report {
@@ -106,9 +105,9 @@ SweepResult measure_result(const golden::Golden& g, const reference::ExactRope& 
   r.by_pair = aggregate.by_pair();
   r.safe = safe_context(r.by_position.position, r.by_position.peak_safe_ratio, r.by_position.peak_ratio);
   if (impl.table_mode && *impl.table_mode != kernels::TableMode::accurate) {
-    const double u_out = numeric::unit_roundoff(g.output_dtype);
-    r.predicted_unsafe_from = first_angle_error_above(g.spec, *impl.table_mode, u_out, r.by_position.position);
-    r.predicted_unsafe_by = first_angle_error_above(g.spec, *impl.table_mode, 2 * u_out, r.by_position.position);
+    const PredictedUnsafe predicted = predicted_unsafe(g.spec, g.output_dtype, *impl.table_mode, r.by_position.position);
+    r.predicted_unsafe_from = predicted.from;
+    r.predicted_unsafe_by = predicted.by;
   }
   return r;
 }

@@ -34,13 +34,20 @@ double framework_angle_error(const kernels::TableFrequencies& freqs, kernels::Ta
   return worst;
 }
 
-std::optional<std::int64_t> first_angle_error_above(const RopeSpec& spec, kernels::TableMode mode, double threshold,
-                                                    const std::vector<std::int64_t>& positions) {
+PredictedUnsafe predicted_unsafe(const RopeSpec& spec, Dtype output, kernels::TableMode mode,
+                                 const std::vector<std::int64_t>& positions) {
   const kernels::TableFrequencies freqs = kernels::table_frequencies(spec);
+  const double u_out = numeric::unit_roundoff(output);
+  PredictedUnsafe p;
   for (const std::int64_t m : positions) {
-    if (framework_angle_error(freqs, mode, m) > threshold) return m;
+    const double error = framework_angle_error(freqs, mode, m);
+    if (!p.from && error > u_out) p.from = m;
+    if (error > 2 * u_out) {
+      p.by = m;
+      break;
+    }
   }
-  return std::nullopt;
+  return p;
 }
 
 }  // namespace ropecheck::report

@@ -44,10 +44,15 @@ struct SafeContext {
 SafeContext safe_context(const std::vector<std::int64_t>& positions, const std::vector<double>& peak_safe_ratio,
                          const std::vector<double>& peak_exact_ratio);
 
-// The first position among `positions` (ascending) at which a framework mode's (f32_angle
-// or f32_recurrence) angle error exceeds `threshold` radians, or nullopt.
-std::optional<std::int64_t> first_angle_error_above(const RopeSpec& spec, kernels::TableMode mode, double threshold,
-                                                    const std::vector<std::int64_t>& positions);
+struct PredictedUnsafe {
+  std::optional<std::int64_t> from;  // first position with angle error > u_out
+  std::optional<std::int64_t> by;    // first position with angle error > 2·u_out
+};
+
+// The prediction above for a framework mode (f32_angle or f32_recurrence) over `positions`
+// (ascending), in one pass.
+PredictedUnsafe predicted_unsafe(const RopeSpec& spec, Dtype output, kernels::TableMode mode,
+                                 const std::vector<std::int64_t>& positions);
 
 // The largest float32 angle error over the pairs at position m (radians), against m·θ_i
 // with θ_i rounded to double (2^-53 relative, far below float32's 2^-24).
