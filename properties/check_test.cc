@@ -15,6 +15,8 @@
 #include "ropecheck/gate/check_report.h"
 #include "ropecheck/gate/conformance.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
 
 using namespace ropecheck;
@@ -40,7 +42,7 @@ fs::path candidates_with(kernels::TableMode mode, const fs::path& golden_dir = k
   for (const auto& entry : fs::directory_iterator(golden_dir)) {
     if (entry.path().extension() != ".safetensors") continue;
     const golden::Golden g = golden::read_golden(entry.path());
-    io::write_file_atomically(dir / entry.path().filename(), io::serialize_safetensors(builtin_candidate_file(g, mode)));
+    io::write_output_file(dir / entry.path().filename(), io::serialize_safetensors(builtin_candidate_file(g, mode)));
   }
   return dir;
 }
@@ -105,7 +107,7 @@ TEST(check, a_missing_or_misshapen_candidate_fails_its_case) {
   io::SafetensorsFile wrong = builtin_candidate_file(g, kernels::TableMode::accurate);
   wrong.tensors[0].shape = {wrong.tensors[0].shape[1], wrong.tensors[0].shape[0], wrong.tensors[0].shape[2]};
   const fs::path path = fs::temp_directory_path() / "ropecheck_check_test_wrong_shape.safetensors";
-  io::write_file_atomically(path, io::serialize_safetensors(wrong));
+  io::write_output_file(path, io::serialize_safetensors(wrong));
   const CaseCheck misshapen = check_case(g, golden_file.string(), path, numeric::Profile::exact);
   EXPECT_FALSE(misshapen.passed);
   EXPECT_NE(misshapen.problem.find("candidate shape"), std::string::npos) << misshapen.problem;
@@ -113,7 +115,7 @@ TEST(check, a_missing_or_misshapen_candidate_fails_its_case) {
   // A golden directory needs a candidate directory; a candidate without `out` is invalid.
   EXPECT_THROW(check_conformance(kGoldenDir, path, numeric::Profile::exact), InvalidInput);
   wrong.tensors[0].name = "y";
-  io::write_file_atomically(path, io::serialize_safetensors(wrong));
+  io::write_output_file(path, io::serialize_safetensors(wrong));
   EXPECT_THROW(check_case(g, golden_file.string(), path, numeric::Profile::exact), InvalidInput);
   fs::remove(path);
 }

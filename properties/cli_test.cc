@@ -8,25 +8,12 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "support/run_cli.h"
+
+using ropecheck::testing::CliResult;
+using ropecheck::testing::run_cli;
 namespace {
-struct CliResult {
-  int exit_code;
-  std::string out;
-};
-CliResult run_cli(const std::string& args) {
-  const std::string command = std::string(ROPECHECK_CLI) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-std::size_t lines(const std::string& s) {
-  std::size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
+std::size_t lines(const std::string& s) { return ropecheck::testing::count_lines(s); }
 }  // namespace
 
 TEST(cli, every_subcommand_has_help) {
@@ -56,7 +43,12 @@ TEST(cli, decay_json_is_one_document) {
 
 TEST(cli, bad_usage_exits_2_with_one_line) {
   for (const char* args : {"decay --dim 7 --max-distance 3", "decay --dim 128", "decay --dim 8 --max-distance 3 --base 1",
-                           "decay --dim 8 --max-distance 3 --format xml", "props --cases 0", "frobnicate", "",
+                           "decay --dim 8 --max-distance 3 --format xml", "props --cases 0",
+                           // Integers are parsed strictly: a sign wrapped to a huge unsigned
+                           // value crashed the reference, -1 read as "above 100000000".
+                           "decay --dim -2 --max-distance 3", "decay --dim 4294967296 --max-distance 3",
+                           "decay --dim 8 --max-distance -1", "decay --dim 8 --max-distance 3x", "props --cases -1",
+                           "props --seed -1", "report --out /tmp/x --threshold nan", "report merge --out /tmp/x --threshold -1 a.json", "frobnicate", "",
                            "golden", "golden --out /tmp/x --verify /tmp/y", "golden --cases /nonexistent.json --out /tmp/x",
                            "golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out /tmp/x --shard 3/2",
                            "golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out /tmp/x --case nope",

@@ -15,6 +15,8 @@
 #include "ropecheck/gate/conformance.h"
 #include "ropecheck/gate/rope_variant.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
@@ -148,7 +150,7 @@ CaseCheck check_buggy(const golden::Golden& g, const Bug& bug) {
                                                  values));
   const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
   const fs::path path = fs::temp_directory_path() / ("ropecheck_diagnosis_" + test + ".safetensors");
-  io::write_file_atomically(path, io::serialize_safetensors(file));
+  io::write_output_file(path, io::serialize_safetensors(file));
   CaseCheck c = check_case(g, g.case_id, path, numeric::Profile::exact);
   fs::remove(path);
   return c;

@@ -13,6 +13,8 @@
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/golden/golden_set.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/io/sha256sums.h"
 #include "ropecheck/numeric/ulp.h"
@@ -239,20 +241,20 @@ TEST(golden_set, shards_written_into_one_directory_verify_and_tampering_is_caugh
 
   // Negative controls: one flipped byte, a missing file, a stale digest, a stray entry.
   const fs::path a = dir / "a.safetensors";
-  std::vector<unsigned char> bytes = io::read_file_bytes(a);
+  std::vector<unsigned char> bytes = io::read_input_file(a, "a test file", io::kMaxTensorFileBytes);
   bytes[bytes.size() - 3] ^= 1;
-  io::write_file_atomically(a, bytes);
+  io::write_output_file(a, bytes);
   s = verify_golden_set(cases, cases, dir);
   ASSERT_EQ(s.problems.size(), 1u);
   EXPECT_EQ(s.problems[0].file, "a.safetensors");
   EXPECT_NE(s.problems[0].problem.find("differs"), std::string::npos);
 
   fs::remove(dir / "b.safetensors");
-  const std::vector<unsigned char> sums_bytes = io::read_file_bytes(dir / "SHA256SUMS");
+  const std::vector<unsigned char> sums_bytes = io::read_input_file(dir / "SHA256SUMS", "a test file", io::kMaxTensorFileBytes);
   std::string sums(sums_bytes.begin(), sums_bytes.end());
   sums.replace(0, 1, sums[0] == '0' ? "1" : "0");  // the first line is a's
   sums += std::string(64, 'a') + "  stray.safetensors\n";
-  io::write_file_atomically(dir / "SHA256SUMS", std::span(reinterpret_cast<const unsigned char*>(sums.data()), sums.size()));
+  io::write_output_file(dir / "SHA256SUMS", std::span(reinterpret_cast<const unsigned char*>(sums.data()), sums.size()));
   s = verify_golden_set(cases, cases, dir);
   std::set<std::string> problems;
   for (const auto& p : s.problems) problems.insert(p.file + ": " + p.problem.substr(0, 12));

@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
 #include "ropecheck/io/npy.h"
+#include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
 
 using ropecheck::InvalidInput;
@@ -740,30 +742,32 @@ TEST(io_files, an_atomic_write_leaves_exactly_the_target_and_replaces_an_old_fil
   file.tensors.push_back(make_tensor("x", StDtype::F32, {1}, f32_bytes({1})));
   const Bytes bytes = serialize_safetensors(file);
   const auto target = dir.path() / "case.safetensors";
-  write_file_atomically(target, bytes);
+  write_output_file(target, bytes);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"case.safetensors"});
   expect_same(read_safetensors(target), file);
 
   const Bytes other = serialize_safetensors({});
-  write_file_atomically(target, other);
+  write_output_file(target, other);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"case.safetensors"});
-  EXPECT_EQ(read_file_bytes(target), other);
+  EXPECT_EQ(read_input_file(target, "a test file", kMaxTensorFileBytes), other);
 }
 
 TEST(io_files, a_failed_write_throws_and_leaves_no_temporary) {
   const ScratchDir dir("failed");
   const Bytes bytes = serialize_safetensors({});
-  EXPECT_THROW(write_file_atomically(dir.path() / "missing" / "x.safetensors", bytes), InvalidInput);
-  // The target is a directory: the rename fails after the temporary was written.
+  // A parent that is a regular file: nothing can be created under it.
+  write_output_file(dir.path() / "plain", bytes);
+  EXPECT_THROW(write_output_file(dir.path() / "plain" / "x.safetensors", bytes), InvalidInput);
+  // The target is a directory: refused before a temporary exists.
   std::filesystem::create_directory(dir.path() / "taken");
   std::filesystem::create_directory(dir.path() / "taken" / "inner");
   try {
-    write_file_atomically(dir.path() / "taken", bytes);
-    ADD_FAILURE() << "renamed a file over a non-empty directory";
+    write_output_file(dir.path() / "taken", bytes);
+    ADD_FAILURE() << "wrote over a directory";
   } catch (const InvalidInput& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot write: rename"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot write: it is a directory"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(dir.entries(), std::vector<std::string>{"taken"});
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"plain", "taken"}));
 }
 
 TEST(io_files, unreadable_files_are_invalid_input) {
@@ -772,7 +776,7 @@ TEST(io_files, unreadable_files_are_invalid_input) {
   EXPECT_THROW(read_safetensors(dir.path()), InvalidInput);
   EXPECT_THROW(read_npy(dir.path() / "absent.npy"), InvalidInput);
   const auto garbage = dir.path() / "g.safetensors";
-  write_file_atomically(garbage, bytes_of("not a safetensors file"));
+  write_output_file(garbage, bytes_of("not a safetensors file"));
   try {
     read_safetensors(garbage);
     ADD_FAILURE() << "read garbage";
@@ -781,6 +785,6 @@ TEST(io_files, unreadable_files_are_invalid_input) {
     EXPECT_EQ(std::string(e.what()).rfind(garbage.string() + ": safetensors: ", 0), 0u) << e.what();
   }
   const auto npy = dir.path() / "c.npy";
-  write_file_atomically(npy, npy_file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", f64_bytes({2})));
+  write_output_file(npy, npy_file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", f64_bytes({2})));
   EXPECT_EQ(to_doubles(read_npy(npy), "c"), std::vector<double>{2});
 }

@@ -11,6 +11,9 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
+#include "ropecheck/plural.h"
 
 namespace ropecheck::cli {
 namespace {
@@ -47,6 +50,11 @@ int run_apply(const ApplyOptions& options) {
   } else {
     goldens.push_back(options.golden);
   }
+  // Every output path is checked before the work: none may replace a golden file (the
+  // candidates carry the golden files' names) or be something that cannot be written.
+  io::register_input_path(options.golden);
+  io::check_output_directory(options.out);
+  for (const auto& path : goldens) io::check_output_path(std::filesystem::path(options.out) / path.filename());
   // Read and compute everything first: a bad golden file stops the run before any write.
   std::vector<std::pair<std::filesystem::path, std::vector<unsigned char>>> outputs;
   Progress progress("apply", goldens.size());
@@ -56,11 +64,9 @@ int run_apply(const ApplyOptions& options) {
                          io::serialize_safetensors(gate::builtin_candidate_file(g, mode)));
     progress.update(outputs.size());
   }
-  std::filesystem::create_directories(options.out, ec);
-  if (ec) throw InvalidInput(fmt::format("apply: cannot create {}: {}", options.out, ec.message()));
-  for (const auto& [path, bytes] : outputs) io::write_file_atomically(path, bytes);
-  std::cout << fmt::format("apply: wrote {} candidate files (kernels, {} table) to {}\n", outputs.size(), options.table,
-                           options.out);
+  for (const auto& [path, bytes] : outputs) io::write_output_file(path, bytes);
+  std::cout << fmt::format("apply: wrote {} (kernels, {} table) to {}\n", counted(outputs.size(), "candidate file"),
+                           options.table, options.out);
   return kExitPass;
 }
 

@@ -2,23 +2,15 @@
 
 #include <iostream>
 #include <memory>
-#include <span>
 
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
 #include "ropecheck/gate/check_report.h"
 #include "ropecheck/gate/conformance.h"
-#include "ropecheck/io/safetensors.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
 
 namespace ropecheck::cli {
-namespace {
-
-void write_text(const std::string& path, const std::string& text) {
-  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
-}
-
-}  // namespace
-
 CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   auto* check = app.add_subcommand("check", "Check a candidate's outputs against golden files");
   check->add_option("--golden", options.golden, "golden file, or directory of golden files")->required();
@@ -34,6 +26,12 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
 
 int run_check(const CheckOptions& options) {
   const numeric::Profile profile = numeric::profile_from_string(options.profile);
+  // Outputs are checked before the work: an output that would replace an input, or a path
+  // that cannot be written, is exit 2 now rather than after every case has run.
+  io::register_input_path(options.golden);
+  io::register_input_path(options.candidate);
+  if (!options.json.empty()) io::check_output_path(options.json);
+  if (!options.junit.empty()) io::check_output_path(options.junit);
   std::unique_ptr<Progress> bar;  // sized once the number of golden files is known
   const gate::CheckRun run =
       gate::check_conformance(options.golden, options.candidate, profile, [&](std::size_t done, std::size_t total) {
@@ -44,8 +42,8 @@ int run_check(const CheckOptions& options) {
   const std::string summary = gate::check_summary_text(run);
   const std::string json = options.json.empty() ? "" : gate::check_json(run).dump(2) + "\n";
   const std::string junit = options.junit.empty() ? "" : gate::check_junit(run);
-  if (!options.json.empty()) write_text(options.json, json);
-  if (!options.junit.empty()) write_text(options.junit, junit);
+  if (!options.json.empty()) io::write_output_file(options.json, json);
+  if (!options.junit.empty()) io::write_output_file(options.junit, junit);
   std::cout << summary;
   return run.passed() ? kExitPass : kExitFailure;
 }

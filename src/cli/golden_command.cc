@@ -1,6 +1,7 @@
 #include "cli/golden_command.h"
 
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,9 @@
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
+#include "ropecheck/plural.h"
 
 namespace ropecheck::cli {
 
@@ -27,6 +31,8 @@ CLI::App* add_golden_command(CLI::App& app, GoldenOptions& options) {
 
 int run_golden(const GoldenOptions& options) {
   if (options.out.empty() && options.verify.empty()) throw InvalidInput("golden: give --out DIR or --verify DIR");
+  io::register_input_path(options.cases);
+  if (!options.out.empty()) io::check_output_directory(options.out);
   const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
   const golden::Shard shard = golden::parse_shard(options.shard);
   const std::vector<golden::GoldenCase> selected = golden::select_cases(catalogue, options.case_id, shard);
@@ -35,15 +41,23 @@ int run_golden(const GoldenOptions& options) {
 
   if (!options.out.empty()) {
     const golden::GenerationSummary s = golden::generate_golden_set(catalogue, selected, options.out, on_progress);
-    std::cout << fmt::format("golden: wrote {} case files ({} bytes) to {}, and its SHA256SUMS\n", s.files, s.bytes,
-                             options.out);
+    std::cout << fmt::format("golden: wrote {} ({}) to {}, and its SHA256SUMS\n", counted(s.files, "case file"),
+                             s.bytes == 1 ? "1 byte" : fmt::format("{} bytes", s.bytes), options.out);
     return kExitPass;
   }
   const golden::VerifySummary s = golden::verify_golden_set(catalogue, selected, options.verify, on_progress);
-  for (const golden::VerifyProblem& p : s.problems) std::cout << fmt::format("  DIFFERS {}: {}\n", p.file, p.problem);
-  std::cout << fmt::format("golden --verify: {} of {} case files reproduce byte for byte{}\n",
-                           s.checked - std::min(s.checked, s.problems.size()), s.checked,
-                           s.problems.empty() ? "" : fmt::format(", {} problems", s.problems.size()));
+  // A file can have several problems (its bytes and its digest); SHA256SUMS can also list
+  // files that are not selected cases. Count the selected files with any problem.
+  std::set<std::string> selected_names, differing;
+  for (const golden::GoldenCase& c : selected) selected_names.insert(golden::golden_file_name(c));
+  for (const golden::VerifyProblem& p : s.problems) {
+    std::cout << fmt::format("  DIFFERS {}: {}\n", p.file, p.problem);
+    if (selected_names.count(p.file)) differing.insert(p.file);
+  }
+  const std::size_t reproduced = s.checked - std::min(s.checked, differing.size());
+  std::cout << fmt::format("golden --verify: {} of {} reproduce{} byte for byte{}\n", reproduced,
+                           counted(s.checked, "case file"), reproduced == 1 ? "s" : "",
+                           s.problems.empty() ? "" : fmt::format(", {}", counted(s.problems.size(), "problem")));
   return s.problems.empty() ? kExitPass : kExitFailure;
 }
 

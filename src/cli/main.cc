@@ -1,7 +1,11 @@
 // ropecheck: the command-line front end. Thin: parses flags (CLI11), calls the library,
 // maps errors to exit codes (DESIGN §4): 0 pass, 1 conformance failure, 2 bad usage or
 // invalid input — always with a one-line reason on stderr.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <limits>
+#include <new>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -16,7 +20,9 @@
 #include "cli/golden_command.h"
 #include "cli/progress.h"
 #include "cli/report_command.h"
+#include "cli/integer_option.h"
 #include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
 #include "ropecheck/gate/battery.h"
 #include "ropecheck/gate/plugin_process.h"
 #include "ropecheck/numeric/error_model.h"
@@ -35,17 +41,31 @@ using ropecheck::cli::kExitUsage;
 // The default seed of `ropecheck props`: fixed, so two runs print the same thing.
 constexpr std::uint64_t kDefaultPropsSeed = 20210323;  // RoFormer's blog post date
 constexpr std::uint64_t kMaxDecayDistance = 100'000'000;
+// Rotary dims of published models are ≤ 512; the reference's cost grows with R·N, and an
+// R in the billions is a typo, not a model.
+constexpr std::uint64_t kMaxDecayDim = 65'536;
+constexpr std::uint64_t kMaxPropsCases = 1'000'000;
 
 using ropecheck::cli::Progress;
 
 std::string full_precision(const Real& x) { return x.str(21, std::ios_base::fmtflags(0)); }
 
-int run_decay(std::size_t dim, double base, std::uint64_t max_distance, const std::string& format) {
-  if (dim < 2 || dim % 2 != 0) throw InvalidInput(fmt::format("decay: --dim {} must be even and at least 2", dim));
-  if (!(base > 1) || !std::isfinite(base)) throw InvalidInput("decay: --base must be a finite number > 1");
-  if (max_distance > kMaxDecayDistance) {
-    throw InvalidInput(fmt::format("decay: --max-distance above {} is not supported", kMaxDecayDistance));
+// Standard output is the product of decay and props: a write error (a full disk, /dev/full,
+// a closed pipe) is exit 2, never a silent exit 0 with the output lost.
+void flush_standard_output() {
+  errno = 0;
+  std::cout.flush();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+    throw InvalidInput(fmt::format("cannot write standard output: {}", errno ? std::strerror(errno) : "write error"));
   }
+}
+
+int run_decay(const std::string& dim_text, double base, const std::string& max_distance_text, const std::string& format) {
+  const std::size_t dim = ropecheck::cli::parse_integer_option(dim_text, "decay: --dim", 2, kMaxDecayDim);
+  if (dim % 2 != 0) throw InvalidInput(fmt::format("decay: --dim {} must be even and at least 2", dim));
+  if (!(base > 1) || !std::isfinite(base)) throw InvalidInput("decay: --base must be a finite number > 1");
+  const std::uint64_t max_distance =
+      ropecheck::cli::parse_integer_option(max_distance_text, "decay: --max-distance", 0, kMaxDecayDistance);
   ropecheck::RopeSpec spec;
   spec.head_dim = spec.rotary_dim = dim;
   spec.base = base;
@@ -68,36 +88,42 @@ int run_decay(std::size_t dim, double base, std::uint64_t max_distance, const st
     progress.update(static_cast<std::size_t>(delta + 1));
   }
   if (format == "json") out += "]}\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);  // written only once complete
+  // Written only once complete, and checked.
+  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
+    throw InvalidInput(fmt::format("cannot write standard output: {}", std::strerror(errno)));
+  }
+  flush_standard_output();
   return kExitPass;
 }
 
 struct PropsOptions {
-  std::uint64_t seed = kDefaultPropsSeed;
-  int cases = 100;
+  std::string seed = std::to_string(kDefaultPropsSeed);
+  std::string cases = "100";
   std::string plugin;
   std::string profile = "exact";
 };
 
 int run_props(const PropsOptions& options) {
-  if (options.cases < 1) throw InvalidInput("props: --cases must be at least 1");
+  const std::uint64_t seed =
+      ropecheck::cli::parse_integer_option(options.seed, "props: --seed", 0, std::numeric_limits<std::uint64_t>::max());
+  const int cases = static_cast<int>(ropecheck::cli::parse_integer_option(options.cases, "props: --cases", 1, kMaxPropsCases));
   const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
   // RapidCheck announces its global configuration (a random seed unless RC_PARAMS names
   // one) on first use; the battery runs with `params` below, so make the two agree.
-  setenv("RC_PARAMS", fmt::format("seed={}", options.seed).c_str(), 1);
+  setenv("RC_PARAMS", fmt::format("seed={}", seed).c_str(), 1);
   rc::detail::TestParams params;
-  params.seed = options.seed;
-  params.maxSuccess = options.cases;
+  params.seed = seed;
+  params.maxSuccess = cases;
   std::vector<ropecheck::gate::BatteryEntry> battery;
   std::string what = "reference and kernel battery";
-  std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", options.seed, options.cases);
+  std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", seed, cases);
   if (!options.plugin.empty()) {
     const auto plugin =
         std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin));
     battery = ropecheck::gate::plugin_battery(plugin, profile);
     what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
     reproduce = fmt::format("ropecheck props --plugin {} --profile {} --seed {} --cases {}", options.plugin,
-                            options.profile, options.seed, options.cases);
+                            options.profile, seed, cases);
     for (const auto dtype : {ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16}) {
       if (!plugin->supports(dtype)) {
         std::cout << fmt::format("  SKIP   {} properties: the plugin does not implement {} (ropecheck_plugin_dtypes)\n",
@@ -109,7 +135,7 @@ int run_props(const PropsOptions& options) {
     for (auto& entry : ropecheck::gate::kernel_battery()) battery.push_back(std::move(entry));
   }
   std::cout << fmt::format("ropecheck props: {} ({} checks), seed {}, up to {} cases each\n", what, battery.size(),
-                           options.seed, options.cases);
+                           seed, cases);
   std::cout.flush();
   Progress progress("props", battery.size());
   std::size_t held = 0, caught = 0, failed = 0;
@@ -139,6 +165,7 @@ int run_props(const PropsOptions& options) {
   std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", held, caught,
                            failed, reproduce);
   std::cout << fmt::format("props: {} passed, {} failed\n", held + caught, failed);
+  flush_standard_output();
   return failed == 0 ? kExitPass : kExitFailure;
 }
 
@@ -150,9 +177,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   auto* decay = app.add_subcommand("decay", "Print Su's decay curve f(D) = sum_j |S_j(D)| / (R/2) for D = 0..N");
-  std::size_t dim = 0;
+  std::string dim;
   double base = 10000;
-  std::uint64_t max_distance = 0;
+  std::string max_distance;
   std::string format = "csv";
   decay->add_option("--dim", dim, "rotary dimension R (even)")->required();
   decay->add_option("--base", base, "RoPE base (default 10000)");
@@ -190,17 +217,40 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  try {
-    if (decay->parsed()) return run_decay(dim, base, max_distance, format);
-    if (props->parsed()) return run_props(props_options);
-    if (golden->parsed()) return ropecheck::cli::run_golden(golden_options);
-    if (check->parsed()) return ropecheck::cli::run_check(check_options);
-    if (apply->parsed()) return ropecheck::cli::run_apply(apply_options);
-    if (report.merge->parsed()) return ropecheck::cli::run_report_merge(report_options);
-    if (report.report->parsed()) return ropecheck::cli::run_report(report_options);
-  } catch (const InvalidInput& e) {
-    std::cerr << "ropecheck: " << e.what() << "\n";
+  // Every way out of a command is an exit code with one line: an uncaught exception (a
+  // library's, std::bad_alloc) would abort with 134 and a core dump.
+  const auto one_line_error = [](std::string_view what) {
+    std::string line(what.substr(0, what.find('\n')));
+    std::cerr << "ropecheck: " << line << "\n";
     return kExitUsage;
+  };
+  try {
+    const ropecheck::io::InputScope run_inputs;  // outputs never replace what the run reads
+    int code = kExitUsage;
+    if (decay->parsed()) {
+      code = run_decay(dim, base, max_distance, format);
+    } else if (props->parsed()) {
+      code = run_props(props_options);
+    } else if (golden->parsed()) {
+      code = ropecheck::cli::run_golden(golden_options);
+    } else if (check->parsed()) {
+      code = ropecheck::cli::run_check(check_options);
+    } else if (apply->parsed()) {
+      code = ropecheck::cli::run_apply(apply_options);
+    } else if (report.merge->parsed()) {
+      code = ropecheck::cli::run_report_merge(report_options);
+    } else if (report.report->parsed()) {
+      code = ropecheck::cli::run_report(report_options);
+    }
+    flush_standard_output();
+    return code;
+  } catch (const InvalidInput& e) {
+    return one_line_error(e.what());
+  } catch (const std::bad_alloc&) {
+    return one_line_error("out of memory");
+  } catch (const std::exception& e) {
+    return one_line_error(fmt::format("internal error: {}", e.what()));
+  } catch (...) {
+    return one_line_error("internal error: an unknown exception");
   }
-  return kExitUsage;
 }

@@ -1,10 +1,10 @@
 #include "cli/report_command.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <span>
 
 #include <fmt/format.h>
 
@@ -12,7 +12,8 @@
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
-#include "ropecheck/io/safetensors.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
 #include "ropecheck/report/baseline_comparison.h"
 #include "ropecheck/report/plot_runner.h"
 #include "ropecheck/report/report_json.h"
@@ -25,8 +26,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_text(const fs::path& path, const std::string& text) {
-  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+// Every path the run will read is registered and every output checked before the sweep:
+// a bad --out is exit 2 at once, never after hours of measuring.
+void check_paths(const ReportOptions& options, const std::vector<std::string>& inputs) {
+  // CLI::Range lets NaN through (both comparisons are false), and a NaN threshold would
+  // switch regression detection off.
+  if (!std::isfinite(options.threshold) || options.threshold < 0) {
+    throw InvalidInput(fmt::format("report: --threshold {} must be a finite number ≥ 0", options.threshold));
+  }
+  for (const std::string& input : inputs) io::register_input_path(input);
+  if (!options.baseline.empty()) io::register_input_path(options.baseline);
+  const fs::path dir = options.out;
+  io::check_output_directory(dir);
+  for (const char* name : {"report.json", "report.md"}) io::check_output_path(dir / name);
 }
 
 void add_baseline_options(CLI::App* app, ReportOptions& options) {
@@ -45,15 +57,14 @@ int finish(const report::PrecisionReport& r, const ReportOptions& options) {
     comparison = report::compare_with_baseline(r, report::read_report(options.baseline), options.threshold, options.baseline);
   }
   const fs::path dir = options.out;
-  fs::create_directories(dir);
-  write_text(dir / "report.json", report::report_to_json(r).dump(1) + "\n");
+  io::write_output_file(dir / "report.json", report::report_to_json(r).dump(1) + "\n");
   report::PlotOutcome plots;
   if (options.no_plots) {
     plots.skipped_reason = "--no-plots";
   } else {
     plots = report::draw_plots(dir);
   }
-  write_text(dir / "report.md", report::report_markdown(r, plots, comparison));
+  io::write_output_file(dir / "report.md", report::report_markdown(r, plots, comparison));
   std::cout << fmt::format("report: {} results over {} positions written to {}/report.json and {}/report.md", r.results.size(),
                            r.positions.size(), dir.string(), dir.string());
   std::cout << (plots.written ? fmt::format(", {} figures\n", plots.files.size()) : fmt::format(" (plots skipped: {})\n", plots.skipped_reason));
@@ -99,6 +110,11 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
 
 int run_report(const ReportOptions& options) {
   if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
+  std::vector<std::string> inputs = options.plugins;
+  inputs.insert(inputs.end(), options.candidates.begin(), options.candidates.end());
+  inputs.push_back(options.cases);
+  if (!options.candidates.empty()) inputs.push_back(options.golden);
+  check_paths(options, inputs);
   const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
   report::SweepOptions sweep;
   const golden::Shard shard = golden::parse_shard(options.shard);
@@ -126,6 +142,7 @@ int run_report(const ReportOptions& options) {
 }
 
 int run_report_merge(const ReportOptions& options) {
+  check_paths(options, options.merge_inputs);
   std::vector<report::PrecisionReport> parts;
   for (const std::string& path : options.merge_inputs) parts.push_back(report::read_report(path));
   return finish(report::merge_reports(parts, options.merge_inputs), options);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/json_document.h"
 #include "ropecheck/name_table.h"
 
 namespace ropecheck {
@@ -352,9 +353,7 @@ RopeSpec spec_from_json(const Json& j) {
 }
 
 RopeSpec spec_from_json_text(std::string_view text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw InvalidInput("spec: not valid JSON");
-  return spec_from_json(j);
+  return spec_from_json(parse_json_document(text, "spec"));
 }
 
 Json to_json(const RopeSpec& spec) {

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/json_document.h"
 #include "ropecheck/name_table.h"
 
 namespace ropecheck::golden {
@@ -172,8 +172,7 @@ std::string_view to_string(InputKind kind) { return name_of(kInputNames, kind); 
 
 std::vector<GoldenCase> parse_case_catalogue(std::string_view json_text, std::string_view source) {
   const Where where(source, "");
-  const Json j = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) where.fail("not valid JSON");
+  const Json j = parse_json_document(json_text, fmt::format("{}: the case catalogue", source));
   check_keys(j, {"format", "cases"}, where, "the catalogue");
   if (!j.contains("format") || j.at("format") != kCatalogueFormat) {
     where.fail(fmt::format("'format' must be \"{}\"", kCatalogueFormat));
@@ -190,12 +189,8 @@ std::vector<GoldenCase> parse_case_catalogue(std::string_view json_text, std::st
 }
 
 std::vector<GoldenCase> read_case_catalogue(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InvalidInput(fmt::format("{}: cannot open the case catalogue", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InvalidInput(fmt::format("{}: cannot read the case catalogue", path.string()));
-  return parse_case_catalogue(text.str(), path.string());
+  const std::vector<unsigned char> bytes = io::read_input_file(path, "the case catalogue", io::kMaxJsonFileBytes);
+  return parse_case_catalogue(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path.string());
 }
 
 std::string golden_file_name(const GoldenCase& c) { return c.id + ".safetensors"; }

@@ -8,6 +8,8 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/io/sha256sums.h"
 
@@ -26,10 +28,11 @@ std::size_t parse_count(std::string_view text, std::string_view whole) {
 }
 
 // The whole file, or nullopt when there is none.
-std::optional<std::vector<unsigned char>> read_bytes(const std::filesystem::path& path) {
+std::optional<std::vector<unsigned char>> read_bytes(const std::filesystem::path& path, std::string_view what,
+                                                     std::uint64_t max_bytes) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  return io::read_file_bytes(path);
+  return io::read_input_file(path, what, max_bytes);
 }
 
 }  // namespace
@@ -58,31 +61,32 @@ std::vector<GoldenCase> select_cases(const std::vector<GoldenCase>& catalogue, c
 
 GenerationSummary generate_golden_set(const std::vector<GoldenCase>& catalogue, const std::vector<GoldenCase>& selected,
                                       const std::filesystem::path& dir, const ProgressFn& progress) {
+  io::check_output_directory(dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InvalidInput(fmt::format("{}: cannot create the directory: {}", dir.string(), ec.message()));
   GenerationSummary summary;
   for (std::size_t k = 0; k < selected.size(); ++k) {
     const std::vector<unsigned char> bytes = io::serialize_safetensors(make_golden_file(selected[k]));
-    io::write_file_atomically(dir / golden_file_name(selected[k]), bytes);
+    io::write_output_file(dir / golden_file_name(selected[k]), bytes);
     ++summary.files;
     summary.bytes += bytes.size();
     if (progress) progress(k + 1, selected.size());
   }
   io::Sha256Sums sums;
   for (const GoldenCase& c : catalogue) {
-    const auto bytes = read_bytes(dir / golden_file_name(c));
+    const auto bytes = read_bytes(dir / golden_file_name(c), "a golden file", io::kMaxTensorFileBytes);
     if (bytes) sums[golden_file_name(c)] = io::sha256_hex(*bytes);
   }
   const std::string text = io::format_sha256sums(sums);
-  io::write_file_atomically(dir / kSumsName, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+  io::write_output_file(dir / kSumsName, text);
   return summary;
 }
 
 VerifySummary verify_golden_set(const std::vector<GoldenCase>& catalogue, const std::vector<GoldenCase>& selected,
                                 const std::filesystem::path& dir, const ProgressFn& progress) {
   const std::filesystem::path sums_path = dir / kSumsName;
-  const auto sums_bytes = read_bytes(sums_path);
+  const auto sums_bytes = read_bytes(sums_path, "SHA256SUMS", io::kMaxSumsFileBytes);
   if (!sums_bytes) throw InvalidInput(fmt::format("{}: missing (is {} a golden directory?)", sums_path.string(), dir.string()));
   const io::Sha256Sums sums = io::parse_sha256sums(
       std::string_view(reinterpret_cast<const char*>(sums_bytes->data()), sums_bytes->size()), sums_path.string());
@@ -98,7 +102,7 @@ VerifySummary verify_golden_set(const std::vector<GoldenCase>& catalogue, const 
     const std::string name = golden_file_name(selected[k]);
     ++summary.checked;
     const std::vector<unsigned char> regenerated = io::serialize_safetensors(make_golden_file(selected[k]));
-    const auto on_disk = read_bytes(dir / name);
+    const auto on_disk = read_bytes(dir / name, "a golden file", io::kMaxTensorFileBytes);
     const std::string digest = io::sha256_hex(regenerated);
     const auto listed = sums.find(name);
     if (!on_disk) {

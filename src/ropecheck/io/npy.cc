@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
 #include "ropecheck/io/quoted_text.h"
 
 namespace ropecheck::io {
@@ -266,7 +267,7 @@ Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) 
 }
 
 Tensor read_npy(const std::filesystem::path& path) {
-  const std::vector<unsigned char> bytes = read_file_bytes(path);
+  const std::vector<unsigned char> bytes = read_input_file(path, "a .npy file", kMaxTensorFileBytes);
   return parse_npy(bytes, path.string());
 }
 

@@ -1,15 +1,10 @@
 #include "ropecheck/io/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <set>
 #include <system_error>
@@ -19,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
 #include "ropecheck/io/quoted_text.h"
 #include "ropecheck/name_table.h"
 
@@ -409,14 +405,6 @@ std::optional<std::uint16_t> exact_bf16(double v) {
   throw InvalidInput(fmt::format("safetensors writer: {}: {}", rule, detail));
 }
 
-[[noreturn]] void write_fail(const std::filesystem::path& path, std::string_view step, int error) {
-  throw InvalidInput(fmt::format("{}: cannot write: {}: {}", path.string(), step, std::generic_category().message(error)));
-}
-
-[[noreturn]] void read_fail(const std::filesystem::path& path, const std::string& reason) {
-  throw InvalidInput(fmt::format("{}: cannot read: {}", path.string(), reason));
-}
-
 std::string tensor_who(std::string_view source, const Tensor& t) {
   return source.empty() ? "tensor " + in_quotes(t.name) : fmt::format("{}: tensor {}", source, in_quotes(t.name));
 }
@@ -592,7 +580,7 @@ SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::str
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {
-  const std::vector<unsigned char> bytes = read_file_bytes(path);
+  const std::vector<unsigned char> bytes = read_input_file(path, "a safetensors file", kMaxTensorFileBytes);
   return parse_safetensors(bytes, path.string());
 }
 
@@ -634,77 +622,6 @@ std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file) {
   out.insert(out.end(), text.begin(), text.end());
   for (const Tensor& t : file.tensors) out.insert(out.end(), t.data.begin(), t.data.end());
   return out;
-}
-
-void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
-  if (!path.has_filename()) {
-    throw InvalidInput(fmt::format("{}: cannot write: the path names no file", path.string()));
-  }
-  // A hidden name next to the target: rename() is atomic only within one file system, and
-  // pid + counter keep concurrent writers (threads, shards) from sharing a temporary.
-  static std::atomic<unsigned> counter{0};
-  std::filesystem::path temp;
-  int fd = -1;
-  for (int attempt = 0; fd < 0; ++attempt) {
-    temp = path;
-    temp.replace_filename(fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++));
-    // 0666 lets the umask decide the final mode, as for any newly created file.
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && (errno != EEXIST || attempt >= 100)) write_fail(path, "create temporary", errno);
-  }
-  const auto abandon = [&](std::string_view step) {
-    const int error = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    write_fail(path, step, error);
-  };
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t r = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      abandon("write");
-    }
-    written += static_cast<std::size_t>(r);
-  }
-  // Data on disk before the rename makes it visible: a crash leaves the old file or the
-  // whole new one.
-  if (::fsync(fd) != 0) abandon("fsync");
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    write_fail(path, "close", error);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    write_fail(path, "rename", error);
-  }
-  // Persist the directory entry too; best effort, the file itself is already complete.
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
-std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec) read_fail(path, ec.message());
-  if (std::filesystem::is_directory(status)) read_fail(path, "is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) read_fail(path, "cannot open the file");
-  std::vector<unsigned char> bytes;
-  if (const auto size = std::filesystem::file_size(path, ec); !ec) bytes.reserve(static_cast<std::size_t>(size));
-  std::array<char, 1 << 16> chunk{};
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    const auto got = static_cast<std::size_t>(in.gcount());
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
-  }
-  if (in.bad()) read_fail(path, "read error");
-  return bytes;
 }
 
 // ---- Tensors -----------------------------------------------------------------------------

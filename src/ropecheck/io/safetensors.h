@@ -81,11 +81,7 @@ SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::str
 SafetensorsFile read_safetensors(const std::filesystem::path& path);  // unreadable → InvalidInput
 std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file);  // throws InvalidInput
 
-// Writes to a temporary file in the same directory, then renames: never a half-written
-// file under `path`, and no temporary left behind on failure. Failure → InvalidInput.
-void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes);
-// The whole file; a missing, unreadable or non-regular file → InvalidInput.
-std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path);
+// Files are read through input_file.h and written through output_file.h.
 
 // product(shape), or nullopt when it overflows 64 bits.
 std::optional<std::uint64_t> element_count(std::span<const std::uint64_t> shape);

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/json_document.h"
 
 namespace ropecheck::report {
 namespace {
@@ -265,12 +265,9 @@ PrecisionReport report_from_json(const Json& j, std::string_view source) {
 }
 
 PrecisionReport read_report(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InvalidInput(fmt::format("{}: cannot read the report", path.string()));
-  std::stringstream text;
-  text << file.rdbuf();
-  const Json j = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw InvalidInput(fmt::format("{}: report: not valid JSON", path.string()));
+  const std::vector<unsigned char> bytes = io::read_input_file(path, "a report", io::kMaxJsonFileBytes);
+  const Json j = parse_json_document(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                     fmt::format("{}: report", path.string()));
   return report_from_json(j, path.string());
 }
 
