@@ -129,7 +129,7 @@ TEST(cli_inputs, a_device_a_fifo_or_a_sparse_giant_is_refused_at_once) {
   const fs::path dir = scratch("inputs_hostile");
   const fs::path candidate = candidate_for_one_golden(dir);
   expect_usage_error(run_cli("check --golden /dev/zero --candidate " + candidate.string()),
-                     "/dev/zero: cannot read a safetensors file: it is a character device");
+                     "/dev/zero: cannot read a golden file: it is a character device");
   const fs::path fifo = dir / "fifo.safetensors";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // `timeout` only turns a regression (a hang) into a failure; a pass takes milliseconds.

@@ -67,7 +67,7 @@ grep -q "kernels:accurate | implementation | present | missing" "$tmp/worse/repo
 
 "$cli" report --out "$tmp/s1" "${sweep[@]}" --no-plots --shard 1/2 > /dev/null
 "$cli" report --out "$tmp/s2" "${sweep[@]}" --no-plots --shard 2/2 > /dev/null
-"$cli" report merge --out "$tmp/merged" --no-plots "$tmp/s2/report.json" "$tmp/s1/report.json" > /dev/null
+"$cli" report merge --out "$tmp/merged" --no-plots --cases "$tmp/cases.json" "$tmp/s2/report.json" "$tmp/s1/report.json" > /dev/null
 "$python" - "$tmp/full/report.json" "$tmp/merged/report.json" <<'PY'
 import json, sys
 full, merged = (json.load(open(p)) for p in sys.argv[1:])
@@ -119,5 +119,19 @@ expect_usage_error "other positions" report --out "$tmp/bad4" --cases "$tmp/case
   --baseline "$tmp/full/report.json"
 [[ ! -e "$tmp/bad4" ]] || fail "an incomparable baseline wrote $tmp/bad4"
 expect_usage_error "merge of a non-report" report merge --out "$tmp/bad5" "$tmp/cases.json"
-expect_usage_error "merge of one shard twice" report merge --out "$tmp/bad6" "$tmp/s1/report.json" "$tmp/s1/report.json"
+expect_usage_error "merge of one shard twice" report merge --out "$tmp/bad6" --cases "$tmp/cases.json" "$tmp/s1/report.json" "$tmp/s1/report.json"
+# Merges that would look complete and measure less than the sweep: one shard of two,
+# shards of another catalogue (the default one), a NaN threshold, an empty baseline.
+expect_usage_error "merge of one of two shards" report merge --out "$tmp/bad7" --cases "$tmp/cases.json" "$tmp/s1/report.json"
+expect_usage_error "merge against another catalogue" report merge --out "$tmp/bad8" "$tmp/s1/report.json" "$tmp/s2/report.json"
+expect_usage_error "NaN threshold" report merge --out "$tmp/bad9" --cases "$tmp/cases.json" --threshold nan \
+  "$tmp/s1/report.json" "$tmp/s2/report.json"
+"$python" - "$tmp/full/report.json" "$tmp/empty_baseline.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["results"] = []
+json.dump(r, open(sys.argv[2], "w"))
+PY
+expect_usage_error "a baseline that measured nothing" report --out "$tmp/bad10" "${sweep[@]}" --no-plots \
+  --baseline "$tmp/empty_baseline.json"
 echo "report_cli_test: passed"

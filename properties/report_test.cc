@@ -288,6 +288,13 @@ TEST(report_merge, shards_merge_into_the_whole_report) {
   PrecisionReport other = second;
   other.positions.pop_back();
   EXPECT_THROW(merge_reports({first, other}, {"a.json", "c.json"}), InvalidInput);
+  // Not the whole sweep: one shard of two; different implementation sets; shards of a
+  // catalogue other than the one named.
+  EXPECT_THROW(merge_reports({first}, {"a.json"}), InvalidInput);
+  PrecisionReport fewer = second;
+  fewer.implementations.pop_back();
+  EXPECT_THROW(merge_reports({first, fewer}, {"a.json", "d.json"}), InvalidInput);
+  EXPECT_THROW(merge_reports({first, second}, {"a.json", "b.json"}, &catalogue()), InvalidInput);  // 3 of 30 cases
 }
 
 // The figures are drawn when Python and matplotlib are there (scripts/setup.sh installs

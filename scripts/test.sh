@@ -23,7 +23,7 @@ echo "test.sh: RapidCheck seed $seed, $cases cases per property (RC_PARAMS=\"$RC
 (cd "${BUILD_DIR:-build}" && ctest -j2 --output-on-failure --timeout 1500)
 
 sanitize_dir=${BUILD_DIR:-build}-sanitize
-sanitized_suites=(io_test file_safety_test golden_test check_test diagnosis_test report_test)
+sanitized_suites=(io_test file_safety_test golden_test check_test gate_integrity_test diagnosis_test report_test)
 echo "test.sh: ${sanitized_suites[*]} under AddressSanitizer + UndefinedBehaviorSanitizer in $sanitize_dir"
 werror=OFF
 [[ -n "${CI:-}" ]] && werror=ON

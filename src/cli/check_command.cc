@@ -17,8 +17,15 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   check->add_option("--candidate", options.candidate,
                     "candidate file (safetensors with tensor 'out', or .npy), or a directory matched by file name")
       ->required();
-  check->add_option("--profile", options.profile, "exact (default), f32-angle or bf16-compute")
+  check->add_option("--profile", options.profile,
+                    "exact (default): angles formed in double or better (ropecheck's kernels, any implementation "
+                    "claiming correctly rounded RoPE); f32-angle: float32 frameworks that form m*theta in float32 "
+                    "(PyTorch/HF, Meta, vLLM, ggml's recurrence), which fail exact at any long context; bf16-compute: "
+                    "pipelines that keep cos/sin and the arithmetic in bf16")
       ->check(CLI::IsMember({"exact", "f32-angle", "bf16-compute"}));
+  check->add_option("--case", options.case_ids, "only this case (a golden file's name without .safetensors; repeatable)");
+  check->add_flag("--only-present", options.only_present,
+                  "check only the cases that have a candidate; report the others as not run (at least one must run)");
   check->add_option("--json", options.json, "also write the results as JSON to this file");
   check->add_option("--junit", options.junit, "also write the results as JUnit XML to this file");
   return check;
@@ -34,7 +41,8 @@ int run_check(const CheckOptions& options) {
   if (!options.junit.empty()) io::check_output_path(options.junit);
   std::unique_ptr<Progress> bar;  // sized once the number of golden files is known
   const gate::CheckRun run =
-      gate::check_conformance(options.golden, options.candidate, profile, [&](std::size_t done, std::size_t total) {
+      gate::check_conformance(options.golden, options.candidate, profile, {options.case_ids, options.only_present},
+                              [&](std::size_t done, std::size_t total) {
         if (!bar) bar = std::make_unique<Progress>("check", total);
         bar->update(done);
       });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,8 @@ struct CheckOptions {
   std::string profile = "exact";
   std::string json;
   std::string junit;
+  std::vector<std::string> case_ids;
+  bool only_present = false;
 };
 
 CLI::App* add_check_command(CLI::App& app, CheckOptions& options);

@@ -9,7 +9,7 @@
 namespace ropecheck::cli {
 
 struct GoldenOptions {
-  std::string cases = "golden/cases.json";
+  std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";
   std::string out;
   std::string verify;
   std::string case_id;

@@ -92,8 +92,8 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   report->add_option("--plugin", options.plugins, "shared library implementing ropecheck_plugin.h (repeatable)");
   report->add_option("--candidate", options.candidates,
                      "directory of candidate files, measured at its golden files' positions (repeatable)");
-  report->add_option("--golden", options.golden, "golden directory for --candidate (default golden/v1)");
-  report->add_option("--cases", options.cases, "case catalogue (default golden/cases.json)");
+  report->add_option("--golden", options.golden, "golden directory for --candidate (default: the golden set shipped with ropecheck, golden/v1)");
+  report->add_option("--cases", options.cases, "case catalogue (default: the catalogue shipped with ropecheck, golden/cases.json)");
   report->add_option("--case", options.case_id, "only this case id");
   report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
   report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
@@ -103,6 +103,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   auto* merge = report->add_subcommand("merge", "Merge the report.json files of the shards of one sweep into one report");
   commands.merge = merge;
   merge->add_option("--out", options.out, "directory for the merged report.json, report.md and figures")->required();
+  merge->add_option("--cases", options.cases, "the case catalogue the shards swept (default: the catalogue shipped with ropecheck, golden/cases.json)");
   merge->add_option("reports", options.merge_inputs, "report.json of each shard")->required();
   add_baseline_options(merge, options);
   return commands;
@@ -142,10 +143,13 @@ int run_report(const ReportOptions& options) {
 }
 
 int run_report_merge(const ReportOptions& options) {
-  check_paths(options, options.merge_inputs);
+  std::vector<std::string> inputs = options.merge_inputs;
+  inputs.push_back(options.cases);
+  check_paths(options, inputs);
+  const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
   std::vector<report::PrecisionReport> parts;
   for (const std::string& path : options.merge_inputs) parts.push_back(report::read_report(path));
-  return finish(report::merge_reports(parts, options.merge_inputs), options);
+  return finish(report::merge_reports(parts, options.merge_inputs, &catalogue), options);
 }
 
 }  // namespace ropecheck::cli

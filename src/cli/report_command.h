@@ -15,8 +15,8 @@ struct ReportOptions {
   std::vector<std::string> impls;
   std::vector<std::string> plugins;
   std::vector<std::string> candidates;
-  std::string golden = "golden/v1";
-  std::string cases = "golden/cases.json";
+  std::string golden = ROPECHECK_DATA_DIR "/golden/v1";
+  std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";
   std::string case_id;
   std::string positions = "default";
   std::string baseline;

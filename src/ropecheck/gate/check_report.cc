@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ropecheck/plural.h"
+
 namespace ropecheck::gate {
 namespace {
 
@@ -24,6 +26,18 @@ std::string profile_list(const std::vector<numeric::Profile>& profiles) {
 }
 
 constexpr std::size_t kDiagnosesShown = 3;
+
+std::string_view verdict_word(Verdict v) {
+  switch (v) {
+    case Verdict::pass: return "PASS";
+    case Verdict::fail: return "FAIL";
+    case Verdict::weak: return "WEAK";
+    case Verdict::error: return "ERROR";
+    case Verdict::golden_inconsistent: return "BAD-GOLDEN";
+    case Verdict::not_run: return "NOT-RUN";
+  }
+  return "?";
+}
 
 std::string diagnosis_text(const CaseCheck& c) {
   const DiagnosisReport& d = c.diagnosis;
@@ -47,8 +61,16 @@ std::string diagnosis_text(const CaseCheck& c) {
   return text;
 }
 
-std::string failure_reason(const CaseCheck& c) {
+std::string weak_text(const CaseCheck& c, numeric::Profile profile) {
+  return fmt::format("weak: within the {} bound, but from position {:.0f} on every pair's angle allowance is at "
+                     "least {} rad and all of this case's positions are there: the profile checks little but the "
+                     "norms (use positions below it)",
+                     numeric::to_string(profile), c.weak_from.value_or(0), numeric::kWeakAngleAllowance);
+}
+
+std::string failure_reason(const CaseCheck& c, numeric::Profile profile) {
   if (!c.problem.empty()) return c.problem;
+  if (c.verdict == Verdict::weak) return weak_text(c, profile);
   return fmt::format("peak error {:.3g} of the bound; worst element {}\n{}", c.stats.peak_ratio(),
                      numeric::describe(c.stats.worst_by_ratio()), diagnosis_text(c));
 }
@@ -71,30 +93,41 @@ std::string xml_escaped(const std::string& text) {
 }  // namespace
 
 std::string check_summary_text(const CheckRun& run) {
-  std::string text = fmt::format("ropecheck check: profile {}, {} case{}, golden {}, candidate {}\n",
-                                 numeric::to_string(run.profile), run.cases.size(), run.cases.size() == 1 ? "" : "s",
-                                 run.golden, run.candidate);
+  std::string text = fmt::format("ropecheck {} check: profile {}, {}, golden {}, candidate {}\n", ROPECHECK_VERSION,
+                                 numeric::to_string(run.profile), counted(run.cases.size(), "case"), run.golden,
+                                 run.candidate);
   text += fmt::format("  {:<36} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", "case", "out", "cand", "peak ulp",
                       "RMS ulp", "peak/bound", "verdict", "passes profiles");
   for (const CaseCheck& c : run.cases) {
     const std::string candidate_dtype = c.candidate_dtype ? std::string(to_string(*c.candidate_dtype)) : "-";
     if (!c.problem.empty()) {
       text += fmt::format("  {:<36} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", c.case_id, to_string(c.output_dtype),
-                          candidate_dtype, "-", "-", "-", "FAIL", c.problem);
+                          candidate_dtype, "-", "-", "-", verdict_word(c.verdict), c.problem);
       continue;
     }
     text += fmt::format("  {:<36} {:>5} {:>5} {:>10.3g} {:>9.3g} {:>10.3g}  {:<7} {}\n", c.case_id,
                         to_string(c.output_dtype), candidate_dtype, c.stats.peak_ulps(), c.stats.rms_ulps(),
-                        c.stats.peak_ratio(), c.passed ? "PASS" : "FAIL", profile_list(c.profiles_passed));
+                        c.stats.peak_ratio(), verdict_word(c.verdict), profile_list(c.profiles_passed));
   }
+  bool first_failure = true;
   for (const CaseCheck& c : run.cases) {
-    if (!c.passed && c.problem.empty()) {
+    if (c.verdict == Verdict::fail) {
       text += fmt::format("FAIL {}: worst element {}\n", c.case_id, numeric::describe(c.stats.worst_by_ratio()));
       text += diagnosis_text(c);
+      if (first_failure && run.profile == numeric::Profile::exact && !c.profiles_passed.empty()) {
+        text += "  note: exact holds an implementation to angles formed in double; every float32 framework pipeline "
+                "(PyTorch, vLLM, ggml) fails it. Use --profile f32-angle for those, bf16-compute for model-dtype ones\n";
+      }
+      first_failure = false;
+    } else if (c.verdict == Verdict::weak) {
+      text += fmt::format("WEAK {}: {}\n", c.case_id, weak_text(c, run.profile));
     }
   }
-  text += fmt::format("check: {} of {} cases pass under profile {}\n", run.cases.size() - run.failures(), run.cases.size(),
-                      numeric::to_string(run.profile));
+  const std::size_t not_run = run.count(Verdict::not_run);
+  text += fmt::format("check: {} of {} pass under profile {}{}{}\n", run.count(Verdict::pass),
+                      counted(run.measured(), "case"), numeric::to_string(run.profile),
+                      not_run ? fmt::format(", {} not run (no candidate)", not_run) : "",
+                      run.measured() == 0 ? "; nothing was measured, which is a failure" : "");
   return text;
 }
 
@@ -102,13 +135,17 @@ Json check_json(const CheckRun& run) {
   Json cases = Json::array();
   for (const CaseCheck& c : run.cases) {
     Json j{{"case", c.case_id},
-           {"verdict", c.passed ? "pass" : "fail"},
+           {"verdict", std::string(to_string(c.verdict))},
            {"problem", c.problem.empty() ? Json(nullptr) : Json(c.problem)},
            {"golden_file", c.golden_file},
            {"candidate_file", c.candidate_file.empty() ? Json(nullptr) : Json(c.candidate_file)},
            {"output_dtype", std::string(to_string(c.output_dtype))},
            {"candidate_dtype", c.candidate_dtype ? Json(std::string(to_string(*c.candidate_dtype))) : Json(nullptr)},
            {"elements", c.stats.count()}};
+    if (c.verdict == Verdict::weak) {
+      j["weak_from_position"] = number(c.weak_from.value_or(0));
+      j["weak"] = weak_text(c, run.profile);
+    }
     if (c.problem.empty()) {
       j["peak_error_ulps"] = number(c.stats.peak_ulps());
       j["rms_error_ulps"] = number(c.stats.rms_ulps());
@@ -132,33 +169,47 @@ Json check_json(const CheckRun& run) {
     cases.push_back(std::move(j));
   }
   return Json{{"format", "ropecheck-check/1"},
+              {"ropecheck_version", ROPECHECK_VERSION},
               {"profile", std::string(numeric::to_string(run.profile))},
               {"golden", run.golden},
               {"candidate", run.candidate},
               {"passed", run.passed()},
               {"cases_total", run.cases.size()},
               {"cases_failed", run.failures()},
+              {"cases_measured", run.measured()},
+              {"cases_not_run", run.count(Verdict::not_run)},
               {"cases", cases}};
 }
 
 std::string check_junit(const CheckRun& run) {
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  xml += fmt::format("<testsuites name=\"ropecheck check\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n",
-                     run.cases.size(), run.failures());
-  xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
+  // Verdicts in JUnit's terms: fail and weak are failures, error and golden_inconsistent
+  // errors, not_run skipped (and a run of nothing but skips still fails: the exit code).
+  const std::size_t errors = run.count(Verdict::error) + run.count(Verdict::golden_inconsistent);
+  const std::size_t failures = run.count(Verdict::fail) + run.count(Verdict::weak);
+  const std::size_t skipped = run.count(Verdict::not_run);
+  xml += fmt::format("<testsuites name=\"ropecheck {} check\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+                     ROPECHECK_VERSION, run.cases.size(), failures, errors);
+  xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
                      xml_escaped(fmt::format("ropecheck check, profile {}", numeric::to_string(run.profile))),
-                     run.cases.size(), run.failures());
+                     run.cases.size(), failures, errors, skipped);
   for (const CaseCheck& c : run.cases) {
     xml += fmt::format("    <testcase classname=\"ropecheck.check\" name=\"{}\"", xml_escaped(c.case_id));
     if (c.passed) {
       xml += "/>\n";
       continue;
     }
-    const std::string reason = failure_reason(c);
-    xml += fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+    if (c.verdict == Verdict::not_run) {
+      xml += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml_escaped(c.problem));
+      continue;
+    }
+    const std::string reason = failure_reason(c, run.profile);
+    const bool is_error = c.verdict == Verdict::error || c.verdict == Verdict::golden_inconsistent;
+    xml += fmt::format(">\n      <{} message=\"{}\">{}</{}>\n    </testcase>\n", is_error ? "error" : "failure",
                        xml_escaped(reason.substr(0, reason.find('\n'))),
                        xml_escaped(fmt::format("golden {}\ncandidate {}\n{}", c.golden_file,
-                                               c.candidate_file.empty() ? "(none)" : c.candidate_file, reason)));
+                                               c.candidate_file.empty() ? "(none)" : c.candidate_file, reason)),
+                       is_error ? "error" : "failure");
   }
   xml += "  </testsuite>\n</testsuites>\n";
   return xml;

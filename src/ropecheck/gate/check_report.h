@@ -1,8 +1,10 @@
 // How a `ropecheck check` run is shown: a compact human summary, JSON and JUnit XML for CI
 // systems. The numbers come from gate::CheckRun; these only format them (STYLE 9).
 //
-// JSON (format "ropecheck-check/1"): {"format", "profile", "golden", "candidate",
-// "passed", "cases_total", "cases_failed", "cases": [{"case", "verdict" (pass|fail),
+// JSON (format "ropecheck-check/1"): {"format", "ropecheck_version", "profile", "golden",
+// "candidate", "passed", "cases_total", "cases_failed", "cases_measured", "cases_not_run",
+// "cases": [{"case", "verdict" (pass|fail|weak|error|golden_inconsistent|not_run),
+// "weak_from_position" and "weak" (weak only),
 // "problem" (string or null), "golden_file", "candidate_file", "output_dtype",
 // "candidate_dtype", "elements", "peak_error_ulps", "rms_error_ulps",
 // "peak_error_bound_ratio", "rms_error_bound_ratio", "worst_by_bound_ratio" and
@@ -12,7 +14,8 @@
 // "norm_finding" (string or null)}]}. Errors are in ulps of the
 // golden's output dtype and in units of the profile's bound (≤ 1 passes); a non-finite
 // error (NaN where a number was expected, a wrong infinity) is written as null.
-// JUnit: one <testcase> per case, a <failure> with the worst element for each failing one.
+// JUnit: one <testcase> per case: a <failure> with the worst element for fail and weak,
+// an <error> for error and golden_inconsistent, <skipped> for not_run.
 #pragma once
 
 #include <string>

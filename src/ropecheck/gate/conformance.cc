@@ -1,12 +1,16 @@
 #include "ropecheck/gate/conformance.h"
 
 #include <algorithm>
+#include <cmath>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/candidate.h"
+#include "ropecheck/gate/golden_integrity.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/io/safetensors.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
@@ -28,9 +32,24 @@ std::vector<std::filesystem::path> golden_files_in(const std::filesystem::path& 
 
 }  // namespace
 
-std::size_t CheckRun::failures() const {
-  return static_cast<std::size_t>(std::count_if(cases.begin(), cases.end(), [](const CaseCheck& c) { return !c.passed; }));
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass: return "pass";
+    case Verdict::fail: return "fail";
+    case Verdict::weak: return "weak";
+    case Verdict::error: return "error";
+    case Verdict::golden_inconsistent: return "golden_inconsistent";
+    case Verdict::not_run: return "not_run";
+  }
+  return "?";
 }
+
+std::size_t CheckRun::count(Verdict verdict) const {
+  return static_cast<std::size_t>(
+      std::count_if(cases.begin(), cases.end(), [verdict](const CaseCheck& c) { return c.verdict == verdict; }));
+}
+
+std::size_t CheckRun::failures() const { return cases.size() - count(Verdict::pass) - count(Verdict::not_run); }
 
 reference::ExactRope exact_from_golden(const golden::Golden& g) {
   reference::ExactRope e;
@@ -44,7 +63,7 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   e.sin = g.sin;
   const std::vector<reference::Real> thetas = reference::frequencies<reference::Real>(g.spec);
   e.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
-  if (!thetas.empty()) e.max_theta = static_cast<double>(*std::max_element(thetas.begin(), thetas.end()));
+  for (const reference::Real& theta : thetas) e.thetas.push_back(static_cast<double>(theta));
   return e;
 }
 
@@ -54,12 +73,24 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
   c.case_id = g.case_id;
   c.golden_file = golden_file;
   c.output_dtype = g.output_dtype;
+  c.verdict = Verdict::error;
+  if (const std::string why = golden_inconsistency(g); !why.empty()) {
+    c.verdict = Verdict::golden_inconsistent;
+    c.problem = "the golden disagrees with its own spec: " + why;
+    return c;
+  }
   if (!candidate_path) {
     c.problem = "no candidate file";
     return c;
   }
   c.candidate_file = candidate_path->string();
-  const Candidate candidate = read_candidate(*candidate_path);
+  Candidate candidate;
+  try {
+    candidate = read_candidate(*candidate_path);
+  } catch (const InvalidInput& e) {
+    c.problem = e.what();  // this case's error; the others still run
+    return c;
+  }
   c.candidate_dtype = candidate.dtype;
   const std::vector<std::uint64_t> shape{g.tokens, g.heads, g.spec.head_dim};
   if (candidate.shape != shape) {
@@ -74,10 +105,22 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
     if (stats.within_bound()) c.profiles_passed.push_back(p);
     if (p == profile) {
       c.stats = stats;
-      c.passed = stats.within_bound();
+      c.verdict = stats.within_bound() ? Verdict::pass : Verdict::fail;
     }
   }
-  if (!c.passed) {
+  if (c.verdict == Verdict::pass) {
+    const auto model = numeric::error_model(profile, g.output_dtype, numeric::Arithmetic::fused);
+    const std::optional<double> weak_from = numeric::weak_from_position(model, exact.thetas);
+    const bool all_loose = weak_from && std::all_of(g.positions.begin(), g.positions.end(), [&](std::int64_t m) {
+                             return std::fabs(static_cast<double>(m)) >= *weak_from;
+                           });
+    if (all_loose) {
+      c.verdict = Verdict::weak;
+      c.weak_from = weak_from;
+    }
+  }
+  c.passed = c.verdict == Verdict::pass;
+  if (c.verdict == Verdict::fail) {
     const auto tightest = c.profiles_passed.empty() ? std::nullopt : std::optional(c.profiles_passed.front());
     c.diagnosis = diagnose(g, candidate.values, tightest);
   }
@@ -85,7 +128,8 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
 }
 
 CheckRun check_conformance(const std::filesystem::path& golden, const std::filesystem::path& candidate,
-                           numeric::Profile profile, const std::function<void(std::size_t, std::size_t)>& progress) {
+                           numeric::Profile profile, const CheckScope& scope,
+                           const std::function<void(std::size_t, std::size_t)>& progress) {
   CheckRun run;
   run.profile = profile;
   run.golden = golden.string();
@@ -97,18 +141,57 @@ CheckRun check_conformance(const std::filesystem::path& golden, const std::files
     throw InvalidInput(fmt::format("--candidate {} must be a directory when --golden {} is one", candidate.string(),
                                    golden.string()));
   }
-  const std::vector<std::filesystem::path> goldens = golden_is_dir ? golden_files_in(golden) : std::vector{golden};
-  for (std::size_t k = 0; k < goldens.size(); ++k) {
-    const golden::Golden g = golden::read_golden(goldens[k]);
-    std::optional<std::filesystem::path> candidate_path;
-    if (candidate_is_dir) {
-      candidate_path = find_candidate(candidate, goldens[k].filename().string());
-    } else if (std::filesystem::exists(candidate, ec)) {
-      candidate_path = candidate;
-    } else {
-      throw InvalidInput(fmt::format("{}: no such candidate file", candidate.string()));
+  std::vector<std::filesystem::path> goldens = golden_is_dir ? golden_files_in(golden) : std::vector{golden};
+  if (!scope.case_ids.empty()) {
+    std::vector<std::filesystem::path> chosen;
+    for (const std::string& id : scope.case_ids) {
+      const auto found = std::find_if(goldens.begin(), goldens.end(), [&](const auto& p) { return p.stem() == id; });
+      if (found == goldens.end()) {
+        throw InvalidInput(fmt::format("--case {}: no golden file {}.safetensors in {}", id, id, golden.string()));
+      }
+      if (std::find(chosen.begin(), chosen.end(), *found) == chosen.end()) chosen.push_back(*found);
     }
-    run.cases.push_back(check_case(g, goldens[k].string(), candidate_path, profile));
+    goldens = std::move(chosen);
+  }
+  if (!golden_is_dir && !candidate_is_dir && !std::filesystem::exists(candidate, ec)) {
+    throw InvalidInput(fmt::format("{}: no such candidate file", candidate.string()));
+  }
+  // A golden directory's files must all be listed in its SHA256SUMS; a single golden file
+  // is verified when its directory's SHA256SUMS lists it.
+  const GoldenSums sums(golden_is_dir ? golden : golden.parent_path(), golden_is_dir);
+  for (std::size_t k = 0; k < goldens.size(); ++k) {
+    const std::vector<unsigned char> bytes = io::read_input_file(goldens[k], "a golden file", io::kMaxTensorFileBytes);
+    sums.verify(goldens[k].filename().string(), bytes);
+    const golden::Golden g = golden::parse_golden(io::parse_safetensors(bytes, goldens[k].string()), goldens[k].string());
+    std::optional<std::filesystem::path> candidate_path;
+    std::string ambiguous;
+    if (candidate_is_dir) {
+      try {
+        candidate_path = find_candidate(candidate, goldens[k].filename().string());
+      } catch (const InvalidInput& e) {
+        ambiguous = e.what();
+      }
+    } else {
+      candidate_path = candidate;
+    }
+    if (!ambiguous.empty()) {
+      CaseCheck c;
+      c.case_id = g.case_id;
+      c.golden_file = goldens[k].string();
+      c.output_dtype = g.output_dtype;
+      c.problem = ambiguous;
+      run.cases.push_back(std::move(c));
+    } else if (!candidate_path && scope.only_present) {
+      CaseCheck c;
+      c.case_id = g.case_id;
+      c.golden_file = goldens[k].string();
+      c.output_dtype = g.output_dtype;
+      c.verdict = Verdict::not_run;
+      c.problem = "not run: no candidate file (--only-present)";
+      run.cases.push_back(std::move(c));
+    } else {
+      run.cases.push_back(check_case(g, goldens[k].string(), candidate_path, profile));
+    }
     if (progress) progress(k + 1, goldens.size());
   }
   return run;

@@ -31,7 +31,9 @@
 //                          2k…128k
 //   longrope_other_factors short and long factor lists swapped (the switch misplaced)
 //
-// Besides the hypotheses, the pair norms are compared: a rotation keeps ‖(a', b')‖ =
+// A hypothesis whose own exact output equals the golden's on this case (within
+// kIndistinguishableRatio of the exact bound) cannot be told apart from the correct result there (head_dim 2: both layouts are one pair) and is not
+// listed. Besides the hypotheses, the pair norms are compared: a rotation keeps ‖(a', b')‖ =
 // s‖(a, b)‖, and a change beyond kNotARotationChange is reported unless a hypothesis that
 // is a rotation with other pairs (layout, rotary_dim, …) already explains the candidate.
 #pragma once
@@ -53,6 +55,11 @@ inline constexpr double kNotARotationChange = 1.0 / 32;
 // A scale within 2^-8 of 1 is indistinguishable from bf16 rounding; real attention-factor
 // bugs are ≥ 3% (YaRN's 0.1·ln(factor) + 1 at factor 1.35 and up).
 inline constexpr double kSmallestScaleBug = 1.0 / 256;
+// A hypothesis whose exact output is this close to the golden's (in units of the `exact`
+// bound) is the correct result on that case. The same value computed another way in
+// double differs by ~2^-53 relative, about 2^-29 of an f32 bound; a real bug moves at
+// least one element by about half an output ulp (ratio ~1) — truncation is the smallest.
+inline constexpr double kIndistinguishableRatio = 1.0 / 1024;
 
 struct Diagnosis {
   std::string name;         // the hypothesis, as listed above

@@ -68,7 +68,7 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
   out.cos.resize(g.tokens * pairs);
   out.sin.resize(g.tokens * pairs);
   std::vector<double> thetas = variant_thetas(g.spec, v);
-  for (const double theta : thetas) out.max_theta = std::max(out.max_theta, theta);
+  out.thetas = thetas;
   for (double& theta : thetas) theta = rounded_to(theta, v.thetas_in);
   for (std::size_t t = 0; t < g.tokens; ++t) {
     const double m = rounded_to(static_cast<double>(g.positions[t] + v.position_shift), v.positions_in);

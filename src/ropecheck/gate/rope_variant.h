@@ -54,7 +54,7 @@ struct RopeVariant {
 struct VariantOutput {
   std::vector<double> y;         // [T][H][D]
   std::vector<double> cos, sin;  // [T][rotary_dim/2], attention factor not applied
-  double max_theta = 0;          // max_i θ_i of the variant (before any rounding it names)
+  std::vector<double> thetas;    // [rotary_dim/2] θ_i of the variant (before any rounding it names)
 };
 
 VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v);

@@ -140,6 +140,14 @@ Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
   g.heads = static_cast<std::size_t>(h);
   tensor(file, "positions", io::StDtype::I64, {t}, source);
   g.positions = io::to_int64s(positions, source);
+  // Golden files hold positions in [0, kPositionLimit) (case_catalogue.h). A position far
+  // outside, such as 2^62, is no golden's: the f32-angle allowance grows with |m|, and at
+  // such positions any output of the right norm would pass.
+  for (const std::int64_t m : g.positions) {
+    if (m < 0 || m >= kPositionLimit) {
+      fail(source, fmt::format("position {} is outside [0, {}), the positions golden files hold", m, kPositionLimit));
+    }
+  }
   const io::Tensor& x = tensor(file, "x", io::st_dtype_of(g.input_dtype), {t, h, d}, source);
   g.x = io::to_doubles(x, source);
   g.expected = io::to_doubles(tensor(file, "expected", io::StDtype::F64, {t, h, d}, source), source);

@@ -36,7 +36,10 @@ Sha256Sums parse_sha256sums(std::string_view text, std::string_view source) {
   while (!text.empty()) {
     ++line_number;
     const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
+    std::string_view line = text.substr(0, end);
+    // A file checked out with CRLF line endings (git's autocrlf) still lists the same
+    // files; without this every name would end in '\r' and match nothing.
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     const auto fail = [&](std::string_view rule) {
       throw InvalidInput(fmt::format("{}: line {}: {}", source, line_number, rule));

@@ -3,7 +3,7 @@
 // name, so `sha256sum -c SHA256SUMS` checks a golden directory without ropecheck.
 //
 // Contract: parse_sha256sums accepts exactly what format_sha256sums writes (and the
-// binary-mode marker "<hex> *<name>"); any other line, a duplicate name or a name with a
+// binary-mode marker "<hex> *<name>", and CRLF line endings); any other line, a duplicate name or a name with a
 // '/' is InvalidInput naming the source and the line.
 #pragma once
 

@@ -1,5 +1,6 @@
 #include "ropecheck/numeric/error_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -43,11 +44,13 @@ ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {
       break;
     case Profile::f32_angle:
       m.table_abs_error = kF32AngleK * m.compute_roundoff;
-      m.angle_per_position = kF32AngleK * m.compute_roundoff;
+      m.angle_per_radian = kF32AngleK * m.compute_roundoff;
+      m.angle_per_radian_per_pair = kF32RecurrenceK * m.compute_roundoff;
       break;
     case Profile::bf16_compute:
       m.table_abs_error = kF32AngleK * unit_roundoff(Dtype::f32);
-      m.angle_per_position = kF32AngleK * unit_roundoff(Dtype::f32);
+      m.angle_per_radian = kF32AngleK * unit_roundoff(Dtype::f32);
+      m.angle_per_radian_per_pair = kF32RecurrenceK * unit_roundoff(Dtype::f32);
       m.compute_roundoff = unit_roundoff(Dtype::bf16);
       m.compute_underflow = kComputeUnderflowOps * underflow_half_quantum(Dtype::bf16);
       m.k = kBf16ComputeK;
@@ -61,11 +64,26 @@ double element_bound(const ErrorModel& model, double exact_y, const PairTerms& p
   const double along = std::fabs(p.second ? p.b : p.a);   // multiplies cos
   const double across = std::fabs(p.second ? p.a : p.b);  // multiplies sin
   const double sigma = s * (along * std::fabs(p.cos) + across * std::fabs(p.sin));
-  const double delta =
-      model.table_abs_error + model.angle_per_position * std::fabs(p.position) * p.max_theta;
+  const double delta = model.table_abs_error + angle_allowance(model, p.position, p.theta, p.pair);
   return model.output_roundoff * std::fabs(exact_y) + model.output_underflow +
          model.compute_underflow + model.k * model.compute_roundoff * sigma +
          delta * s * (std::fabs(p.a) + std::fabs(p.b));
+}
+
+double angle_allowance(const ErrorModel& model, double position, double theta, std::size_t pair) {
+  return (model.angle_per_radian + model.angle_per_radian_per_pair * static_cast<double>(pair)) * std::fabs(position) *
+         std::fabs(theta);
+}
+
+std::optional<double> weak_from_position(const ErrorModel& model, std::span<const double> thetas) {
+  if (model.angle_per_radian <= 0 || thetas.empty()) return std::nullopt;
+  double from = 0;
+  for (std::size_t i = 0; i < thetas.size(); ++i) {
+    const double per_position = angle_allowance(model, 1, thetas[i], i);
+    if (!(per_position > 0)) return std::nullopt;  // a pair that never turns is always checked
+    from = std::max(from, kWeakAngleAllowance / per_position);
+  }
+  return from;
 }
 
 }  // namespace ropecheck::numeric

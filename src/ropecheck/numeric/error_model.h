@@ -32,6 +32,9 @@
 // 2^-8·3uσ) are covered by kSecondOrderAllowance.
 #pragma once
 
+#include <cstddef>
+#include <optional>
+#include <span>
 #include <string_view>
 
 #include "ropecheck/dtype.h"
@@ -66,17 +69,32 @@ inline constexpr double kComputeUnderflowOps = 3;
 // evaluation in double, ≤ 8 double roundings of quantities ≤ 1 in magnitude ⇒ 8·2^-53).
 inline constexpr double kAccurateTableAbsError = 0x1p-50;
 
-// f32-angle profile: Δ = K_a·2^-24·(|m|·max θ + 1).
-// Derivation of K_a. HF/Meta/vLLM: θ_f32 = 1/powf(base, 2i/R) — powf ≤ 1 ulp and the
-// division 0.5 ulp, plus ln(base)·u when 2i/R is not exact in f32 (R not a power of two),
-// and the f32 product m·θ_f32 another 0.5 ulp: |δφ| ≤ (4 + ln base)·u·|m|θ ≤ 18u·|m|θ for
-// base ≤ 1e6. ggml: θ_i = m·q^i by repeated f32 multiplication with q = powf(base, −2/R),
-// so |δφ_i| ≤ (2.2·i + 1)·u·|m|θ_i; with θ_i = base^(−2i/R) the maximum over i of
-// i·θ_i/θ_0 is R/(2e·ln base), so |δφ| ≤ (0.41·R/ln base + 1)·u·|m|·max θ ≤ 24u·|m|·max θ
-// for R ≤ 512 and base ≥ 1e4. The "+1" covers a libm cosf/sinf (≤ 1 ulp) and an f32
-// multiplication by the attention factor. K_a = 32 covers both with margin; configurations
-// outside those ranges (R > 512 with a small base under ggml's recurrence) can exceed it.
+// f32-angle profile, per pair i: Δ_i = 2^-24·((K_a + K_r·i)·|m|·θ_i + K_a).
+// A float32 pipeline's angle error on pair i grows with its own angle |m|·θ_i, not with
+// |m|·max θ: allowing every pair the error of the fastest one lets a pair with θ_i = 1e-4
+// at m = 2^23 turn by 16 rad, so any rotation at all passes (measured: random angles on
+// llama2_7b_half_split_f32 at 8 positions near 2^23 passed at 0.121 of the old bound).
+// Derivation, with u = 2^-24 the f32 unit roundoff (one rounding ≤ u relative, one ulp
+// ≤ 2u relative), for the relative error of the f32 angle of pair i:
+//  - HF/Meta/vLLM products: θ_f32 = 1/powf(base, 2i/R) — powf ≤ 1 ulp (2u), the division
+//    u, and (2i/R)·ln(base)·u ≤ ln(base)·u when 2i/R is not exact in f32 (R not a power
+//    of two); the f32 position is exact below 2^24 and the product m·θ_f32 rounds once
+//    (u): |δφ_i| ≤ (4 + ln base)·u·|m|θ_i ≤ 21u·|m|θ_i for base ≤ 1e7. Scaled
+//    frequencies (llama3's smooth blend, YaRN's ramp blend, LongRoPE's division by a
+//    factor, a dynamic base computed in f32) add a few u of the same kind.
+//  - ggml's recurrence: θ_i = m·q^i by i successive f32 multiplications, with
+//    q = powf(base, −2/R) off by ≤ 2u (and ≤ (2/R)·ln(base)·u ≤ u more when R is not a
+//    power of two): each step adds ≤ 2u + u + u, so |δφ_i| ≤ 4i·u·|m|θ_i: K_r = 4.
+//  - The absolute term: a libm cosf/sinf (≤ 1 ulp ≤ 2u of a value ≤ 1), the f32 product by
+//    the attention factor and the table's rounding to f32: a few u.
+// K_a = 32 covers the products with margin for scaling. Tests:
+// properties/check_test.cc (every correct float32 pipeline — products, recurrence, the
+// PyTorch adapter — passes at positions up to 2^24, random angles fail).
 inline constexpr double kF32AngleK = 32;
+inline constexpr double kF32RecurrenceK = 4;
+// Where the allowance reaches a radian the profile checks little but the norm: a case
+// whose every element is that loose passes only weakly (conformance.h).
+inline constexpr double kWeakAngleAllowance = 1;
 
 // bf16-compute profile: u_c = 2^-8, angles as f32-angle. K: the table's cos/sin rounded to
 // bf16 (one unit, as for the f32 table), the two products rounded in bf16 (≤ u_c·σ, one
@@ -94,7 +112,8 @@ struct ErrorModel {
   double compute_roundoff = 0;    // u_c
   double k = 0;                   // K
   double table_abs_error = 0;     // Δ at position 0
-  double angle_per_position = 0;  // added to Δ per unit of |m|·max θ (f32-angle only)
+  double angle_per_radian = 0;    // added to Δ per unit of |m|·θ_i (f32-angle, bf16-compute)
+  double angle_per_radian_per_pair = 0;  // and per unit of i·|m|·θ_i (ggml's recurrence)
 };
 
 ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic);
@@ -105,10 +124,20 @@ struct PairTerms {
   double cos = 1, sin = 0;  // exact trig of the exact angle (attention factor not applied)
   double attention = 1;     // s
   double position = 0;      // m
-  double max_theta = 1;     // max_i θ_i of the spec
+  double theta = 1;         // θ_i of the element's pair
+  std::size_t pair = 0;     // i
   bool second = false;      // the element is b' = s(b·c + a·s_φ), not a'
 };
 
 double element_bound(const ErrorModel& model, double exact_y, const PairTerms& pair);
+
+// The angle error (rad) the model allows pair i at position m: Δ_i minus the table's
+// position-independent part. 0 for `exact`.
+double angle_allowance(const ErrorModel& model, double position, double theta, std::size_t pair);
+
+// The position from which every pair's angle allowance is at least kWeakAngleAllowance
+// (the profile then checks little but the norms), for frequencies θ_i; nullopt for a
+// profile without an angle allowance or without pairs.
+std::optional<double> weak_from_position(const ErrorModel& model, std::span<const double> thetas);
 
 }  // namespace ropecheck::numeric

@@ -82,7 +82,8 @@ PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::
   pair.sin = exact.sin[token * spec.pairs() + i];
   pair.attention = exact.attention_factor;
   pair.position = static_cast<double>(exact.positions[token]);
-  pair.max_theta = exact.max_theta;
+  pair.theta = i < exact.thetas.size() ? exact.thetas[i] : 0;
+  pair.pair = i;
   pair.second = dim == ib;
   return pair;
 }

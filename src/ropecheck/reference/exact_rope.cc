@@ -38,7 +38,7 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
   const std::vector<Real> thetas = frequencies<Real>(spec);
   const Real s = attention_factor<Real>(spec);
   r.attention_factor = static_cast<double>(s);
-  if (!thetas.empty()) r.max_theta = static_cast<double>(*std::max_element(thetas.begin(), thetas.end()));
+  for (const Real& theta : thetas) r.thetas.push_back(static_cast<double>(theta));
 
   for (std::size_t t = 0; t < r.tokens; ++t) {
     const CosSin<Real> cs = cos_sin(thetas, Real(positions[t]));

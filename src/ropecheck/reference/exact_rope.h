@@ -33,7 +33,7 @@ struct ExactRope {
   std::vector<double> cos;              // [tokens][rotary_dim/2]
   std::vector<double> sin;              // [tokens][rotary_dim/2]
   double attention_factor = 1;
-  double max_theta = 1;                 // max_i θ_i, rounded to double
+  std::vector<double> thetas;           // [rotary_dim/2] θ_i rounded to double (the f32-angle bound grows with each)
   std::vector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
 };
 

@@ -68,6 +68,15 @@ BaselineComparison compare_with_baseline(const PrecisionReport& current, const P
     throw InvalidInput(fmt::format("{}: the baseline swept {} positions, this report {}: not comparable (use the same --positions)",
                                    baseline_source, baseline.positions.size(), current.positions.size()));
   }
+  // A baseline that measured nothing compares clean with anything: refuse it.
+  const bool measured_something = std::any_of(baseline.results.begin(), baseline.results.end(),
+                                              [](const SweepResult& r) { return r.skipped.empty(); });
+  if (!measured_something) {
+    throw InvalidInput(fmt::format("{}: the baseline holds no measured result: nothing to compare with", baseline_source));
+  }
+  if (!std::isfinite(threshold) || threshold < 0) {
+    throw InvalidInput(fmt::format("--threshold {} must be a finite number ≥ 0", threshold));
+  }
   BaselineComparison out;
   out.threshold = threshold;
   out.baseline_source = baseline_source;

@@ -9,7 +9,9 @@
 //    was measured and is now skipped, or is missing, and every baseline case or
 //    implementation the new report lacks, is a regression too. Results only in the new
 //    report are listed as added, not as regressions.
-//  - Reports that swept different positions cannot be compared: InvalidInput.
+//  - Reports that swept different positions cannot be compared, a baseline without one
+//    measured result compares clean with anything, and a NaN or negative threshold would
+//    switch detection off: each is InvalidInput.
 //  - A report compared with itself has no regression (tested).
 #pragma once
 

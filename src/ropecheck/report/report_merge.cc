@@ -1,10 +1,15 @@
 #include "ropecheck/report/report_merge.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <set>
+#include <utility>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/golden/golden_set.h"
 
 namespace ropecheck::report {
 
@@ -23,7 +28,78 @@ void sort_results(PrecisionReport& report) {
   });
 }
 
-PrecisionReport merge_reports(const std::vector<PrecisionReport>& parts, const std::vector<std::string>& sources) {
+namespace {
+
+// Parses "I/N" as written by `report --shard`.
+std::pair<std::size_t, std::size_t> shard_of(const std::string& text, const std::string& source) {
+  std::size_t index = 0, count = 0;
+  char slash = 0;
+  if (std::sscanf(text.c_str(), "%zu%c%zu", &index, &slash, &count) != 3 || slash != '/' || index < 1 || index > count) {
+    throw InvalidInput(fmt::format("{}: shard '{}' is not I/N", source, text));
+  }
+  return {index, count};
+}
+
+// Shards merge into the whole sweep or not at all: one shard of two, shards of different
+// catalogues or of different implementation sets would otherwise merge into a report that
+// looks complete and measured less than it says.
+void check_complete(const std::vector<PrecisionReport>& parts, const std::vector<std::string>& sources,
+                    const std::vector<golden::GoldenCase>* catalogue) {
+  std::size_t count = 0;
+  std::vector<bool> seen;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const std::set<std::string> impls(parts[k].implementations.begin(), parts[k].implementations.end());
+    const std::set<std::string> first(parts.front().implementations.begin(), parts.front().implementations.end());
+    if (impls != first) {
+      throw InvalidInput(fmt::format("{}: measured other implementations than {}: not shards of one sweep", sources[k],
+                                     sources.front()));
+    }
+    for (const std::string& text : parts[k].shards) {
+      const auto [index, n] = shard_of(text, sources[k]);
+      if (count == 0) {
+        count = n;
+        seen.assign(n, false);
+      }
+      if (n != count) throw InvalidInput(fmt::format("{}: shard {} is not one of {} shards", sources[k], text, count));
+      seen[index - 1] = true;
+      for (const ReportCase& c : parts[k].cases) {
+        if (parts[k].shards.size() == 1 && c.index % n != index - 1) {
+          throw InvalidInput(fmt::format("{}: case '{}' (catalogue index {}) does not belong to shard {}", sources[k],
+                                         c.definition.id, c.index, text));
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    if (!seen[i]) throw InvalidInput(fmt::format("report merge: shard {}/{} is missing", i + 1, count));
+  }
+  // Each shard's cases are exactly the catalogue's cases of that shard, as defined there:
+  // shards of another catalogue, or of a --case run, are not this sweep's.
+  if (!catalogue) return;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    for (const std::string& text : parts[k].shards) {
+      const auto [index, n] = shard_of(text, sources[k]);
+      std::vector<std::string> expected, got;
+      for (const golden::GoldenCase& c : golden::select_cases(*catalogue, "", golden::Shard{index, n})) {
+        expected.push_back(golden::case_to_json(c).dump());
+      }
+      for (const ReportCase& c : parts[k].cases) {
+        if (c.index % n == index - 1) got.push_back(golden::case_to_json(c.definition).dump());
+      }
+      if (got != expected) {
+        throw InvalidInput(fmt::format("{}: shard {} holds {} cases, the catalogue's shard {} has {}{}: the shards swept "
+                                       "different case lists",
+                                       sources[k], text, got.size(), text, expected.size(),
+                                       got.size() == expected.size() ? " with other definitions" : ""));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+PrecisionReport merge_reports(const std::vector<PrecisionReport>& parts, const std::vector<std::string>& sources,
+                              const std::vector<golden::GoldenCase>* catalogue) {
   if (parts.empty()) throw InvalidInput("report merge: no reports to merge");
   PrecisionReport merged;
   merged.generator = parts.front().generator;
@@ -58,6 +134,7 @@ PrecisionReport merge_reports(const std::vector<PrecisionReport>& parts, const s
     }
     merged.results.insert(merged.results.end(), part.results.begin(), part.results.end());
   }
+  check_complete(parts, sources, catalogue);
   sort_results(merged);
   return merged;
 }

@@ -1,0 +1,98 @@
+#include "ropecheck/gate/golden_integrity.h"
+
+#include <sys/stat.h>
+
+#include <bit>
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/io/input_file.h"
+#include "ropecheck/reference/exact_rope.h"
+#include "ropecheck/reference/forms.h"
+
+namespace ropecheck::gate {
+
+GoldenSums::GoldenSums(const std::filesystem::path& dir, bool require_listed)
+    : sums_path_(dir / "SHA256SUMS"), require_listed_(require_listed) {
+  struct stat st {};
+  if (::lstat(sums_path_.c_str(), &st) != 0) return;  // no SHA256SUMS: nothing to verify against
+  const std::vector<unsigned char> bytes = io::read_input_file(sums_path_, "SHA256SUMS", io::kMaxSumsFileBytes);
+  sums_ = io::parse_sha256sums(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                               sums_path_.string());
+}
+
+void GoldenSums::verify(const std::string& name, std::span<const unsigned char> bytes) const {
+  if (!sums_) return;
+  const auto listed = sums_->find(name);
+  if (listed == sums_->end()) {
+    if (!require_listed_) return;
+    throw InvalidInput(fmt::format("{}: golden file '{}' is not listed: the golden set was changed after it was written",
+                                   sums_path_.string(), name));
+  }
+  if (listed->second != io::sha256_hex(bytes)) {
+    throw InvalidInput(fmt::format("{}: golden file '{}' does not match its SHA-256: the file was changed after the "
+                                   "golden set was written",
+                                   sums_path_.string(), name));
+  }
+}
+
+std::string golden_inconsistency(const golden::Golden& g) {
+  const std::size_t d = g.spec.head_dim, pairs = g.spec.pairs(), row = g.heads * d;
+  const auto same = [](double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); };
+  // Every element, cheaply: a rotated pair of finite inputs is finite (|cos|, |sin| ≤ 1 and
+  // a bounded attention factor cannot overflow a double from f32 inputs); a pass-through
+  // dim is x itself.
+  for (std::size_t r = 0; r < g.tokens * g.heads; ++r) {
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const auto [ia, ib] = reference::pair_indices(g.spec.layout, g.spec.rotary_dim, i);
+      const std::size_t a = r * d + ia, b = r * d + ib;
+      if (std::isfinite(g.x[a]) && std::isfinite(g.x[b]) && !(std::isfinite(g.expected[a]) && std::isfinite(g.expected[b]))) {
+        return fmt::format("expected at token {} holds {} for finite inputs", r / g.heads,
+                           std::isfinite(g.expected[a]) ? g.expected[b] : g.expected[a]);
+      }
+    }
+    for (std::size_t k = g.spec.rotary_dim; k < d; ++k) {
+      if (!same(g.expected[r * d + k], g.x[r * d + k])) {
+        return fmt::format("expected at token {}, pass-through dim {} is not x", r / g.heads, k);
+      }
+    }
+  }
+  if (g.tokens == 0) return "";
+  std::vector<std::size_t> tokens;
+  for (std::size_t s = 0; s < kSampledTokens; ++s) {
+    const std::size_t t = kSampledTokens == 1 ? 0 : s * (g.tokens - 1) / (kSampledTokens - 1);
+    if (tokens.empty() || tokens.back() != t) tokens.push_back(t);
+  }
+  std::vector<std::int64_t> positions;
+  std::vector<double> x;
+  for (const std::size_t t : tokens) {
+    positions.push_back(g.positions[t]);
+    x.insert(x.end(), g.x.begin() + static_cast<std::ptrdiff_t>(t * row),
+             g.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+  }
+  const reference::ExactRope exact = reference::exact_rope(g.spec, positions, x, g.heads, g.output_dtype);
+  for (std::size_t s = 0; s < tokens.size(); ++s) {
+    const std::size_t t = tokens[s];
+    for (std::size_t k = 0; k < row; ++k) {
+      if (!same(exact.expected[s * row + k], g.expected[t * row + k])) {
+        return fmt::format("expected at token {} (position {}), element {}: the file holds {:a}, its spec gives {:a}", t,
+                           g.positions[t], k, g.expected[t * row + k], exact.expected[s * row + k]);
+      }
+      if (exact.expected_bits[s * row + k] != g.expected_bits[t * row + k]) {
+        return fmt::format("expected_rounded at token {} (position {}), element {} differs from its spec's", t,
+                           g.positions[t], k);
+      }
+    }
+    for (std::size_t i = 0; i < pairs; ++i) {
+      if (!same(exact.cos[s * pairs + i], g.cos[t * pairs + i]) || !same(exact.sin[s * pairs + i], g.sin[t * pairs + i])) {
+        return fmt::format("cos/sin at token {} (position {}), pair {} differ from its spec's", t, g.positions[t], i);
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace ropecheck::gate
