@@ -133,8 +133,9 @@ Scaling scaling_from_json(const Json& j) {
     ++known;
   });
   if (known != j.size()) {
-    for (const auto& [key, value] : j.items()) {
-      (void)value;
+    for (const auto& item : j.items()) {
+      // A named reference, not a structured binding: clang before 16 cannot capture one.
+      const std::string& key = item.key();
       bool is_known = key == "type" || key == "truncate" || key == "yarn_context" || key == "longrope_switch";
       for_each_scalar_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
       for_each_list_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
