@@ -264,14 +264,18 @@ PrecisionReport report_from_json(const Json& j, std::string_view source) {
   return report;
 }
 
+PrecisionReport parse_report(std::string_view json_text, std::string_view source) {
+  const Json j = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw InvalidInput(fmt::format("{}: report: not valid JSON", source));
+  return report_from_json(j, source);
+}
+
 PrecisionReport read_report(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw InvalidInput(fmt::format("{}: cannot read the report", path.string()));
   std::stringstream text;
   text << file.rdbuf();
-  const Json j = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw InvalidInput(fmt::format("{}: report: not valid JSON", path.string()));
-  return report_from_json(j, path.string());
+  return parse_report(text.str(), path.string());
 }
 
 }  // namespace ropecheck::report
