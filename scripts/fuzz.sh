@@ -43,7 +43,8 @@ out=build-fuzz
 mkdir -p "$out"
 # The library sources each target links: the reader under test and what it calls.
 sources_of() {
-  local catalogue=(src/ropecheck/golden/case_catalogue.cc src/ropecheck/spec.cc src/ropecheck/dtype.cc)
+  local catalogue=(src/ropecheck/golden/case_catalogue.cc src/ropecheck/spec.cc src/ropecheck/json_excerpt.cc
+                   src/ropecheck/dtype.cc)
   case "$1" in
     safetensors | npy) echo src/ropecheck/io/safetensors.cc src/ropecheck/io/npy.cc src/ropecheck/dtype.cc ;;
     catalogue) echo "${catalogue[@]}" ;;
