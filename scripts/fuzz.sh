@@ -124,14 +124,27 @@ write_seeds() {
   cp fuzz/seeds/report.json "$r/report.json"
 }
 
+# Each library source is compiled once into build-fuzz/obj/ and shared by the targets
+# that link it; an object is rebuilt when its source or any project header is newer.
 build() {
   local name=$1 bin="$out/${1}_fuzz"
-  local sources newest
+  local sources objects=() src obj newest_header
   read -r -a sources <<<"$(sources_of "$name")"
-  newest=$(ls -t "fuzz/${name}_fuzz.cc" "${sources[@]}" $(find src/ropecheck -name '*.h') | head -1)
-  if [[ -x "$bin" && "$bin" -nt "$newest" ]]; then return; fi
+  newest_header=$(ls -t $(find src/ropecheck -name '*.h') | head -1)
+  for src in "${sources[@]}"; do
+    obj="$out/obj/${src%.cc}.o"
+    objects+=("$obj")
+    if [[ -f "$obj" && "$obj" -nt "$src" && "$obj" -nt "$newest_header" ]]; then continue; fi
+    echo "fuzz.sh: compiling $src"
+    mkdir -p "$(dirname "$obj")"
+    clang++-14 "${flags[@]}" -c "$src" -o "$obj"
+  done
+  if [[ -x "$bin" && "$bin" -nt "fuzz/${name}_fuzz.cc" && "$bin" -nt "$newest_header" ]] &&
+     [[ -z "$(find "${objects[@]}" -newer "$bin")" ]]; then
+    return
+  fi
   echo "fuzz.sh: building $bin"
-  clang++-14 "${flags[@]}" "fuzz/${name}_fuzz.cc" "${sources[@]}" -o "$bin"
+  clang++-14 "${flags[@]}" "fuzz/${name}_fuzz.cc" "${objects[@]}" -o "$bin"
 }
 
 write_seeds
