@@ -209,9 +209,12 @@ Json report_to_json(const PrecisionReport& report) {
   Json results = Json::array();
   for (const SweepResult& r : report.results) results.push_back(result_to_json(r));
   j["results"] = results;
-  j["decay"] = {{"rotary_dim", report.decay.rotary_dim}, {"base", report.decay.base}, {"seed", report.decay.seed},
-                {"distance", report.decay.distance},     {"f", numbers(report.decay.f)},
-                {"abel_bound", numbers(report.decay.abel_bound)}, {"score", numbers(report.decay.score)}};
+  // Every real through number(): the reader takes "inf"/"nan" anywhere it takes a real,
+  // and a raw non-finite double would be written as null, which it does not read back.
+  j["decay"] = {{"rotary_dim", report.decay.rotary_dim},         {"base", number(report.decay.base)},
+                {"seed", report.decay.seed},                     {"distance", report.decay.distance},
+                {"f", numbers(report.decay.f)},                  {"abel_bound", numbers(report.decay.abel_bound)},
+                {"score", numbers(report.decay.score)}};
   return j;
 }
 
