@@ -17,6 +17,7 @@
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/io/sha256sums.h"
+#include "ropecheck/json_excerpt.h"
 #include "ropecheck/numeric/ulp.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/real.h"
@@ -85,6 +86,30 @@ TEST(golden_catalogue, rejects_what_it_does_not_understand_naming_the_case) {
   expect_invalid(catalogue_with(R"({"id":"x","description":"d","spec":)" + std::string(kSpec) +
                                 R"(,"input_dtype":"f64","output_dtype":"f32"})"),
                  "f32, bf16 or f16");
+}
+
+TEST(golden_catalogue, a_deeply_nested_value_is_named_without_recursing_into_it) {
+  // nlohmann parses any depth iteratively, but dump() recursed once per level when the
+  // error message quoted the value. Found by fuzz/catalogue_fuzz.cc with a "heads" 200 000
+  // arrays deep; a Release build crashed from 100 000 levels, so twice that.
+  constexpr std::size_t kLevels = 200'000;
+  const std::string deep = std::string(kLevels, '[') + std::string(kLevels, ']');
+  expect_invalid(catalogue_with(small_case("x", R"(,"heads":)" + deep)),
+                 "case 'x': 'heads' must be an integer, got an array of 1 element");
+  expect_invalid(catalogue_with(R"({"id":"x","description":"d","spec":{"head_dim":)" + deep +
+                                R"(,"layout":"interleaved","base":10000},"input_dtype":"f32","output_dtype":"f32"})"),
+                 "case 'x': spec: 'head_dim' must be an integer, got an array of 1 element");
+  // A long string is cut, so the message stays one short line: the fixed text around
+  // the excerpt is well under kMessageSlack bytes.
+  constexpr std::size_t kLongStringBytes = 100'000;
+  constexpr std::size_t kMessageSlack = 100;
+  try {
+    parse_case_catalogue(catalogue_with(small_case("x", R"(,"seed":")" + std::string(kLongStringBytes, 'a') + "\"")),
+                         "t.json");
+    ADD_FAILURE() << "accepted a string seed";
+  } catch (const InvalidInput& e) {
+    EXPECT_LT(std::string(e.what()).size(), kMaxExcerptBytes + kMessageSlack) << e.what();
+  }
 }
 
 TEST(golden_catalogue, the_committed_catalogue_reads_and_names_its_files) {

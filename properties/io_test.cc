@@ -2,6 +2,7 @@
 // implementation, each checking that the message names the rule), writing (byte-exact
 // format, determinism, round trips of every dtype including zero-size tensors), element
 // decoding (exhaustive over f16 and bf16), .npy versions 1.0/2.0/3.0, and atomic writes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -364,6 +366,60 @@ TEST(safetensors_read, every_truncation_and_byte_flip_of_a_valid_file_is_invalid
       }
     }
   }
+}
+
+// ---- Reading: big headers -------------------------------------------------------------------
+
+namespace {
+
+// Enough zero-size tensors for a header of 15 MB. The header parser once walked the
+// header object again after each entry closed (nlohmann's callback parser): quadratic,
+// 40 000 entries took 10 s, 80 000 took 3 min and 120 000 took 8 min on a 2-core machine,
+// so this many would take over half an hour, past CTest's 1500 s timeout. Parsed in
+// linear time, they take about a second. Not a timed test: that it finishes is the check.
+constexpr std::size_t kManyEntries = 256'000;
+
+// Name of the i-th entry: zero-padded, so name order (the order of ties among zero-size
+// tensors) is index order.
+std::string many_name(std::size_t i) { return fmt::format("t{:07}", i); }
+
+// "{" + kManyEntries zero-size U8 entries, without the closing brace, so that each test
+// appends what it needs at the end — after every other entry has been read.
+std::string many_entries_open() {
+  std::string header = "{";
+  for (std::size_t i = 0; i < kManyEntries; ++i) {
+    fmt::format_to(std::back_inserter(header), R"({}"{}":{{"dtype":"U8","shape":[0],"data_offsets":[0,0]}})",
+                   i > 0 ? "," : "", many_name(i));
+  }
+  return header;
+}
+
+}  // namespace
+
+TEST(safetensors_read, a_header_of_many_entries_is_parsed_in_linear_time) {
+  const SafetensorsFile file = parse_safetensors(st_file(many_entries_open() + "}"), "f");
+  ASSERT_EQ(file.tensors.size(), kManyEntries);
+  EXPECT_EQ(file.tensors.front().name, many_name(0));
+  EXPECT_EQ(file.tensors.back().name, many_name(kManyEntries - 1));
+  EXPECT_TRUE(file.tensors.back().data.empty());
+}
+
+TEST(safetensors_read, repeated_keys_and_deep_nesting_are_caught_after_many_entries) {
+  const std::string many = many_entries_open();
+  const std::string last = many_name(kManyEntries - 1);
+  // The header's last key repeats its first one.
+  const std::string again = expect_st_rejected(
+      st_file(many + ",\"" + many_name(0) + R"(":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}})"), "duplicate key");
+  EXPECT_NE(again.find("'" + many_name(0) + "' appears twice in the header"), std::string::npos) << again;
+  // A key repeated inside one more entry.
+  const std::string in_entry = expect_st_rejected(
+      st_file(many + R"(,"z":{"dtype":"U8","dtype":"U8","shape":[0],"data_offsets":[0,0]}})"), "duplicate key");
+  EXPECT_NE(in_entry.find("'dtype' appears twice in the entry of tensor 'z'"), std::string::npos) << in_entry;
+  // One more entry whose shape nests past the limit (one level more than kMaxJsonDepth).
+  const auto levels = static_cast<std::size_t>(kMaxJsonDepth) + 1;
+  expect_st_rejected(st_file(many + R"(,"z":{"dtype":"U8","shape":)" + std::string(levels, '[') + std::string(levels, ']') +
+                             R"(,"data_offsets":[0,0]}})"),
+                     "header nested too deep");
 }
 
 // ---- Writing ---------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the file readers with libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer.
-#   scripts/fuzz.sh                   # both targets, 600 s each
-#   scripts/fuzz.sh 120 npy           # one target (safetensors | npy | all), 120 s
-# The targets (fuzz/*_fuzz.cc) are compiled with clang++-14 straight from the io sources
+#   scripts/fuzz.sh                   # every target, 600 s each, one after the other
+#   scripts/fuzz.sh 120 npy           # one target (safetensors | npy | catalogue | report | all), 120 s
+# Targets: safetensors and npy (src/ropecheck/io), catalogue (the golden case catalogue,
+# golden/cases.json) and report (report.json, read as a baseline or a shard to merge).
+# They (fuzz/*_fuzz.cc) are compiled with clang++-14 straight from the sources each needs
 # into build-fuzz/ — not through the CMake build, which uses GCC. Installs clang-14 and
 # libclang-rt-14-dev (libFuzzer, sanitizer runtimes) from Debian only when missing, with
 # sudo when not root. Seeds are written to build-fuzz/seeds/ on every run; the growing
@@ -14,10 +16,9 @@ seconds=${1:-600}
 which=${2:-all}
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, got '$seconds'" >&2; exit 2; }
 case "$which" in
-  safetensors) targets=(safetensors) ;;
-  npy) targets=(npy) ;;
-  all) targets=(safetensors npy) ;;
-  *) echo "fuzz.sh: unknown target '$which' (expected safetensors, npy or all)" >&2; exit 2 ;;
+  safetensors | npy | catalogue | report) targets=("$which") ;;
+  all) targets=(safetensors npy catalogue report) ;;
+  *) echo "fuzz.sh: unknown target '$which' (expected safetensors, npy, catalogue, report or all)" >&2; exit 2 ;;
 esac
 
 packages=(clang-14 libclang-rt-14-dev)
@@ -40,7 +41,27 @@ fi
 
 out=build-fuzz
 mkdir -p "$out"
-sources=(src/ropecheck/io/safetensors.cc src/ropecheck/io/npy.cc src/ropecheck/dtype.cc)
+# The library sources each target links: the reader under test and what it calls.
+sources_of() {
+  local catalogue=(src/ropecheck/golden/case_catalogue.cc src/ropecheck/spec.cc src/ropecheck/json_excerpt.cc
+                   src/ropecheck/dtype.cc)
+  case "$1" in
+    safetensors | npy) echo src/ropecheck/io/safetensors.cc src/ropecheck/io/npy.cc src/ropecheck/dtype.cc ;;
+    catalogue) echo "${catalogue[@]}" ;;
+    report) echo src/ropecheck/report/report_json.cc src/ropecheck/numeric/error_model.cc src/ropecheck/numeric/ulp.cc \
+              "${catalogue[@]}" ;;
+  esac
+}
+# The longest input libFuzzer builds: room for the largest seed (golden/cases.json is
+# 28 KB), small enough that each run stays fast.
+max_len_of() {
+  case "$1" in
+    safetensors) echo 16384 ;;
+    catalogue) echo 32768 ;;
+    report) echo 8192 ;;
+    *) echo 4096 ;;
+  esac
+}
 # The project's warning list (CMakeLists.txt) as errors, so clang sees what GCC sees.
 # fmt header-only: the sanitizers then instrument it too, and no GCC-built library is linked.
 flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer
@@ -72,9 +93,9 @@ npy_seed() {
 }
 
 write_seeds() {
-  local s="$out/seeds/safetensors" n="$out/seeds/npy"
+  local s="$out/seeds/safetensors" n="$out/seeds/npy" c="$out/seeds/catalogue" r="$out/seeds/report"
   rm -rf "$out/seeds"
-  mkdir -p "$s" "$n"
+  mkdir -p "$s" "$n" "$c" "$r"
   st_seed "$s/empty" '{}'
   st_seed "$s/metadata_only" '{"__metadata__":{"format":"ropecheck-golden/1","case":"c"}}'
   # A golden-like file: bf16 x [1,1,2], i64 positions [1], f64 expected [1,1,2].
@@ -93,15 +114,37 @@ write_seeds() {
   npy_seed "$n/v2_f4_scalar" 2 "{'descr': '<f4', 'fortran_order': False, 'shape': (), }" '\x00\x00\x80\x3f'
   npy_seed "$n/v3_f2_empty" 3 '{"shape": (0, 4), "fortran_order": False, "descr": "<f2"}'
   npy_seed "$n/v1_f2_2d" 1 "{'descr': '<f2', 'fortran_order': False, 'shape': (1, 2), }" '\x00\x3c\x00\xc0'
+  # The committed catalogue, and small ones with every positions form and a scaled spec.
+  cp golden/cases.json "$c/cases.json"
+  printf '%s' '{"format":"ropecheck-cases/1","cases":[{"id":"a","description":"d","spec":{"head_dim":8,"layout":"half_split","base":10000},"input_dtype":"bf16","output_dtype":"bf16","heads":1,"positions":{"values":[0,1,70000]},"inputs":"edge","seed":7}]}' >"$c/values"
+  printf '%s' '{"format":"ropecheck-cases/1","cases":[{"id":"b","description":"d","spec":{"head_dim":64,"rotary_dim":32,"layout":"interleaved","base":500000,"scaling":{"type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8192}},"input_dtype":"f16","output_dtype":"f32","positions":{"special":false,"random":3,"max":300},"inputs":"cancellation"}]}' >"$c/recipe"
+  printf '%s' '{"format":"ropecheck-cases/1","cases":[]}' >"$c/empty"
+  # A report.json as `ropecheck report` writes it (one case, positions 0,1,2, its curves cut
+  # to 4 points), with a skipped result and non-finite errors written as strings.
+  cp fuzz/seeds/report.json "$r/report.json"
 }
 
+# Each library source is compiled once into build-fuzz/obj/ and shared by the targets
+# that link it; an object is rebuilt when its source or any project header is newer.
 build() {
   local name=$1 bin="$out/${1}_fuzz"
-  local newest
-  newest=$(ls -t "fuzz/${name}_fuzz.cc" "${sources[@]}" src/ropecheck/io/*.h src/ropecheck/dtype.h src/ropecheck/errors.h | head -1)
-  if [[ -x "$bin" && "$bin" -nt "$newest" ]]; then return; fi
+  local sources objects=() src obj newest_header
+  read -r -a sources <<<"$(sources_of "$name")"
+  newest_header=$(ls -t $(find src/ropecheck -name '*.h') | head -1)
+  for src in "${sources[@]}"; do
+    obj="$out/obj/${src%.cc}.o"
+    objects+=("$obj")
+    if [[ -f "$obj" && "$obj" -nt "$src" && "$obj" -nt "$newest_header" ]]; then continue; fi
+    echo "fuzz.sh: compiling $src"
+    mkdir -p "$(dirname "$obj")"
+    clang++-14 "${flags[@]}" -c "$src" -o "$obj"
+  done
+  if [[ -x "$bin" && "$bin" -nt "fuzz/${name}_fuzz.cc" && "$bin" -nt "$newest_header" ]] &&
+     [[ -z "$(find "${objects[@]}" -newer "$bin")" ]]; then
+    return
+  fi
   echo "fuzz.sh: building $bin"
-  clang++-14 "${flags[@]}" "fuzz/${name}_fuzz.cc" "${sources[@]}" -o "$bin"
+  clang++-14 "${flags[@]}" "fuzz/${name}_fuzz.cc" "${objects[@]}" -o "$bin"
 }
 
 write_seeds
@@ -109,8 +152,7 @@ status=0
 for t in "${targets[@]}"; do
   build "$t"
   mkdir -p "$out/corpus/$t" "$out/artifacts"
-  max_len=4096
-  [[ "$t" == safetensors ]] && max_len=16384
+  max_len=$(max_len_of "$t")
   log="$out/$t.log"
   echo "fuzz.sh: running ${t}_fuzz for ${seconds}s (log: $log)"
   # The first corpus directory receives new inputs; the seeds stay as written.

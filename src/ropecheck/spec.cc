@@ -10,6 +10,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/json_document.h"
+#include "ropecheck/json_excerpt.h"
 #include "ropecheck/name_table.h"
 
 namespace ropecheck {
@@ -50,13 +51,13 @@ E option_field(const Json& j, const char* key, const NameTable<E, N>& names) {
   }
   std::string expected;
   for (const auto& [value, name] : names) expected += fmt::format("{}'{}'", expected.empty() ? "" : " or ", name);
-  throw InvalidInput(fmt::format("spec: scaling '{}' = {} must be {}", key, v.dump(), expected));
+  throw InvalidInput(fmt::format("spec: scaling '{}' = {} must be {}", key, json_excerpt(v), expected));
 }
 
 std::size_t dimension_field(const Json& j, const char* key) {
   const Json& v = j.at(key);
   if (!v.is_number_integer()) {
-    throw InvalidInput(fmt::format("spec: '{}' must be an integer, got {}", key, v.dump()));
+    throw InvalidInput(fmt::format("spec: '{}' must be an integer, got {}", key, json_excerpt(v)));
   }
   const auto value = v.get<std::int64_t>();
   if (value < 1 || static_cast<std::uint64_t>(value) > kMaxHeadDim) {
@@ -68,7 +69,7 @@ std::size_t dimension_field(const Json& j, const char* key) {
 double real_field(const Json& j, const char* key) {
   const Json& v = j.at(key);
   if (!v.is_number()) {
-    throw InvalidInput(fmt::format("spec: '{}' must be a number, got {}", key, v.dump()));
+    throw InvalidInput(fmt::format("spec: '{}' must be a number, got {}", key, json_excerpt(v)));
   }
   return v.get<double>();
 }
@@ -134,8 +135,9 @@ Scaling scaling_from_json(const Json& j) {
     ++known;
   });
   if (known != j.size()) {
-    for (const auto& [key, value] : j.items()) {
-      (void)value;
+    for (const auto& item : j.items()) {
+      // A named reference, not a structured binding: clang before 16 cannot capture one.
+      const std::string& key = item.key();
       bool is_known = key == "type" || key == "truncate" || key == "yarn_context" || key == "longrope_switch";
       for_each_scalar_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });
       for_each_list_parameter(s, [&](const char* k, auto&) { is_known |= key == k; });

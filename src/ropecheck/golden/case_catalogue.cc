@@ -11,6 +11,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/json_document.h"
+#include "ropecheck/json_excerpt.h"
 #include "ropecheck/name_table.h"
 
 namespace ropecheck::golden {
@@ -51,10 +52,10 @@ void check_keys(const Json& j, std::initializer_list<std::string_view> allowed, 
 }
 
 std::int64_t integer_in(const Json& v, std::int64_t lo, std::int64_t hi, std::string_view key, const Where& where) {
-  if (!v.is_number_integer()) where.fail(fmt::format("'{}' must be an integer, got {}", key, v.dump()));
+  if (!v.is_number_integer()) where.fail(fmt::format("'{}' must be an integer, got {}", key, json_excerpt(v)));
   // An unsigned JSON integer above INT64_MAX does not fit; treat it as out of range.
   if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) {
-    where.fail(fmt::format("'{}' = {} is outside [{}, {}]", key, v.dump(), lo, hi));
+    where.fail(fmt::format("'{}' = {} is outside [{}, {}]", key, json_excerpt(v), lo, hi));
   }
   const auto value = v.get<std::int64_t>();
   if (value < lo || value > hi) where.fail(fmt::format("'{}' = {} is outside [{}, {}]", key, value, lo, hi));

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cmath>
 #include <limits>
-#include <set>
 #include <system_error>
 #include <utility>
 
@@ -153,63 +152,127 @@ class Reader {
     throw InvalidInput(fmt::format("{}: safetensors: {}: {}", source_, rule, detail));
   }
 
-  // nlohmann keeps the last of repeated keys and recurses in some routines; this callback
-  // sees every key and container as it is parsed, so it rejects both before any DOM exists.
-  bool on_event(int depth, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-        check_depth(depth);
-        // An object directly under the top level belongs to the key just read there.
-        objects_.emplace_back();
-        objects_.back().depth = depth;
-        if (depth == 1) objects_.back().owner = objects_.front().last_key;
-        break;
-      case Json::parse_event_t::array_start:
-        check_depth(depth);
-        break;
-      case Json::parse_event_t::object_end:
-        objects_.pop_back();
-        break;
-      case Json::parse_event_t::key: {
-        OpenObject& object = objects_.back();
-        const auto& key = parsed.get_ref<const std::string&>();
-        if (!object.keys.insert(key).second) {
-          fail("duplicate key", fmt::format("key {} appears twice in {}", in_quotes(key), owner_text(object)));
-        }
-        object.last_key = key;
-        break;
-      }
-      case Json::parse_event_t::array_end:
-      case Json::parse_event_t::value:
-        break;
-    }
+ private:
+  std::string_view source_;
+};
+
+// The header's DOM, built from the events of nlohmann::json::sax_parse. nlohmann's own DOM
+// parsers keep the last of repeated keys and recurse in some routines; this handler sees
+// every key and container as it is parsed, so it rejects both before the rest of the
+// header is read. (nlohmann's callback parser, Json::parse with a callback, would do the
+// same checks but walks the parent object again after every nested one closes: a header
+// of n entries then costs O(n²), minutes for 20 MB. Here each event costs at most one
+// insertion into its object, so the whole header costs O(n log n).)
+class HeaderBuilder {
+ public:
+  // The types sax_parse requires a handler to name.
+  using number_integer_t = Json::number_integer_t;
+  using number_unsigned_t = Json::number_unsigned_t;
+  using number_float_t = Json::number_float_t;
+  using string_t = Json::string_t;
+  using binary_t = Json::binary_t;
+
+  HeaderBuilder(const Reader& reader, Json& root) : reader_(reader), root_(root) {}
+
+  bool null() { return add(Json(nullptr)); }
+  bool boolean(bool value) { return add(Json(value)); }
+  bool number_integer(number_integer_t value) { return add(Json(value)); }
+  bool number_unsigned(number_unsigned_t value) { return add(Json(value)); }
+  bool number_float(number_float_t value, const string_t& /*text*/) { return add(Json(value)); }
+  bool string(string_t& value) { return add(Json(std::move(value))); }
+  bool binary(binary_t& value) { return add(Json(std::move(value))); }  // not produced by JSON text
+
+  bool start_object(std::size_t /*elements: unknown for JSON text*/) {
+    open(Json::object());
     return true;
   }
 
+  bool key(string_t& name) {
+    Frame& frame = open_.back();
+    // The object itself tells whether the key is new: no second set of keys to keep.
+    const auto [it, inserted] = frame.container->get_ref<Json::object_t&>().try_emplace(std::move(name));
+    if (!inserted) {
+      reader_.fail("duplicate key", fmt::format("key {} appears twice in {}", in_quotes(it->first), owner_text()));
+    }
+    frame.slot = &it->second;
+    frame.last_key = &it->first;
+    return true;
+  }
+
+  bool end_object() {
+    open_.pop_back();
+    return true;
+  }
+
+  bool start_array(std::size_t /*elements: unknown for JSON text*/) {
+    open(Json::array());
+    return true;
+  }
+
+  bool end_array() {
+    open_.pop_back();
+    return true;
+  }
+
+  // A syntax error, thrown as nlohmann's own parsers throw it (the caller words it).
+  template <class Exception>
+  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/, const Exception& error) {
+    throw error;
+  }
+
  private:
-  struct OpenObject {
-    std::set<std::string, std::less<>> keys;
-    int depth = 0;         // containers around it: 0 for the header, 1 for an entry
-    std::string owner;     // at depth 1: the key it is the value of
-    std::string last_key;  // only read for the header
+  struct Frame {
+    Json* container = nullptr;              // the open array or object
+    Json* slot = nullptr;                   // object: where the value of the last key goes
+    const std::string* last_key = nullptr;  // object: the last key read (a map key, stable)
   };
 
-  void check_depth(int depth) const {
-    if (depth >= kMaxJsonDepth) {
-      fail("header nested too deep",
-           fmt::format("JSON nests more than {} levels (a valid header nests 3)", kMaxJsonDepth));
+  // Puts `value` where the parser stands: the root, the end of the open array, or the
+  // slot of the open object's last key; returns where it now lives. Pointers into an
+  // array stay valid while it is open: only the innermost container grows.
+  Json* place(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
     }
+    Frame& frame = open_.back();
+    if (frame.container->is_array()) {
+      auto& elements = frame.container->get_ref<Json::array_t&>();
+      elements.push_back(std::move(value));
+      return &elements.back();
+    }
+    *frame.slot = std::move(value);
+    return frame.slot;
   }
 
-  std::string owner_text(const OpenObject& object) const {
-    if (object.depth == 0) return "the header";
-    if (object.depth == 1 && object.owner == kMetadataKey) return "__metadata__";
-    if (object.depth == 1) return "the entry of tensor " + in_quotes(object.owner);
-    return "a nested object";
+  bool add(Json value) {
+    place(std::move(value));
+    return true;
   }
 
-  std::string_view source_;
-  std::vector<OpenObject> objects_;
+  void open(Json container) {
+    // open_.size() containers surround the new one: 0 for the header, 1 for an entry.
+    if (open_.size() >= static_cast<std::size_t>(kMaxJsonDepth)) {
+      reader_.fail("header nested too deep",
+                   fmt::format("JSON nests more than {} levels (a valid header nests 3)", kMaxJsonDepth));
+    }
+    open_.push_back(Frame{place(std::move(container))});
+  }
+
+  // The innermost open container, an object whenever a key is read, named for a message.
+  std::string owner_text() const {
+    const std::size_t depth = open_.size() - 1;
+    if (depth == 0) return "the header";
+    if (depth > 1) return "a nested object";
+    // Directly under the header, an object is the value of the header's last key.
+    const std::string& owner = *open_.front().last_key;
+    if (owner == kMetadataKey) return "__metadata__";
+    return "the entry of tensor " + in_quotes(owner);
+  }
+
+  const Reader& reader_;
+  Json& root_;
+  std::vector<Frame> open_;  // the containers being parsed, outermost first
 };
 
 // A JSON value named for a message: numbers by their text (short, and what the user
@@ -513,10 +576,9 @@ SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::str
   }
   Json root;
   try {
-    root = Json::parse(header.begin(), header.end(),
-                       [&reader](int depth, Json::parse_event_t event, Json& parsed) {
-                         return reader.on_event(depth, event, parsed);
-                       });
+    // The handler throws on every error, so sax_parse returns only on success.
+    HeaderBuilder builder(reader, root);
+    Json::sax_parse(header.begin(), header.end(), &builder);
   } catch (const Json::exception& e) {
     reader.fail("header not valid JSON", json_error_text(e));
   }

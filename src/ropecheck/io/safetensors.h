@@ -21,6 +21,8 @@
 //    entries, sorted by offsets, not tiling the data from 0 without gap or overlap; a
 //    byte size (product(shape) × element size) that overflows 64 bits or differs from
 //    end − begin; the last end not equal to the data size.
+//  - Reading takes time linear in the header's size, up to a log factor for the lookup of
+//    repeated keys: no header, however many entries it lists, makes the parser quadratic.
 //  - Every violation throws InvalidInput, one line: "<source>: safetensors: <rule>: <detail>".
 //    Never a crash or UB, whatever the bytes; nothing is allocated in proportion to a
 //    number read from the file before that number is checked against the file's size.

@@ -209,9 +209,12 @@ Json report_to_json(const PrecisionReport& report) {
   Json results = Json::array();
   for (const SweepResult& r : report.results) results.push_back(result_to_json(r));
   j["results"] = results;
-  j["decay"] = {{"rotary_dim", report.decay.rotary_dim}, {"base", report.decay.base}, {"seed", report.decay.seed},
-                {"distance", report.decay.distance},     {"f", numbers(report.decay.f)},
-                {"abel_bound", numbers(report.decay.abel_bound)}, {"score", numbers(report.decay.score)}};
+  // Every real through number(): the reader takes "inf"/"nan" anywhere it takes a real,
+  // and a raw non-finite double would be written as null, which it does not read back.
+  j["decay"] = {{"rotary_dim", report.decay.rotary_dim},         {"base", number(report.decay.base)},
+                {"seed", report.decay.seed},                     {"distance", report.decay.distance},
+                {"f", numbers(report.decay.f)},                  {"abel_bound", numbers(report.decay.abel_bound)},
+                {"score", numbers(report.decay.score)}};
   return j;
 }
 
@@ -264,11 +267,13 @@ PrecisionReport report_from_json(const Json& j, std::string_view source) {
   return report;
 }
 
+PrecisionReport parse_report(std::string_view json_text, std::string_view source) {
+  return report_from_json(parse_json_document(json_text, fmt::format("{}: report", source)), source);
+}
+
 PrecisionReport read_report(const std::filesystem::path& path) {
   const std::vector<unsigned char> bytes = io::read_input_file(path, "a report", io::kMaxJsonFileBytes);
-  const Json j = parse_json_document(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                                     fmt::format("{}: report", path.string()));
-  return report_from_json(j, path.string());
+  return parse_report(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path.string());
 }
 
 }  // namespace ropecheck::report

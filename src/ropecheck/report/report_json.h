@@ -9,6 +9,7 @@
 // string "inf", "-inf" or "nan" (JSON has no such numbers).
 #pragma once
 
+#include <filesystem>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,9 @@ nlohmann::json report_to_json(const PrecisionReport& report);
 // Throws InvalidInput naming the source and the rule (wrong format, missing or mistyped
 // field, arrays of different lengths, unknown case or implementation in a result).
 PrecisionReport report_from_json(const nlohmann::json& j, std::string_view source);
-PrecisionReport read_report(const std::filesystem::path& path);
+// The text of a report.json: not JSON → InvalidInput "<source>: report: not valid JSON";
+// else report_from_json.
+PrecisionReport parse_report(std::string_view json_text, std::string_view source);
+PrecisionReport read_report(const std::filesystem::path& path);  // unreadable → InvalidInput
 
 }  // namespace ropecheck::report

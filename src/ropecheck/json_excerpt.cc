@@ -1,0 +1,41 @@
+#include "ropecheck/json_excerpt.h"
+
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace ropecheck {
+namespace {
+
+// `text` cut to at most `limit` bytes without splitting a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  return text.substr(0, end);
+}
+
+}  // namespace
+
+std::string json_excerpt(const nlohmann::json& v) {
+  using Json = nlohmann::json;
+  switch (v.type()) {
+    case Json::value_t::array:
+      return fmt::format("an array of {} element{}", v.size(), v.size() == 1 ? "" : "s");
+    case Json::value_t::object: return fmt::format("an object of {} key{}", v.size(), v.size() == 1 ? "" : "s");
+    case Json::value_t::string: {
+      const auto& text = v.get_ref<const std::string&>();
+      const std::string_view head = utf8_prefix(text, kMaxExcerptBytes);
+      // dump() escapes quotes and control characters, so the excerpt stays one line;
+      // `replace` only guards against bytes that are not UTF-8 (a parsed string has none).
+      std::string out = Json(std::string(head)).dump(-1, ' ', false, Json::error_handler_t::replace);
+      if (head.size() < text.size()) out += "…";
+      return out;
+    }
+    case Json::value_t::binary: return fmt::format("{} bytes of binary data", v.get_binary().size());
+    default: return v.dump();  // a number, true, false, null or discarded: a few bytes
+  }
+}
+
+}  // namespace ropecheck
