@@ -2,25 +2,43 @@
 // and the seed's decay table.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
-#include <sys/wait.h>
+#include <vector>
 
 namespace {
 struct CliResult {
   int exit_code;
   std::string out;
 };
-CliResult run_cli(const std::string& args) {
-  const std::string command = std::string(ROPECHECK_CLI) + " " + args + " 2>&1";
+// Runs a shell command line (sh -c), stdout and stderr together.
+CliResult run_shell(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   std::array<char, 4096> buffer{};
   while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+CliResult run_cli(const std::string& args) { return run_shell(std::string(ROPECHECK_CLI) + " " + args); }
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+// True when some line of `out` begins with `prefix` (a line of ropecheck's own, not a quote).
+bool has_line_starting(const std::string& out, const std::string& prefix) {
+  return out.rfind(prefix, 0) == 0 || out.find("\n" + prefix) != std::string::npos;
 }
 std::size_t lines(const std::string& s) {
   std::size_t n = 0;
@@ -67,7 +85,23 @@ TEST(cli, bad_usage_exits_2_with_one_line) {
                            "check --golden /nonexistent.safetensors --candidate /tmp",
                            "apply --golden /nonexistent --out /tmp/x",
                            "props --plugin /nonexistent.so", "props --plugin " ROPECHECK_NO_ENTRY_PLUGIN,
-                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --profile loose"}) {
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --profile loose",
+                           // a bare name is a file in the current directory, never a library on the search path
+                           "props --plugin libm.so.6",
+                           // plugin limits: validated before any work
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout 0",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout -1",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout nan",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout 3s",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout inf",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory 0",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory -5M",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory 12X",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory nan",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory 99999999999999999999G",
+                           "report --out /tmp/ropecheck_never --impl none --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout 0",
+                           "report --out /tmp/ropecheck_never --impl none --plugin " ROPECHECK_KERNELS_PLUGIN
+                           " --plugin-memory garbage"}) {
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
     EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
@@ -151,6 +185,70 @@ TEST(cli, props_plugin_reports_a_crashing_plugin_as_a_failure) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("crashed with SIGSEGV"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("props: "), std::string::npos) << "ropecheck finished its report: " << r.out;
+}
+
+// A plugin that forks grandchildren and prints a fake summary: when props exits no
+// grandchild is alive, the fake line is not a line of ropecheck's output, and a reader
+// of the pipe (`| cat`, `| tail`) gets its end of file when ropecheck exits. `timeout`
+// bounds the hang this guards against (the grandchildren sleep ten minutes), not speed.
+TEST(cli, props_plugin_contains_the_plugins_processes_and_output) {
+  const std::string dir = testing::TempDir() + "ropecheck_cli_escape";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string pids = dir + "/pids", out = dir + "/out";
+  const CliResult r = run_shell("ROPECHECK_TEST_PID_FILE=" + pids + " timeout 120 sh -c '{ " ROPECHECK_CLI
+                                " props --plugin " ROPECHECK_ESCAPING_PLUGIN " --cases 3; echo \"exit $?\"; } 2>&1 | cat > " +
+                                out + "'; echo \"timeout $?\"");
+  EXPECT_EQ(r.out, "timeout 0\n") << "the pipe's reader did not get its end of file: " << r.out;
+  const std::string text = read_text(out);
+  EXPECT_NE(text.find("\nexit 1\n"), std::string::npos) << "the plugin returns x unrotated: " << text;
+  EXPECT_FALSE(has_line_starting(text, "props: 999")) << text;
+  EXPECT_TRUE(has_line_starting(text, "props: ")) << "ropecheck's own summary: " << text;
+  std::ifstream in(pids);
+  std::size_t checked = 0;
+  for (int pid = 0; in >> pid; ++checked) {
+    EXPECT_EQ(kill(pid, 0), -1) << "grandchild " << pid << " outlived ropecheck";
+    EXPECT_EQ(errno, ESRCH) << pid;
+  }
+  EXPECT_GT(checked, 0u) << "the plugin never ran";
+}
+
+// A hanging plugin costs one timeout: the first call is killed after --plugin-timeout,
+// and no later call is made (the plugin logs each call it receives).
+TEST(cli, props_plugin_stops_calling_a_plugin_that_timed_out) {
+  const std::string log = testing::TempDir() + "ropecheck_cli_hang_calls";
+  std::filesystem::remove(log);
+  const CliResult r = run_shell("ROPECHECK_TEST_CALL_LOG=" + log + " " ROPECHECK_CLI " props --plugin " ROPECHECK_HANGING_PLUGIN
+                                " --plugin-timeout 1 --cases 10");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("no answer within 1 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not called: it timed out earlier"), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(log), "call\n") << "exactly one call hangs";
+}
+
+TEST(cli, props_plugin_reports_the_memory_limit) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_MEMORY_HOG_PLUGIN " --plugin-memory 256M --cases 2");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("of the --plugin-memory limit of 256 MiB"), std::string::npos) << r.out;
+}
+
+// A bare file name is the file in the current directory (never the library search path).
+TEST(cli, props_plugin_loads_a_bare_name_from_the_current_directory) {
+  const std::filesystem::path plugin = ROPECHECK_KERNELS_PLUGIN;
+  const CliResult r = run_shell("cd " + plugin.parent_path().string() + " && " ROPECHECK_CLI " props --plugin " +
+                                plugin.filename().string() + " --cases 2");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("plugin 'ropecheck kernels'"), std::string::npos) << r.out;
+}
+
+// A name with a newline, a fake summary, '|' and an escape sequence is escaped once where
+// it is read: it breaks no line of the output and no markdown table.
+TEST(cli, plugin_names_and_messages_are_escaped) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_HOSTILE_NAME_PLUGIN " --cases 2");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_FALSE(has_line_starting(r.out, "props: 999")) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("plugin evil\\nprops: 999 passed, 0 failed / x /\\x1b[2J:"), std::string::npos) << r.out;
 }
 
 // A malformed golden or candidate file is bad input: exit 2 with one line naming the file

@@ -14,6 +14,7 @@
 #include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/golden_command.h"
+#include "cli/plugin_options.h"
 #include "cli/progress.h"
 #include "cli/report_command.h"
 #include "ropecheck/errors.h"
@@ -77,11 +78,13 @@ struct PropsOptions {
   int cases = 100;
   std::string plugin;
   std::string profile = "exact";
+  ropecheck::cli::PluginLimitOptions limits;
 };
 
 int run_props(const PropsOptions& options) {
   if (options.cases < 1) throw InvalidInput("props: --cases must be at least 1");
   const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
+  const ropecheck::gate::PluginLimits limits = ropecheck::cli::plugin_limits(options.limits);
   // RapidCheck announces its global configuration (a random seed unless RC_PARAMS names
   // one) on first use; the battery runs with `params` below, so make the two agree.
   setenv("RC_PARAMS", fmt::format("seed={}", options.seed).c_str(), 1);
@@ -92,8 +95,7 @@ int run_props(const PropsOptions& options) {
   std::string what = "reference and kernel battery";
   std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", options.seed, options.cases);
   if (!options.plugin.empty()) {
-    const auto plugin =
-        std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin));
+    const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
     battery = ropecheck::gate::plugin_battery(plugin, profile);
     what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
     reproduce = fmt::format("ropecheck props --plugin {} --profile {} --seed {} --cases {}", options.plugin,
@@ -167,6 +169,7 @@ int main(int argc, char** argv) {
   props->add_option("--plugin", props_options.plugin, "shared library implementing ropecheck_plugin.h (run in child processes)");
   props->add_option("--profile", props_options.profile, "accuracy profile for --plugin: exact (default), f32-angle, bf16-compute")
       ->check(CLI::IsMember({"exact", "f32-angle", "bf16-compute"}));
+  ropecheck::cli::add_plugin_limit_options(props, props_options.limits);
 
   ropecheck::cli::GoldenOptions golden_options;
   auto* golden = ropecheck::cli::add_golden_command(app, golden_options);

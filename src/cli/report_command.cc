@@ -87,6 +87,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
   report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
   add_baseline_options(report, options);
+  add_plugin_limit_options(report, options.plugin_limits);
   report->require_subcommand(0, 1);
 
   auto* merge = report->add_subcommand("merge", "Merge the report.json files of the shards of one sweep into one report");
@@ -99,6 +100,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
 
 int run_report(const ReportOptions& options) {
   if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
+  const gate::PluginLimits limits = plugin_limits(options.plugin_limits);
   const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
   report::SweepOptions sweep;
   const golden::Shard shard = golden::parse_shard(options.shard);
@@ -110,7 +112,7 @@ int run_report(const ReportOptions& options) {
   const std::vector<std::string> builtins =
       no_builtins ? std::vector<std::string>{} : (options.impls.empty() ? report::builtin_implementation_names() : options.impls);
   for (const std::string& name : builtins) sweep.implementations.push_back(report::builtin_implementation(name));
-  for (const std::string& library : options.plugins) sweep.implementations.push_back(report::plugin_implementation(library));
+  for (const std::string& library : options.plugins) sweep.implementations.push_back(report::plugin_implementation(library, limits));
   for (const std::string& dir : options.candidates) sweep.implementations.push_back(report::candidate_implementation(dir));
   if (sweep.implementations.empty()) throw InvalidInput("report: no implementation to measure (--impl none without --plugin or --candidate)");
   if (!options.baseline.empty() && !fs::exists(options.baseline)) {

@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/plugin_options.h"
+
 namespace ropecheck::cli {
 
 struct ReportOptions {
@@ -23,6 +25,7 @@ struct ReportOptions {
   double threshold = 0.05;
   std::string shard = "1/1";
   bool no_plots = false;
+  PluginLimitOptions plugin_limits;
   // report merge
   std::vector<std::string> merge_inputs;
 };

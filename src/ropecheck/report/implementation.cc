@@ -56,8 +56,8 @@ Implementation builtin_implementation(std::string_view name) {
   throw InvalidInput(fmt::format("report: unknown implementation '{}' (expected accurate, f32-angle or ggml-recurrence)", name));
 }
 
-Implementation plugin_implementation(const std::string& library) {
-  const auto plugin = std::make_shared<const gate::Plugin>(gate::Plugin::open(library));
+Implementation plugin_implementation(const std::string& library, const gate::PluginLimits& limits) {
+  const auto plugin = std::make_shared<const gate::Plugin>(gate::Plugin::open(library, limits));
   const auto kernel = std::make_shared<const gate::KernelUnderTest>(gate::plugin_kernel(plugin));
   Implementation impl;
   impl.name = fmt::format("plugin:{}", plugin->name());
