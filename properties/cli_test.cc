@@ -108,6 +108,17 @@ TEST(cli, bad_usage_exits_2_with_one_line) {
   }
 }
 
+// The negative controls catch their wrong variant at any budget: a control gets its own
+// minimum of cases (battery.h), so a small --cases never fails ropecheck's self-checks.
+TEST(cli, props_passes_at_small_budgets) {
+  for (const char* cases : {"1", "5", "10"}) {
+    CliResult r = run_cli(std::string("props --cases ") + cases);
+    EXPECT_EQ(r.exit_code, 0) << cases << ": " << r.out;
+    r = run_cli(std::string("props --plugin " ROPECHECK_KERNELS_PLUGIN " --cases ") + cases);
+    EXPECT_EQ(r.exit_code, 0) << cases << ": " << r.out;
+  }
+}
+
 TEST(cli, props_runs_the_battery_and_reports_each_check) {
   const CliResult r = run_cli("props --cases 30 --seed 7");
   EXPECT_EQ(r.exit_code, 0) << r.out;

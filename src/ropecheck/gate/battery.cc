@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -261,7 +262,9 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
     BatteryOutcome o;
     o.name = e.name;
     o.negative_control = e.negative_control;
-    const rc::detail::TestResult result = e.run(params);
+    rc::detail::TestParams entry_params = params;
+    if (e.negative_control) entry_params.maxSuccess = std::max(params.maxSuccess, kNegativeControlCases);
+    const rc::detail::TestResult result = e.run(entry_params);
     rc::detail::SuccessResult success;
     rc::detail::FailureResult failure;
     if (result.match(success)) {

@@ -3,6 +3,9 @@
 // gate/kernel_properties.h against the built-in kernels, each paired with the negative
 // controls that show it can fail. The GoogleTest suites in properties/ run the
 // same bodies (RC_GTEST_PROP); this list is the same checks with another output sink.
+//
+// Contract: run_battery runs every negative control with at least kNegativeControlCases
+// cases whatever the budget (see there), so a small --cases never fails a control.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +36,13 @@ std::vector<BatteryEntry> kernel_battery();
 // preservation, score shift-invariance, whole-sequence = token-by-token calls. The
 // negative controls of the last two run with built-in wrong kernels, as in kernel_battery.
 std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile);
+
+// RapidCheck draws cases of growing size: the i-th of n has size about 100·i/n, so with a
+// budget of 1 the only case has size 0 (zero vectors, position 0), on which no wrong
+// variant differs from the right one. A negative control therefore always gets this many
+// cases, the default budget at which every control is known to be caught: it stops at its
+// first counterexample (two or three cases as a rule), so the floor costs little.
+inline constexpr int kNegativeControlCases = 100;
 
 struct BatteryOutcome {
   std::string name;
