@@ -178,6 +178,13 @@ TEST(cli, props_plugin_passes_the_kernels_plugin) {
   EXPECT_NE(r.out.find("plugin ropecheck kernels: a whole-sequence call equals token-by-token calls"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(" 0 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS   plugin ropecheck kernels: scaled specs (every scaling type) within the exact bound"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 7 passed, 0 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nprops: 7 passed, 0 failed\n"), std::string::npos) << r.out;
 }
 
 TEST(cli, props_plugin_fails_the_buggy_plugin_with_a_reproducible_counterexample) {
@@ -243,6 +250,39 @@ TEST(cli, props_plugin_reports_the_memory_limit) {
   EXPECT_NE(r.out.find("of the --plugin-memory limit of 256 MiB"), std::string::npos) << r.out;
 }
 
+// No vacuous pass: a plugin that implements no dtype, or declines every call, measured
+// nothing and fails; one that exits instead of answering gets no credit for ropecheck's
+// own self-checks.
+TEST(cli, props_plugin_that_measured_nothing_fails) {
+  CliResult r = run_cli("props --plugin " ROPECHECK_NO_DTYPE_PLUGIN " --cases 3");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nprops: 0 passed, 0 failed\n"), std::string::npos) << r.out;
+  r = run_cli("props --plugin " ROPECHECK_EXITING_PLUGIN " --cases 3");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 0 passed, 7 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nprops: 0 passed, 7 failed\n"), std::string::npos) << r.out;
+}
+
+// Scaled specs reach the plugin: dropping rope_scaling fails; declining scaled specs is a
+// visible skip, and the unscaled properties still pass.
+TEST(cli, props_plugin_measures_scaled_specs) {
+  CliResult r = run_cli("props --plugin " ROPECHECK_DROP_SCALING_PLUGIN " --cases 20");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL   plugin kernels, rope_scaling dropped: scaled specs (every scaling type)"), std::string::npos)
+      << r.out;
+  r = run_cli("props --plugin " ROPECHECK_REFUSE_SCALING_PLUGIN " --cases 20");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("SKIP   plugin kernels, rope_scaling refused: scaled specs (every scaling type) within the exact bound "
+                       "(unsupported by the plugin)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rope_scaling is not supported"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 6 passed, 0 failed, 1 skipped (unsupported)"), std::string::npos) << r.out;
+}
+
 // A bare file name is the file in the current directory (never the library search path).
 TEST(cli, props_plugin_loads_a_bare_name_from_the_current_directory) {
   const std::filesystem::path plugin = ROPECHECK_KERNELS_PLUGIN;
@@ -260,6 +300,7 @@ TEST(cli, plugin_names_and_messages_are_escaped) {
   EXPECT_FALSE(has_line_starting(r.out, "props: 999")) << r.out;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("plugin evil\\nprops: 999 passed, 0 failed / x /\\x1b[2J:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
 }
 
 // A malformed golden or candidate file is bad input: exit 2 with one line naming the file

@@ -81,6 +81,13 @@ struct PropsOptions {
   ropecheck::cli::PluginLimitOptions limits;
 };
 
+// What `props` counts: with a plugin, the plugin's own properties apart from ropecheck's
+// self-checks (negative controls), so that a plugin cannot pass on the strength of ours.
+struct PropsTally {
+  std::size_t held = 0, failed = 0, skipped = 0;  // the code under test's properties
+  std::size_t caught = 0, missed = 0;             // negative controls
+};
+
 int run_props(const PropsOptions& options) {
   if (options.cases < 1) throw InvalidInput("props: --cases must be at least 1");
   const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
@@ -94,7 +101,9 @@ int run_props(const PropsOptions& options) {
   std::vector<ropecheck::gate::BatteryEntry> battery;
   std::string what = "reference and kernel battery";
   std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", options.seed, options.cases);
-  if (!options.plugin.empty()) {
+  const bool with_plugin = !options.plugin.empty();
+  PropsTally tally;
+  if (with_plugin) {
     const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
     battery = ropecheck::gate::plugin_battery(plugin, profile);
     what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
@@ -102,6 +111,7 @@ int run_props(const PropsOptions& options) {
                             options.profile, options.seed, options.cases);
     for (const auto dtype : {ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16}) {
       if (!plugin->supports(dtype)) {
+        ++tally.skipped;
         std::cout << fmt::format("  SKIP   {} properties: the plugin does not implement {} (ropecheck_plugin_dtypes)\n",
                                  ropecheck::to_string(dtype), ropecheck::to_string(dtype));
       }
@@ -114,9 +124,15 @@ int run_props(const PropsOptions& options) {
                            options.seed, options.cases);
   std::cout.flush();
   Progress progress("props", battery.size());
-  std::size_t held = 0, caught = 0, failed = 0;
   ropecheck::gate::run_battery(battery, params, [&](const ropecheck::gate::BatteryOutcome& o, std::size_t done) {
     progress.update(done);
+    if (o.skipped) {
+      // The plugin declined: visible, counted apart, never a pass.
+      ++tally.skipped;
+      std::cout << fmt::format("  SKIP   {} (unsupported by the plugin)\n         {}\n", o.name, o.detail);
+      std::cout.flush();
+      return;
+    }
     const char* verdict = o.ok ? (o.negative_control ? "CAUGHT" : "PASS") : "FAIL";
     std::cout << fmt::format("  {:<6} {} ({} cases){}\n", verdict, o.name, o.cases,
                              o.negative_control ? " [negative control]" : "");
@@ -129,19 +145,28 @@ int run_props(const PropsOptions& options) {
       const std::string first_line = o.detail.substr(0, o.detail.find('\n'));
       if (!first_line.empty()) std::cout << "         " << first_line << "\n";
     }
-    if (!o.ok) {
-      ++failed;
-    } else if (o.negative_control) {
-      ++caught;
+    if (o.negative_control) {
+      ++(o.ok ? tally.caught : tally.missed);
     } else {
-      ++held;
+      ++(o.ok ? tally.held : tally.failed);
     }
     std::cout.flush();
   });
-  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", held, caught,
-                           failed, reproduce);
-  std::cout << fmt::format("props: {} passed, {} failed\n", held + caught, failed);
-  return failed == 0 ? kExitPass : kExitFailure;
+  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", tally.held,
+                           tally.caught, tally.failed + tally.missed, reproduce);
+  if (!with_plugin) {
+    std::cout << fmt::format("props: {} passed, {} failed\n", tally.held + tally.caught, tally.failed + tally.missed);
+    return tally.failed + tally.missed == 0 ? kExitPass : kExitFailure;
+  }
+  // A plugin passes on properties it was measured on: none measured (every property
+  // skipped, or no dtype implemented) is a failure, not a vacuous pass.
+  const bool measured_nothing = tally.held + tally.failed == 0;
+  std::cout << fmt::format("plugin: {} passed, {} failed, {} skipped (unsupported); self-checks: {} caught, {} missed\n",
+                           tally.held, tally.failed, tally.skipped, tally.caught, tally.missed);
+  if (measured_nothing) std::cout << "props: FAIL: the plugin measured nothing (every property was skipped)\n";
+  if (tally.missed) std::cout << "props: FAIL: a self-check missed its wrong variant; the battery cannot be trusted\n";
+  std::cout << fmt::format("props: {} passed, {} failed\n", tally.held, tally.failed);
+  return tally.failed + tally.missed == 0 && !measured_nothing ? kExitPass : kExitFailure;
 }
 
 }  // namespace

@@ -4,8 +4,16 @@
 // controls that show it can fail. The GoogleTest suites in properties/ run the
 // same bodies (RC_GTEST_PROP); this list is the same checks with another output sink.
 //
-// Contract: run_battery runs every negative control with at least kNegativeControlCases
-// cases whatever the budget (see there), so a small --cases never fails a control.
+// Contract:
+//  - An entry is a property of the code under test or a negative control (a self-check
+//    of ropecheck: a built-in wrong variant the property must catch). Entries of a plugin
+//    battery that measure the plugin have `of_plugin` set; its negative controls do not,
+//    so a summary can count the plugin's results apart from ropecheck's self-checks.
+//  - A plugin property whose plugin declines a case (PluginRefusal) is skipped as
+//    unsupported: the plugin is not called again for it, and the outcome is `skipped`
+//    with the plugin's message, never a pass. A property that failed before stays failed.
+//  - run_battery runs every negative control with at least kNegativeControlCases cases
+//    whatever the budget (see there), so a small --cases never fails a control.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +32,9 @@ namespace ropecheck::gate {
 struct BatteryEntry {
   std::string name;
   bool negative_control = false;  // true: passes only when a counterexample is found
+  bool of_plugin = false;         // a property of the plugin under test
+  // Set by plugin properties: the plugin's refusal, once it declined a case.
+  std::shared_ptr<const std::string> unsupported;
   std::function<rc::detail::TestResult(const rc::detail::TestParams&)> run;
 };
 
@@ -47,6 +58,8 @@ inline constexpr int kNegativeControlCases = 100;
 struct BatteryOutcome {
   std::string name;
   bool negative_control = false;
+  bool of_plugin = false;
+  bool skipped = false;     // unsupported by the plugin: neither held nor failed (detail says why)
   bool ok = false;          // property held / negative control was caught
   int cases = 0;            // cases run before the verdict
   std::string detail;       // counterexample or failure message
