@@ -303,6 +303,22 @@ TEST(cli, plugin_names_and_messages_are_escaped) {
   EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
 }
 
+// `report --plugin`: a plugin that crashes on every call makes the report fail (exit 1)
+// and say so; its results are never counted as safe.
+TEST(cli, report_fails_when_a_plugin_crashes) {
+  const std::string dir = testing::TempDir() + "ropecheck_cli_report_crash";
+  std::filesystem::remove_all(dir);
+  const CliResult r = run_cli("report --out " + dir + " --cases " ROPECHECK_SOURCE_DIR
+                              "/golden/cases.json --case llama2_7b_half_split_bf16 --positions 0,1,2 --impl none --no-plots "
+                              "--plugin " ROPECHECK_CRASHING_PLUGIN);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("report: FAIL: plugin:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("failed on 1 of 1 cases"), std::string::npos) << r.out;
+  const std::string md = read_text(dir + "/report.md");
+  EXPECT_EQ(md.find("Every measured result is safe at every swept position.\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("## Failed"), std::string::npos) << md;
+}
+
 // A malformed golden or candidate file is bad input: exit 2 with one line naming the file
 // and the broken rule (the rules themselves are tested one by one in io_test).
 TEST(cli, check_exits_2_on_a_malformed_file) {

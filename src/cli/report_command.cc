@@ -14,6 +14,7 @@
 #include "ropecheck/golden/golden_set.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/report/baseline_comparison.h"
+#include "ropecheck/report/measurement_failures.h"
 #include "ropecheck/report/plot_runner.h"
 #include "ropecheck/report/report_json.h"
 #include "ropecheck/report/report_markdown.h"
@@ -39,7 +40,8 @@ void add_baseline_options(CLI::App* app, ReportOptions& options) {
 
 // Everything after the measurement: baseline comparison, figures, report.md, stdout.
 // report.json is written first (the plotting script reads it); each file atomically.
-int finish(const report::PrecisionReport& r, const ReportOptions& options) {
+// `required`: the implementations that must measure something (named on the command line).
+int finish(const report::PrecisionReport& r, const ReportOptions& options, const std::vector<std::string>& required) {
   std::optional<report::BaselineComparison> comparison;
   if (!options.baseline.empty()) {  // read and compared before anything is written
     comparison = report::compare_with_baseline(r, report::read_report(options.baseline), options.threshold, options.baseline);
@@ -62,9 +64,14 @@ int finish(const report::PrecisionReport& r, const ReportOptions& options) {
                              to_string(row.output_dtype), row.cases, row.peak_ulps, row.rms_ulps,
                              row.longest_safe ? fmt::format("{}{}", *row.longest_safe, row.all_safe ? " (all)" : "") : "none");
   }
-  if (!comparison) return kExitPass;
-  std::cout << report::regression_table(*comparison);
-  return comparison->regressed() ? kExitFailure : kExitPass;
+  const std::vector<std::string> failures = report::measurement_failures(r, required);
+  for (const std::string& line : failures) std::cout << "report: FAIL: " << line << "\n";
+  bool regressed = false;
+  if (comparison) {
+    std::cout << report::regression_table(*comparison);
+    regressed = comparison->regressed();
+  }
+  return failures.empty() && !regressed ? kExitPass : kExitFailure;
 }
 
 }  // namespace
@@ -112,8 +119,20 @@ int run_report(const ReportOptions& options) {
   const std::vector<std::string> builtins =
       no_builtins ? std::vector<std::string>{} : (options.impls.empty() ? report::builtin_implementation_names() : options.impls);
   for (const std::string& name : builtins) sweep.implementations.push_back(report::builtin_implementation(name));
-  for (const std::string& library : options.plugins) sweep.implementations.push_back(report::plugin_implementation(library, limits));
-  for (const std::string& dir : options.candidates) sweep.implementations.push_back(report::candidate_implementation(dir));
+  // Named on the command line, each must measure something; the default built-ins may
+  // skip every case (ggml's recurrence on a catalogue of scaled cases).
+  std::vector<std::string> required;
+  if (!options.impls.empty() && !no_builtins) {
+    for (const report::Implementation& impl : sweep.implementations) required.push_back(impl.name);
+  }
+  for (const std::string& library : options.plugins) {
+    sweep.implementations.push_back(report::plugin_implementation(library, limits));
+    required.push_back(sweep.implementations.back().name);
+  }
+  for (const std::string& dir : options.candidates) {
+    sweep.implementations.push_back(report::candidate_implementation(dir));
+    required.push_back(sweep.implementations.back().name);
+  }
   if (sweep.implementations.empty()) throw InvalidInput("report: no implementation to measure (--impl none without --plugin or --candidate)");
   if (!options.baseline.empty() && !fs::exists(options.baseline)) {
     throw InvalidInput(fmt::format("report: baseline '{}' does not exist", options.baseline));
@@ -124,13 +143,13 @@ int run_report(const ReportOptions& options) {
         if (!bar) bar = std::make_unique<Progress>("report", total);
         bar->update(done);
       });
-  return finish(r, options);
+  return finish(r, options, required);
 }
 
 int run_report_merge(const ReportOptions& options) {
   std::vector<report::PrecisionReport> parts;
   for (const std::string& path : options.merge_inputs) parts.push_back(report::read_report(path));
-  return finish(report::merge_reports(parts, options.merge_inputs), options);
+  return finish(report::merge_reports(parts, options.merge_inputs), options, {});
 }
 
 }  // namespace ropecheck::cli

@@ -1,6 +1,7 @@
 // `ropecheck report`: a precision sweep written as report.json, report.md and figures,
 // optionally compared with a baseline (exit 1 on regression); `ropecheck report merge`
-// joins the shards of one sweep (ropecheck/report/).
+// joins the shards of one sweep (ropecheck/report/). Exit 1 also when an implementation
+// failed while measured or a requested one measured nothing (measurement_failures.h).
 #pragma once
 
 #include <string>

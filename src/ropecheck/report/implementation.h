@@ -9,8 +9,9 @@
 //    "ggml-recurrence".
 //  - plugin: a shared library implementing ropecheck_plugin.h, run in child processes;
 //    named "plugin:<its name>", limited by `limits` (gate/plugin_limits.h); a case whose
-//    input dtype it does not support is skipped, a crash or error is a skipped result with
-//    the plugin's message.
+//    input dtype it does not support, or that it declines (a non-zero return), is skipped
+//    as unsupported; a crash, timeout or exhausted memory is a skipped result whose reason
+//    starts with kImplementationFailed (measurement_failures.h): the report fails.
 //  - candidate: a directory of candidate files (gate/candidate.h) matched to golden files by
 //    name; named "candidate:<directory>". It was computed at the golden's positions, so it
 //    is measured there instead of at the sweep's (`sweeps` is false); a case without a
