@@ -69,7 +69,6 @@ BatteryEntry plugin_entry(std::string name, rc::Gen<KernelCase> gen, std::functi
       *unsupported = refusal.what();
     }
   });
-  e.of_plugin = true;
   e.unsupported = unsupported;
   return e;
 }
@@ -289,7 +288,6 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
     BatteryOutcome o;
     o.name = e.name;
     o.negative_control = e.negative_control;
-    o.of_plugin = e.of_plugin;
     rc::detail::TestParams entry_params = params;
     if (e.negative_control) entry_params.maxSuccess = std::max(params.maxSuccess, kNegativeControlCases);
     const rc::detail::TestResult result = e.run(entry_params);

@@ -6,9 +6,9 @@
 //
 // Contract:
 //  - An entry is a property of the code under test or a negative control (a self-check
-//    of ropecheck: a built-in wrong variant the property must catch). Entries of a plugin
-//    battery that measure the plugin have `of_plugin` set; its negative controls do not,
-//    so a summary can count the plugin's results apart from ropecheck's self-checks.
+//    of ropecheck: a built-in wrong variant the property must catch). In a plugin
+//    battery every property measures the plugin and every negative control measures
+//    ropecheck, so a summary counts the plugin's results apart from the self-checks.
 //  - A plugin property whose plugin declines a case (PluginRefusal) is skipped as
 //    unsupported: the plugin is not called again for it, and the outcome is `skipped`
 //    with the plugin's message, never a pass. A property that failed before stays failed.
@@ -32,7 +32,6 @@ namespace ropecheck::gate {
 struct BatteryEntry {
   std::string name;
   bool negative_control = false;  // true: passes only when a counterexample is found
-  bool of_plugin = false;         // a property of the plugin under test
   // Set by plugin properties: the plugin's refusal, once it declined a case.
   std::shared_ptr<const std::string> unsupported;
   std::function<rc::detail::TestResult(const rc::detail::TestParams&)> run;
@@ -44,8 +43,10 @@ std::vector<BatteryEntry> reference_battery();
 std::vector<BatteryEntry> kernel_battery();
 
 // A plugin against the reference under `profile`: agreement per dtype it implements, norm
-// preservation, score shift-invariance, whole-sequence = token-by-token calls. The
-// negative controls of the last two run with built-in wrong kernels, as in kernel_battery.
+// preservation, score shift-invariance, whole-sequence = token-by-token calls, agreement
+// over scaled specs (gen_scaled_spec). The negative controls of the last three run with
+// built-in wrong kernels, as in kernel_battery. A plugin that implements no dtype gets
+// no entry at all (the caller reports that it measured nothing).
 std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile);
 
 // RapidCheck draws cases of growing size: the i-th of n has size about 100·i/n, so with a
@@ -58,7 +59,6 @@ inline constexpr int kNegativeControlCases = 100;
 struct BatteryOutcome {
   std::string name;
   bool negative_control = false;
-  bool of_plugin = false;
   bool skipped = false;     // unsupported by the plugin: neither held nor failed (detail says why)
   bool ok = false;          // property held / negative control was caught
   int cases = 0;            // cases run before the verdict
