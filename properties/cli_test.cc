@@ -301,6 +301,18 @@ TEST(cli, plugin_names_and_messages_are_escaped) {
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("plugin evil\\nprops: 999 passed, 0 failed / x /\\x1b[2J:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
+  // The same name in report.md, and a report whose plugin measured nothing fails.
+  const std::string dir = testing::TempDir() + "ropecheck_cli_report_hostile";
+  std::filesystem::remove_all(dir);
+  const CliResult report = run_cli("report --out " + dir + " --cases " ROPECHECK_SOURCE_DIR
+                                   "/golden/cases.json --case llama2_7b_half_split_bf16 --positions 0,1,2 --impl none "
+                                   "--no-plots --plugin " ROPECHECK_HOSTILE_NAME_PLUGIN);
+  EXPECT_EQ(report.exit_code, 1) << report.out;
+  EXPECT_NE(report.out.find("measured nothing"), std::string::npos) << report.out;
+  const std::string md = read_text(dir + "/report.md");
+  EXPECT_FALSE(has_line_starting(md, "props: 999")) << md;
+  EXPECT_EQ(md.find('\x1b'), std::string::npos) << md;
+  EXPECT_NE(md.find("plugin:evil\\nprops: 999 passed, 0 failed / x /\\x1b[2J"), std::string::npos) << md;
 }
 
 // `report --plugin`: a plugin that crashes on every call makes the report fail (exit 1)
