@@ -290,6 +290,10 @@ TEST(cli, props_plugin_loads_a_bare_name_from_the_current_directory) {
                                 plugin.filename().string() + " --cases 2");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("plugin 'ropecheck kernels'"), std::string::npos) << r.out;
+  // libm.so.6 is on the library path but not in the current directory: not loaded.
+  const CliResult system = run_cli("props --plugin libm.so.6");
+  EXPECT_EQ(system.exit_code, 2) << system.out;
+  EXPECT_NE(system.out.find("plugin libm.so.6: no such file"), std::string::npos) << system.out;
 }
 
 // A name with a newline, a fake summary, '|' and an escape sequence is escaped once where
