@@ -29,6 +29,7 @@ namespace {
 // What a child reports back, at the start of the shared block.
 struct Answer {
   std::int32_t answered;  // 1 once the child has filled in the rest
+  std::int32_t loaded;    // 1 once dlopen and dlsym succeeded: `status` is the plugin's
   std::int32_t status;    // the plugin's return value (0 = success)
   std::uint32_t dtypes;
   char name[128];
@@ -154,6 +155,8 @@ void contain_child(const OutputCapture& capture, const PluginLimits& limits) {
   // large as the call), ropecheck's inherited code and libraries, and address space a
   // plugin's allocator or runtime merely reserves (glibc reserves 64 MiB PROT_NONE per
   // malloc arena), so a modest limit would fail correct plugins for what they never use.
+  // The limit is on the child's whole data memory, the few MiB it inherits from ropecheck
+  // included; it stops growth past the limit, so a plugin allocating little never notices.
   const rlimit memory{limits.memory_bytes, limits.memory_bytes};
   setrlimit(RLIMIT_DATA, &memory);
   const rlimit no_core{0, 0};  // a crashing plugin is reported; it leaves no core files
@@ -243,6 +246,13 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
                                     WIFEXITED(end.status) ? WEXITSTATUS(end.status) : -1, memory_note(end, limits),
                                     capture.tail_note()));
   }
+  if (block.answer().status != 0 && block.answer().loaded != 1) {
+    // The library could not be loaded in the child (e.g. under a tiny memory limit): the
+    // plugin never ran, so this is no refusal of a call.
+    const Answer& a = block.answer();
+    throw PluginFailure(fmt::format("{}: cannot be used: {} ({}){}", what, printable(a.err, sizeof(a.err)),
+                                    memory_note(end, limits), capture.tail_note()));
+  }
   if (block.answer().status != 0) {
     const Answer& a = block.answer();
     const std::string message = fmt::format("{} returned {}: {}", what, a.status, printable(a.err, sizeof(a.err)));
@@ -290,15 +300,13 @@ Plugin Plugin::open(const std::string& path, const PluginLimits& limits) {
       } else {
         const auto dtypes = reinterpret_cast<ropecheck_plugin_dtypes_fn>(dlsym(lib, "ropecheck_plugin_dtypes"));
         const auto name = reinterpret_cast<ropecheck_plugin_name_fn>(dlsym(lib, "ropecheck_plugin_name"));
+        a.loaded = 1;
         a.dtypes = dtypes ? dtypes() : kAllDtypes;
         copy_message(a.name, sizeof(a.name), name ? name() : "");
         a.status = 0;
       }
       a.answered = 1;
     });
-  } catch (const PluginRefusal&) {
-    const Answer& a = block.answer();
-    throw InvalidInput(fmt::format("{}: cannot be used: {}", what, printable(a.err, sizeof(a.err))));
   } catch (const PluginFailure& e) {
     throw InvalidInput(e.what());
   }
@@ -353,6 +361,7 @@ void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, std::sp
         a.status = -1;
         copy_message(a.err, sizeof(a.err), lib ? "ropecheck_plugin_apply is gone" : dlerror());
       } else {
+        a.loaded = 1;
         a.status = apply(&call, a.err, sizeof(a.err));
         a.err[sizeof(a.err) - 1] = '\0';
       }
