@@ -15,7 +15,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -179,6 +181,37 @@ void kill_group(pid_t group) {
   }
 }
 
+// The processes whose parent is this process, from /proc (every thread's list): the
+// subreaper makes a plugin's orphans appear here.
+std::set<pid_t> children_of_this_process() {
+  std::set<pid_t> children;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream list(task.path() / "children");
+    for (long pid = 0; list >> pid;) children.insert(static_cast<pid_t>(pid));
+  }
+  return children;
+}
+
+// A process the plugin forked that left the call's group (setsid, setpgid) escapes
+// kill_group; once its parents are dead it is an orphan, adopted by this process (the
+// subreaper). Kills and reaps every child that was not ours before the call, until none
+// is left (their own orphans are adopted in turn).
+void kill_escaped(const std::set<pid_t>& before) {
+  const auto deadline = std::chrono::steady_clock::now() + kReapGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool any = false;
+    for (const pid_t pid : children_of_this_process()) {
+      if (before.count(pid)) continue;
+      any = true;
+      kill(pid, SIGKILL);
+      int status = 0;
+      waitpid(pid, &status, 0);
+    }
+    if (!any) return;
+  }
+}
+
 struct ChildEnd {
   int status = 0;
   std::uint64_t peak_bytes = 0;  // the child's peak resident memory
@@ -200,6 +233,7 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
   // Orphans of the call's group become our children, so kill_group can reap them.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   OutputCapture capture;
+  const std::set<pid_t> children_before = children_of_this_process();
   std::fflush(nullptr);  // buffered output must not be written twice
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -233,6 +267,7 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
   wait4(pid, &end.status, 0, &usage);
   end.peak_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // ru_maxrss is in KiB
   kill_group(pid);
+  kill_escaped(children_before);
   if (timed_out) {
     throw PluginTimeout(fmt::format("{}: no answer within {} s (--plugin-timeout; killed){}", what, limits.timeout.count(),
                                     capture.tail_note()));

@@ -14,7 +14,9 @@
 //      · is the leader of its own process group, and the whole group is killed (SIGKILL)
 //        when the call ends, however it ends, so nothing the plugin forked outlives the
 //        call; ropecheck is a child subreaper (prctl) so that those processes are reaped
-//        here rather than left as zombies;
+//        here rather than left as zombies, and so that one that left the group (setsid)
+//        is adopted here once orphaned and killed too (any child of this process that
+//        appears during a call is the plugin's: callers run no other children meanwhile);
 //      · reads /dev/null and writes stdout and stderr to a private capture of at most
 //        kPluginOutputCapacity bytes (a sealed memfd: a plugin that prints without end
 //        fails to write, it never blocks), whose tail a failure message quotes, escaped;
