@@ -2,18 +2,49 @@
 // and the seed's decay table.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <string>
+#include <signal.h>
 #include <sys/wait.h>
 
-#include "support/run_cli.h"
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
-using ropecheck::testing::CliResult;
-using ropecheck::testing::run_cli;
 namespace {
-std::size_t lines(const std::string& s) { return ropecheck::testing::count_lines(s); }
+struct CliResult {
+  int exit_code;
+  std::string out;
+};
+// Runs a shell command line (sh -c), stdout and stderr together.
+CliResult run_shell(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+CliResult run_cli(const std::string& args) { return run_shell(std::string(ROPECHECK_CLI) + " " + args); }
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+// True when some line of `out` begins with `prefix` (a line of ropecheck's own, not a quote).
+bool has_line_starting(const std::string& out, const std::string& prefix) {
+  return out.rfind(prefix, 0) == 0 || out.find("\n" + prefix) != std::string::npos;
+}
+std::size_t lines(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
 }  // namespace
 
 TEST(cli, every_subcommand_has_help) {
@@ -59,10 +90,37 @@ TEST(cli, bad_usage_exits_2_with_one_line) {
                            "check --golden /nonexistent.safetensors --candidate /tmp",
                            "apply --golden /nonexistent --out /tmp/x",
                            "props --plugin /nonexistent.so", "props --plugin " ROPECHECK_NO_ENTRY_PLUGIN,
-                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --profile loose"}) {
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --profile loose",
+                           // a bare name is a file in the current directory, never a library on the search path
+                           "props --plugin libm.so.6",
+                           // plugin limits: validated before any work
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout 0",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout -1",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout nan",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout 3s",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout inf",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory 0",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory -5M",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory 12X",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory nan",
+                           "props --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-memory 99999999999999999999G",
+                           "report --out /tmp/ropecheck_never --impl none --plugin " ROPECHECK_KERNELS_PLUGIN " --plugin-timeout 0",
+                           "report --out /tmp/ropecheck_never --impl none --plugin " ROPECHECK_KERNELS_PLUGIN
+                           " --plugin-memory garbage"}) {
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
     EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
+  }
+}
+
+// The negative controls catch their wrong variant at any budget: a control gets its own
+// minimum of cases (battery.h), so a small --cases never fails ropecheck's self-checks.
+TEST(cli, props_passes_at_small_budgets) {
+  for (const char* cases : {"1", "5", "10"}) {
+    CliResult r = run_cli(std::string("props --cases ") + cases);
+    EXPECT_EQ(r.exit_code, 0) << cases << ": " << r.out;
+    r = run_cli(std::string("props --plugin " ROPECHECK_KERNELS_PLUGIN " --cases ") + cases);
+    EXPECT_EQ(r.exit_code, 0) << cases << ": " << r.out;
   }
 }
 
@@ -125,6 +183,13 @@ TEST(cli, props_plugin_passes_the_kernels_plugin) {
   EXPECT_NE(r.out.find("plugin ropecheck kernels: a whole-sequence call equals token-by-token calls"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(" 0 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS   plugin ropecheck kernels: scaled specs (every scaling type) within the exact bound"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 7 passed, 0 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nprops: 7 passed, 0 failed\n"), std::string::npos) << r.out;
 }
 
 TEST(cli, props_plugin_fails_the_buggy_plugin_with_a_reproducible_counterexample) {
@@ -143,6 +208,137 @@ TEST(cli, props_plugin_reports_a_crashing_plugin_as_a_failure) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("crashed with SIGSEGV"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("props: "), std::string::npos) << "ropecheck finished its report: " << r.out;
+}
+
+// A plugin that forks grandchildren and prints a fake summary: when props exits no
+// grandchild is alive, the fake line is not a line of ropecheck's output, and a reader
+// of the pipe (`| cat`, `| tail`) gets its end of file when ropecheck exits. `timeout`
+// bounds the hang this guards against (the grandchildren sleep ten minutes), not speed.
+TEST(cli, props_plugin_contains_the_plugins_processes_and_output) {
+  const std::string dir = testing::TempDir() + "ropecheck_cli_escape";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string pids = dir + "/pids", out = dir + "/out";
+  const CliResult r = run_shell("ROPECHECK_TEST_PID_FILE=" + pids + " timeout 120 sh -c '{ " ROPECHECK_CLI
+                                " props --plugin " ROPECHECK_ESCAPING_PLUGIN " --cases 3; echo \"exit $?\"; } 2>&1 | cat > " +
+                                out + "'; echo \"timeout $?\"");
+  EXPECT_EQ(r.out, "timeout 0\n") << "the pipe's reader did not get its end of file: " << r.out;
+  const std::string text = read_text(out);
+  EXPECT_NE(text.find("\nexit 1\n"), std::string::npos) << "the plugin returns x unrotated: " << text;
+  // Every call answered, so nothing the plugin printed is quoted anywhere.
+  EXPECT_EQ(text.find("999 passed"), std::string::npos) << text;
+  EXPECT_TRUE(has_line_starting(text, "props: ")) << "ropecheck's own summary: " << text;
+  std::ifstream in(pids);
+  std::size_t checked = 0;
+  for (int pid = 0; in >> pid; ++checked) {
+    EXPECT_EQ(kill(pid, 0), -1) << "grandchild " << pid << " outlived ropecheck";
+    EXPECT_EQ(errno, ESRCH) << pid;
+  }
+  EXPECT_GT(checked, 0u) << "the plugin never ran";
+}
+
+// A hanging plugin costs one timeout: the first call is killed after --plugin-timeout,
+// and no later call is made (the plugin logs each call it receives).
+TEST(cli, props_plugin_stops_calling_a_plugin_that_timed_out) {
+  const std::string log = testing::TempDir() + "ropecheck_cli_hang_calls";
+  std::filesystem::remove(log);
+  const CliResult r = run_shell("ROPECHECK_TEST_CALL_LOG=" + log + " " ROPECHECK_CLI " props --plugin " ROPECHECK_HANGING_PLUGIN
+                                " --plugin-timeout 1 --cases 10");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("no answer within 1 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not called: it timed out earlier"), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(log), "call\n") << "exactly one call hangs";
+}
+
+TEST(cli, props_plugin_reports_the_memory_limit) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_MEMORY_HOG_PLUGIN " --plugin-memory 256M --cases 2");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("of the --plugin-memory limit of 256 MiB"), std::string::npos) << r.out;
+}
+
+// No vacuous pass: a plugin that implements no dtype, or declines every call, measured
+// nothing and fails; one that exits instead of answering gets no credit for ropecheck's
+// own self-checks.
+TEST(cli, props_plugin_that_measured_nothing_fails) {
+  CliResult r = run_cli("props --plugin " ROPECHECK_NO_DTYPE_PLUGIN " --cases 3");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nprops: 0 passed, 0 failed\n"), std::string::npos) << r.out;
+  r = run_cli("props --plugin " ROPECHECK_EXITING_PLUGIN " --cases 3");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 0 passed, 7 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nprops: 0 passed, 7 failed\n"), std::string::npos) << r.out;
+}
+
+// Scaled specs reach the plugin: dropping rope_scaling fails; declining scaled specs is a
+// visible skip, and the unscaled properties still pass.
+TEST(cli, props_plugin_measures_scaled_specs) {
+  CliResult r = run_cli("props --plugin " ROPECHECK_DROP_SCALING_PLUGIN " --cases 20");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL   plugin kernels, rope_scaling dropped: scaled specs (every scaling type)"), std::string::npos)
+      << r.out;
+  r = run_cli("props --plugin " ROPECHECK_REFUSE_SCALING_PLUGIN " --cases 20");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("SKIP   plugin kernels, rope_scaling refused: scaled specs (every scaling type) within the exact bound "
+                       "(unsupported by the plugin)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rope_scaling is not supported"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 6 passed, 0 failed, 1 skipped (unsupported)"), std::string::npos) << r.out;
+}
+
+// A bare file name is the file in the current directory (never the library search path).
+TEST(cli, props_plugin_loads_a_bare_name_from_the_current_directory) {
+  const std::filesystem::path plugin = ROPECHECK_KERNELS_PLUGIN;
+  const CliResult r = run_shell("cd " + plugin.parent_path().string() + " && " ROPECHECK_CLI " props --plugin " +
+                                plugin.filename().string() + " --cases 2");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("plugin 'ropecheck kernels'"), std::string::npos) << r.out;
+  // libm.so.6 is on the library path but not in the current directory: not loaded.
+  const CliResult system = run_cli("props --plugin libm.so.6");
+  EXPECT_EQ(system.exit_code, 2) << system.out;
+  EXPECT_NE(system.out.find("plugin libm.so.6: no such file"), std::string::npos) << system.out;
+}
+
+// A name with a newline, a fake summary, '|' and an escape sequence is escaped once where
+// it is read: it breaks no line of the output and no markdown table.
+TEST(cli, plugin_names_and_messages_are_escaped) {
+  const CliResult r = run_cli("props --plugin " ROPECHECK_HOSTILE_NAME_PLUGIN " --cases 2");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_FALSE(has_line_starting(r.out, "props: 999")) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("plugin evil\\nprops: 999 passed, 0 failed / x /\\x1b[2J:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
+  // The same name in report.md, and a report whose plugin measured nothing fails.
+  const std::string dir = testing::TempDir() + "ropecheck_cli_report_hostile";
+  std::filesystem::remove_all(dir);
+  const CliResult report = run_cli("report --out " + dir + " --cases " ROPECHECK_SOURCE_DIR
+                                   "/golden/cases.json --case llama2_7b_half_split_bf16 --positions 0,1,2 --impl none "
+                                   "--no-plots --plugin " ROPECHECK_HOSTILE_NAME_PLUGIN);
+  EXPECT_EQ(report.exit_code, 1) << report.out;
+  EXPECT_NE(report.out.find("measured nothing"), std::string::npos) << report.out;
+  const std::string md = read_text(dir + "/report.md");
+  EXPECT_FALSE(has_line_starting(md, "props: 999")) << md;
+  EXPECT_EQ(md.find('\x1b'), std::string::npos) << md;
+  EXPECT_NE(md.find("plugin:evil\\nprops: 999 passed, 0 failed / x /\\x1b[2J"), std::string::npos) << md;
+}
+
+// `report --plugin`: a plugin that crashes on every call makes the report fail (exit 1)
+// and say so; its results are never counted as safe.
+TEST(cli, report_fails_when_a_plugin_crashes) {
+  const std::string dir = testing::TempDir() + "ropecheck_cli_report_crash";
+  std::filesystem::remove_all(dir);
+  const CliResult r = run_cli("report --out " + dir + " --cases " ROPECHECK_SOURCE_DIR
+                              "/golden/cases.json --case llama2_7b_half_split_bf16 --positions 0,1,2 --impl none --no-plots "
+                              "--plugin " ROPECHECK_CRASHING_PLUGIN);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("report: FAIL: plugin:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("failed on 1 of 1 cases"), std::string::npos) << r.out;
+  const std::string md = read_text(dir + "/report.md");
+  EXPECT_EQ(md.find("Every measured result is safe at every swept position.\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("## Failed"), std::string::npos) << md;
 }
 
 // A malformed golden file is bad input: exit 2 with one line naming the file and the

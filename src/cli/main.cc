@@ -18,6 +18,7 @@
 #include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/golden_command.h"
+#include "cli/plugin_options.h"
 #include "cli/progress.h"
 #include "cli/report_command.h"
 #include "cli/integer_option.h"
@@ -101,6 +102,14 @@ struct PropsOptions {
   std::string cases = "100";
   std::string plugin;
   std::string profile = "exact";
+  ropecheck::cli::PluginLimitOptions limits;
+};
+
+// What `props` counts: with a plugin, the plugin's own properties apart from ropecheck's
+// self-checks (negative controls), so that a plugin cannot pass on the strength of ours.
+struct PropsTally {
+  std::size_t held = 0, failed = 0, skipped = 0;  // the code under test's properties
+  std::size_t caught = 0, missed = 0;             // negative controls
 };
 
 int run_props(const PropsOptions& options) {
@@ -108,6 +117,7 @@ int run_props(const PropsOptions& options) {
       ropecheck::cli::parse_integer_option(options.seed, "props: --seed", 0, std::numeric_limits<std::uint64_t>::max());
   const int cases = static_cast<int>(ropecheck::cli::parse_integer_option(options.cases, "props: --cases", 1, kMaxPropsCases));
   const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
+  const ropecheck::gate::PluginLimits limits = ropecheck::cli::plugin_limits(options.limits);
   // RapidCheck announces its global configuration (a random seed unless RC_PARAMS names
   // one) on first use; the battery runs with `params` below, so make the two agree.
   setenv("RC_PARAMS", fmt::format("seed={}", seed).c_str(), 1);
@@ -117,15 +127,17 @@ int run_props(const PropsOptions& options) {
   std::vector<ropecheck::gate::BatteryEntry> battery;
   std::string what = "reference and kernel battery";
   std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", seed, cases);
-  if (!options.plugin.empty()) {
-    const auto plugin =
-        std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin));
+  const bool with_plugin = !options.plugin.empty();
+  PropsTally tally;
+  if (with_plugin) {
+    const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
     battery = ropecheck::gate::plugin_battery(plugin, profile);
     what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
     reproduce = fmt::format("ropecheck props --plugin {} --profile {} --seed {} --cases {}", options.plugin,
                             options.profile, seed, cases);
     for (const auto dtype : {ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16}) {
       if (!plugin->supports(dtype)) {
+        ++tally.skipped;
         std::cout << fmt::format("  SKIP   {} properties: the plugin does not implement {} (ropecheck_plugin_dtypes)\n",
                                  ropecheck::to_string(dtype), ropecheck::to_string(dtype));
       }
@@ -138,9 +150,15 @@ int run_props(const PropsOptions& options) {
                            seed, cases);
   std::cout.flush();
   Progress progress("props", battery.size());
-  std::size_t held = 0, caught = 0, failed = 0;
   ropecheck::gate::run_battery(battery, params, [&](const ropecheck::gate::BatteryOutcome& o, std::size_t done) {
     progress.update(done);
+    if (o.skipped) {
+      // The plugin declined: visible, counted apart, never a pass.
+      ++tally.skipped;
+      std::cout << fmt::format("  SKIP   {} (unsupported by the plugin)\n         {}\n", o.name, o.detail);
+      std::cout.flush();
+      return;
+    }
     const char* verdict = o.ok ? (o.negative_control ? "CAUGHT" : "PASS") : "FAIL";
     std::cout << fmt::format("  {:<6} {} ({} cases){}\n", verdict, o.name, o.cases,
                              o.negative_control ? " [negative control]" : "");
@@ -153,20 +171,28 @@ int run_props(const PropsOptions& options) {
       const std::string first_line = o.detail.substr(0, o.detail.find('\n'));
       if (!first_line.empty()) std::cout << "         " << first_line << "\n";
     }
-    if (!o.ok) {
-      ++failed;
-    } else if (o.negative_control) {
-      ++caught;
+    if (o.negative_control) {
+      ++(o.ok ? tally.caught : tally.missed);
     } else {
-      ++held;
+      ++(o.ok ? tally.held : tally.failed);
     }
     std::cout.flush();
   });
-  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", held, caught,
-                           failed, reproduce);
-  std::cout << fmt::format("props: {} passed, {} failed\n", held + caught, failed);
-  flush_standard_output();
-  return failed == 0 ? kExitPass : kExitFailure;
+  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", tally.held,
+                           tally.caught, tally.failed + tally.missed, reproduce);
+  if (!with_plugin) {
+    std::cout << fmt::format("props: {} passed, {} failed\n", tally.held + tally.caught, tally.failed + tally.missed);
+    return tally.failed + tally.missed == 0 ? kExitPass : kExitFailure;
+  }
+  // A plugin passes on properties it was measured on: none measured (every property
+  // skipped, or no dtype implemented) is a failure, not a vacuous pass.
+  const bool measured_nothing = tally.held + tally.failed == 0;
+  std::cout << fmt::format("plugin: {} passed, {} failed, {} skipped (unsupported); self-checks: {} caught, {} missed\n",
+                           tally.held, tally.failed, tally.skipped, tally.caught, tally.missed);
+  if (measured_nothing) std::cout << "props: FAIL: the plugin measured nothing (every property was skipped)\n";
+  if (tally.missed) std::cout << "props: FAIL: a self-check missed its wrong variant; the battery cannot be trusted\n";
+  std::cout << fmt::format("props: {} passed, {} failed\n", tally.held, tally.failed);
+  return tally.failed + tally.missed == 0 && !measured_nothing ? kExitPass : kExitFailure;
 }
 
 }  // namespace
@@ -194,6 +220,7 @@ int main(int argc, char** argv) {
   props->add_option("--plugin", props_options.plugin, "shared library implementing ropecheck_plugin.h (run in child processes)");
   props->add_option("--profile", props_options.profile, "accuracy profile for --plugin: exact (default), f32-angle, bf16-compute")
       ->check(CLI::IsMember({"exact", "f32-angle", "bf16-compute"}));
+  ropecheck::cli::add_plugin_limit_options(props, props_options.limits);
 
   ropecheck::cli::GoldenOptions golden_options;
   auto* golden = ropecheck::cli::add_golden_command(app, golden_options);

@@ -15,6 +15,7 @@
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/report/baseline_comparison.h"
+#include "ropecheck/report/measurement_failures.h"
 #include "ropecheck/report/plot_runner.h"
 #include "ropecheck/report/report_json.h"
 #include "ropecheck/report/report_markdown.h"
@@ -51,7 +52,8 @@ void add_baseline_options(CLI::App* app, ReportOptions& options) {
 
 // Everything after the measurement: baseline comparison, figures, report.md, stdout.
 // report.json is written first (the plotting script reads it); each file atomically.
-int finish(const report::PrecisionReport& r, const ReportOptions& options) {
+// `required`: the implementations that must measure something (named on the command line).
+int finish(const report::PrecisionReport& r, const ReportOptions& options, const std::vector<std::string>& required) {
   std::optional<report::BaselineComparison> comparison;
   if (!options.baseline.empty()) {  // read and compared before anything is written
     comparison = report::compare_with_baseline(r, report::read_report(options.baseline), options.threshold, options.baseline);
@@ -73,9 +75,14 @@ int finish(const report::PrecisionReport& r, const ReportOptions& options) {
                              to_string(row.output_dtype), row.cases, row.peak_ulps, row.rms_ulps,
                              row.longest_safe ? fmt::format("{}{}", *row.longest_safe, row.all_safe ? " (all)" : "") : "none");
   }
-  if (!comparison) return kExitPass;
-  std::cout << report::regression_table(*comparison);
-  return comparison->regressed() ? kExitFailure : kExitPass;
+  const std::vector<std::string> failures = report::measurement_failures(r, required);
+  for (const std::string& line : failures) std::cout << "report: FAIL: " << line << "\n";
+  bool regressed = false;
+  if (comparison) {
+    std::cout << report::regression_table(*comparison);
+    regressed = comparison->regressed();
+  }
+  return failures.empty() && !regressed ? kExitPass : kExitFailure;
 }
 
 }  // namespace
@@ -98,6 +105,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
   report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
   add_baseline_options(report, options);
+  add_plugin_limit_options(report, options.plugin_limits);
   report->require_subcommand(0, 1);
 
   auto* merge = report->add_subcommand("merge", "Merge the report.json files of the shards of one sweep into one report");
@@ -111,6 +119,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
 
 int run_report(const ReportOptions& options) {
   if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
+  const gate::PluginLimits limits = plugin_limits(options.plugin_limits);
   std::vector<std::string> inputs = options.plugins;
   inputs.insert(inputs.end(), options.candidates.begin(), options.candidates.end());
   inputs.push_back(options.cases);
@@ -127,8 +136,20 @@ int run_report(const ReportOptions& options) {
   const std::vector<std::string> builtins =
       no_builtins ? std::vector<std::string>{} : (options.impls.empty() ? report::builtin_implementation_names() : options.impls);
   for (const std::string& name : builtins) sweep.implementations.push_back(report::builtin_implementation(name));
-  for (const std::string& library : options.plugins) sweep.implementations.push_back(report::plugin_implementation(library));
-  for (const std::string& dir : options.candidates) sweep.implementations.push_back(report::candidate_implementation(dir));
+  // Named on the command line, each must measure something; the default built-ins may
+  // skip every case (ggml's recurrence on a catalogue of scaled cases).
+  std::vector<std::string> required;
+  if (!options.impls.empty() && !no_builtins) {
+    for (const report::Implementation& impl : sweep.implementations) required.push_back(impl.name);
+  }
+  for (const std::string& library : options.plugins) {
+    sweep.implementations.push_back(report::plugin_implementation(library, limits));
+    required.push_back(sweep.implementations.back().name);
+  }
+  for (const std::string& dir : options.candidates) {
+    sweep.implementations.push_back(report::candidate_implementation(dir));
+    required.push_back(sweep.implementations.back().name);
+  }
   if (sweep.implementations.empty()) throw InvalidInput("report: no implementation to measure (--impl none without --plugin or --candidate)");
   if (!options.baseline.empty() && !fs::exists(options.baseline)) {
     throw InvalidInput(fmt::format("report: baseline '{}' does not exist", options.baseline));
@@ -139,7 +160,7 @@ int run_report(const ReportOptions& options) {
         if (!bar) bar = std::make_unique<Progress>("report", total);
         bar->update(done);
       });
-  return finish(r, options);
+  return finish(r, options, required);
 }
 
 int run_report_merge(const ReportOptions& options) {
@@ -149,7 +170,7 @@ int run_report_merge(const ReportOptions& options) {
   const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
   std::vector<report::PrecisionReport> parts;
   for (const std::string& path : options.merge_inputs) parts.push_back(report::read_report(path));
-  return finish(report::merge_reports(parts, options.merge_inputs, &catalogue), options);
+  return finish(report::merge_reports(parts, options.merge_inputs, &catalogue), options, {});
 }
 
 }  // namespace ropecheck::cli

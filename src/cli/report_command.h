@@ -1,12 +1,15 @@
 // `ropecheck report`: a precision sweep written as report.json, report.md and figures,
 // optionally compared with a baseline (exit 1 on regression); `ropecheck report merge`
-// joins the shards of one sweep (ropecheck/report/).
+// joins the shards of one sweep (ropecheck/report/). Exit 1 also when an implementation
+// failed while measured or a requested one measured nothing (measurement_failures.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "cli/plugin_options.h"
 
 namespace ropecheck::cli {
 
@@ -23,6 +26,7 @@ struct ReportOptions {
   double threshold = 0.05;
   std::string shard = "1/1";
   bool no_plots = false;
+  PluginLimitOptions plugin_limits;
   // report merge
   std::vector<std::string> merge_inputs;
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -53,6 +54,23 @@ BatteryEntry drawing_entry(std::string name, bool negative, std::function<void()
 BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase> gen,
                              std::function<void(const KernelCase&)> body) {
   return drawing_entry(std::move(name), negative, [gen, body] { body(*gen); });
+}
+
+// A property of a plugin: the first case the plugin declines marks the property
+// unsupported, and the cases after it are drawn but not sent (see battery.h).
+BatteryEntry plugin_entry(std::string name, rc::Gen<KernelCase> gen, std::function<void(const KernelCase&)> body) {
+  const auto unsupported = std::make_shared<std::string>();
+  BatteryEntry e = drawing_entry(std::move(name), false, [gen, body, unsupported] {
+    const KernelCase c = *gen;
+    if (!unsupported->empty()) return;
+    try {
+      body(c);
+    } catch (const PluginRefusal& refusal) {
+      *unsupported = refusal.what();
+    }
+  });
+  e.unsupported = unsupported;
+  return e;
 }
 
 }  // namespace
@@ -132,6 +150,7 @@ std::vector<BatteryEntry> kernel_battery() {
 std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile) {
   const auto kernel = std::make_shared<KernelUnderTest>(plugin_kernel(plugin));
   const std::string who = kernel->name;
+  const std::string bound(numeric::to_string(profile));
   std::vector<BatteryEntry> b;
   Dtype first = Dtype::f32;
   bool any = false;
@@ -139,19 +158,27 @@ std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, n
     if (!plugin->supports(dtype)) continue;
     if (!any) first = dtype;
     any = true;
-    b.push_back(generated_entry(fmt::format("{}: {} output within the {} bound", who, to_string(dtype), numeric::to_string(profile)),
-                                false, gen_kernel_case(dtype, kMaxKernelPosition),
-                                [kernel, profile](const KernelCase& c) { check_matches_reference(c, {*kernel}, profile); }));
+    b.push_back(plugin_entry(fmt::format("{}: {} output within the {} bound", who, to_string(dtype), bound),
+                             gen_kernel_case(dtype, kMaxKernelPosition),
+                             [kernel, profile](const KernelCase& c) { check_matches_reference(c, {*kernel}, profile); }));
   }
   if (!any) return b;
-  b.push_back(generated_entry(fmt::format("{}: norm is preserved", who), false, gen_kernel_case(first, kMaxKernelPosition),
-                              [kernel, profile](const KernelCase& c) { check_preserves_norm(c, {*kernel}, profile); }));
-  b.push_back(generated_entry(fmt::format("{}: score depends on n-m only", who), false,
-                              gen_kernel_case(first, kMaxKernelPosition),
-                              [kernel, profile](const KernelCase& c) { check_score_shift_invariant(c, *kernel, profile); }));
-  b.push_back(generated_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", who), false,
-                              gen_kernel_case(first, kMaxKernelPosition),
-                              [kernel](const KernelCase& c) { check_decode_consistent(c, *kernel); }));
+  b.push_back(plugin_entry(fmt::format("{}: norm is preserved", who), gen_kernel_case(first, kMaxKernelPosition),
+                           [kernel, profile](const KernelCase& c) { check_preserves_norm(c, {*kernel}, profile); }));
+  b.push_back(plugin_entry(fmt::format("{}: score depends on n-m only", who), gen_kernel_case(first, kMaxKernelPosition),
+                           [kernel, profile](const KernelCase& c) { check_score_shift_invariant(c, *kernel, profile); }));
+  b.push_back(plugin_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", who),
+                           gen_kernel_case(first, kMaxKernelPosition),
+                           [kernel](const KernelCase& c) { check_decode_consistent(c, *kernel); }));
+  // Scaled specs (linear, dynamic, YaRN, LongRoPE, llama3): the same generator as the
+  // built-in kernels' scaled property, so a plugin that drops or mangles rope_scaling fails.
+  b.push_back(plugin_entry(fmt::format("{}: scaled specs (every scaling type) within the {} bound", who, bound),
+                           gen_kernel_case(first, kMaxKernelPosition, gen_scaled_spec()),
+                           [kernel, profile](const KernelCase& c) { check_matches_reference(c, {*kernel}, profile); }));
+  b.push_back(generated_entry(fmt::format("dropping rope_scaling is outside the {} bound", bound), true,
+                              gen_kernel_case(first, kMaxKernelPosition, gen_scaled_spec()), [profile](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::scaling_ignored()}, profile);
+                              }));
   add_relative_position_controls(b, profile);
   return b;
 }
@@ -261,13 +288,20 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
     BatteryOutcome o;
     o.name = e.name;
     o.negative_control = e.negative_control;
-    const rc::detail::TestResult result = e.run(params);
+    rc::detail::TestParams entry_params = params;
+    if (e.negative_control) entry_params.maxSuccess = std::max(params.maxSuccess, kNegativeControlCases);
+    const rc::detail::TestResult result = e.run(entry_params);
     rc::detail::SuccessResult success;
     rc::detail::FailureResult failure;
     if (result.match(success)) {
       o.ok = !e.negative_control;
       o.cases = success.numSuccess;
       if (e.negative_control) o.detail = "the wrong variant was not caught";
+      if (e.unsupported && !e.unsupported->empty()) {
+        o.ok = false;
+        o.skipped = true;
+        o.detail = *e.unsupported;
+      }
     } else if (result.match(failure)) {
       o.ok = e.negative_control;
       o.cases = failure.numSuccess + 1;

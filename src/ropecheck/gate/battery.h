@@ -3,6 +3,17 @@
 // gate/kernel_properties.h against the built-in kernels, each paired with the negative
 // controls that show it can fail. The GoogleTest suites in properties/ run the
 // same bodies (RC_GTEST_PROP); this list is the same checks with another output sink.
+//
+// Contract:
+//  - An entry is a property of the code under test or a negative control (a self-check
+//    of ropecheck: a built-in wrong variant the property must catch). In a plugin
+//    battery every property measures the plugin and every negative control measures
+//    ropecheck, so a summary counts the plugin's results apart from the self-checks.
+//  - A plugin property whose plugin declines a case (PluginRefusal) is skipped as
+//    unsupported: the plugin is not called again for it, and the outcome is `skipped`
+//    with the plugin's message, never a pass. A property that failed before stays failed.
+//  - run_battery runs every negative control with at least kNegativeControlCases cases
+//    whatever the budget (see there), so a small --cases never fails a control.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +32,8 @@ namespace ropecheck::gate {
 struct BatteryEntry {
   std::string name;
   bool negative_control = false;  // true: passes only when a counterexample is found
+  // Set by plugin properties: the plugin's refusal, once it declined a case.
+  std::shared_ptr<const std::string> unsupported;
   std::function<rc::detail::TestResult(const rc::detail::TestParams&)> run;
 };
 
@@ -30,13 +43,23 @@ std::vector<BatteryEntry> reference_battery();
 std::vector<BatteryEntry> kernel_battery();
 
 // A plugin against the reference under `profile`: agreement per dtype it implements, norm
-// preservation, score shift-invariance, whole-sequence = token-by-token calls. The
-// negative controls of the last two run with built-in wrong kernels, as in kernel_battery.
+// preservation, score shift-invariance, whole-sequence = token-by-token calls, agreement
+// over scaled specs (gen_scaled_spec). The negative controls of the last three run with
+// built-in wrong kernels, as in kernel_battery. A plugin that implements no dtype gets
+// no entry at all (the caller reports that it measured nothing).
 std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile);
+
+// RapidCheck draws cases of growing size: the i-th of n has size about 100·i/n, so with a
+// budget of 1 the only case has size 0 (zero vectors, position 0), on which no wrong
+// variant differs from the right one. A negative control therefore always gets this many
+// cases, the default budget at which every control is known to be caught: it stops at its
+// first counterexample (two or three cases as a rule), so the floor costs little.
+inline constexpr int kNegativeControlCases = 100;
 
 struct BatteryOutcome {
   std::string name;
   bool negative_control = false;
+  bool skipped = false;     // unsupported by the plugin: neither held nor failed (detail says why)
   bool ok = false;          // property held / negative control was caught
   int cases = 0;            // cases run before the verdict
   std::string detail;       // counterexample or failure message

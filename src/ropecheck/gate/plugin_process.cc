@@ -1,19 +1,29 @@
 #include "ropecheck/gate/plugin_process.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/gate/untrusted_text.h"
 
 namespace ropecheck::gate {
 namespace {
@@ -21,6 +31,7 @@ namespace {
 // What a child reports back, at the start of the shared block.
 struct Answer {
   std::int32_t answered;  // 1 once the child has filled in the rest
+  std::int32_t loaded;    // 1 once dlopen and dlsym succeeded: `status` is the plugin's
   std::int32_t status;    // the plugin's return value (0 = success)
   std::uint32_t dtypes;
   char name[128];
@@ -28,6 +39,24 @@ struct Answer {
 };
 
 constexpr std::uint32_t kAllDtypes = (1u << ROPECHECK_DTYPE_F32) | (1u << ROPECHECK_DTYPE_BF16) | (1u << ROPECHECK_DTYPE_F16);
+// A failure message quotes the end of what the plugin printed: a few lines, one line of ours.
+constexpr std::size_t kOutputTailLines = 5;
+constexpr std::size_t kOutputTailBytes = 400;
+// A child that ended with a peak at 3/4 of its memory limit or more is taken to have run
+// into it: allocations fail before the limit itself is reached (fragmentation, the
+// request that does not fit), and below it an error return is the plugin's own decision.
+constexpr std::uint64_t kNearLimitNumerator = 3, kNearLimitDenominator = 4;
+// How long to wait for the killed processes of a call's group to be reaped: SIGKILL
+// takes effect at once, so this bounds only a pathological kernel delay.
+constexpr std::chrono::seconds kReapGrace{5};
+// The parent polls the child this often: a call takes about a millisecond.
+constexpr long kPollNanoseconds = 100'000;
+
+// A call that did not answer in time; apply() marks the plugin so it is not called again.
+class PluginTimeout : public PluginFailure {
+ public:
+  explicit PluginTimeout(const std::string& what) : PluginFailure(what) {}
+};
 
 std::uint32_t abi_dtype(Dtype dtype) {
   switch (dtype) {
@@ -56,40 +85,216 @@ class SharedBlock {
   void* data_;
 };
 
+// The child's stdout and stderr: a memfd of fixed size, sealed against growth, so a write
+// past kPluginOutputCapacity fails (EPERM) instead of blocking like a full pipe or
+// filling memory. Parent and child share the file offset, which is the length written.
+class OutputCapture {
+ public:
+  OutputCapture() {
+    fd_ = memfd_create("ropecheck-plugin-output", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd_ < 0) throw std::runtime_error("memfd_create for the plugin's output failed");
+    if (ftruncate(fd_, static_cast<off_t>(kPluginOutputCapacity)) != 0 ||
+        fcntl(fd_, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+      close(fd_);
+      throw std::runtime_error("sizing the plugin's output capture failed");
+    }
+  }
+  ~OutputCapture() { close(fd_); }
+  OutputCapture(const OutputCapture&) = delete;
+  OutputCapture& operator=(const OutputCapture&) = delete;
+  int fd() const { return fd_; }
+
+  // "; its output ended: \"…\"" (escaped, one line), or "" when it printed nothing.
+  std::string tail_note() const {
+    const off_t end = lseek(fd_, 0, SEEK_CUR);
+    if (end <= 0) return "";
+    const auto length = static_cast<std::size_t>(end);
+    const std::size_t from = length > kOutputTailBytes ? length - kOutputTailBytes : 0;
+    std::string text(length - from, '\0');
+    const ssize_t got = pread(fd_, text.data(), text.size(), static_cast<off_t>(from));
+    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    std::size_t start = text.size(), lines = 0;
+    while (start > 0 && lines < kOutputTailLines) {
+      start = text.rfind('\n', start - 1);
+      if (start == std::string::npos) {
+        start = 0;
+        break;
+      }
+      ++lines;
+      if (lines == kOutputTailLines) ++start;  // drop the newline before the first kept line
+    }
+    const bool cut = from > 0 || start > 0;
+    return fmt::format("; its output {}ended: \"{}\"", length >= kPluginOutputCapacity ? "(cut at the capacity) " : "",
+                       (cut ? "…" : "") + printable(std::string_view(text).substr(start), kOutputTailBytes));
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 std::string signal_name(int sig) {
   const char* name = sigabbrev_np(sig);
   return name ? fmt::format("SIG{}", name) : fmt::format("signal {}", sig);
 }
 
-// Forks; the child runs `body` and exits. Returns how the child ended, throwing
-// PluginFailure on a signal, a timeout or an exit without an answer.
-void run_child(SharedBlock& block, const std::string& what, const std::function<void()>& body) {
+// Runs in the child before the plugin: its own process group, stdin from /dev/null,
+// stdout and stderr to the capture, the limits. Only async-signal-safe calls and
+// setvbuf (the stdio state is the child's own copy) between fork and the plugin.
+void contain_child(const OutputCapture& capture, const PluginLimits& limits) {
+  setpgid(0, 0);
+  std::fflush(nullptr);
+  const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null >= 0) dup2(null, STDIN_FILENO);
+  dup2(capture.fd(), STDOUT_FILENO);
+  dup2(capture.fd(), STDERR_FILENO);
+  // Unbuffered, so what a plugin printed just before it crashed is in the capture.
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
+  std::setvbuf(stderr, nullptr, _IONBF, 0);
+  // RLIMIT_DATA, not RLIMIT_AS: since Linux 4.7 it counts the private writable memory
+  // (heap, anonymous mmap: what malloc hands out, thread stacks) and not the rest of the
+  // address space. RLIMIT_AS would also charge the call's shared tensors (MAP_SHARED, as
+  // large as the call), ropecheck's inherited code and libraries, and address space a
+  // plugin's allocator or runtime merely reserves (glibc reserves 64 MiB PROT_NONE per
+  // malloc arena), so a modest limit would fail correct plugins for what they never use.
+  // The limit is on the child's whole data memory, the few MiB it inherits from ropecheck
+  // included; it stops growth past the limit, so a plugin allocating little never notices.
+  const rlimit memory{limits.memory_bytes, limits.memory_bytes};
+  setrlimit(RLIMIT_DATA, &memory);
+  const rlimit no_core{0, 0};  // a crashing plugin is reported; it leaves no core files
+  setrlimit(RLIMIT_CORE, &no_core);
+}
+
+// Kills every process of the call's group and reaps those that became ours (the
+// subreaper adopts the orphans), so that none outlives the call, running or as a zombie.
+void kill_group(pid_t group) {
+  kill(-group, SIGKILL);
+  const auto deadline = std::chrono::steady_clock::now() + kReapGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    const pid_t reaped = waitpid(-group, &status, WNOHANG);
+    if (reaped > 0) continue;
+    if (reaped < 0 && kill(-group, 0) != 0) return;  // no child of ours and no process left in the group
+    kill(-group, SIGKILL);                            // one forked while we looked, or not yet reparented
+    const timespec pause{0, kPollNanoseconds};
+    nanosleep(&pause, nullptr);
+  }
+}
+
+// The processes whose parent is this process, from /proc (every thread's list): the
+// subreaper makes a plugin's orphans appear here.
+std::set<pid_t> children_of_this_process() {
+  std::set<pid_t> children;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream list(task.path() / "children");
+    for (long pid = 0; list >> pid;) children.insert(static_cast<pid_t>(pid));
+  }
+  return children;
+}
+
+// A process the plugin forked that left the call's group (setsid, setpgid) escapes
+// kill_group; once its parents are dead it is an orphan, adopted by this process (the
+// subreaper). Kills and reaps every child that was not ours before the call, until none
+// is left (their own orphans are adopted in turn).
+void kill_escaped(const std::set<pid_t>& before) {
+  const auto deadline = std::chrono::steady_clock::now() + kReapGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool any = false;
+    for (const pid_t pid : children_of_this_process()) {
+      if (before.count(pid)) continue;
+      any = true;
+      kill(pid, SIGKILL);
+      int status = 0;
+      waitpid(pid, &status, 0);
+    }
+    if (!any) return;
+  }
+}
+
+struct ChildEnd {
+  int status = 0;
+  std::uint64_t peak_bytes = 0;  // the child's peak resident memory
+};
+
+std::string memory_note(const ChildEnd& end, const PluginLimits& limits) {
+  return fmt::format("peak memory {} of the --plugin-memory limit of {}", describe_bytes(end.peak_bytes),
+                     describe_bytes(limits.memory_bytes));
+}
+
+bool near_memory_limit(const ChildEnd& end, const PluginLimits& limits) {
+  return end.peak_bytes / kNearLimitNumerator >= limits.memory_bytes / kNearLimitDenominator;
+}
+
+// Forks; the child runs `body` contained (contain_child) and exits. Throws PluginFailure
+// on a signal, a timeout or an exit without an answer; returns how the child ended.
+ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimits& limits,
+                   const std::function<void()>& body) {
+  // Orphans of the call's group become our children, so kill_group can reap them.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  OutputCapture capture;
+  const std::set<pid_t> children_before = children_of_this_process();
   std::fflush(nullptr);  // buffered output must not be written twice
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    contain_child(capture, limits);
     body();
+    std::fflush(nullptr);
     _exit(0);
   }
-  const auto deadline = std::chrono::steady_clock::now() + kPluginCallTimeout;
-  int status = 0;
+  setpgid(pid, pid);  // also here: the group must exist before we might signal it
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limits.timeout);
+  bool timed_out = false;
   while (true) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0) throw std::runtime_error("waitpid failed");
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      throw PluginFailure(fmt::format("{}: no answer within {} s (killed)", what, kPluginCallTimeout.count()));
+    siginfo_t info{};
+    // WNOWAIT: the child stays a zombie, so its pid (the group id) cannot be reused
+    // before the group is killed.
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      throw std::runtime_error("waitid failed");
     }
-    const timespec pause{0, 100'000};
+    if (info.si_pid == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      timed_out = true;
+      break;
+    }
+    const timespec pause{0, kPollNanoseconds};
     nanosleep(&pause, nullptr);
   }
-  if (WIFSIGNALED(status)) throw PluginFailure(fmt::format("{}: crashed with {}", what, signal_name(WTERMSIG(status))));
-  if (block.answer().answered != 1) {
-    throw PluginFailure(fmt::format("{}: the process exited (status {}) without answering", what,
-                                    WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  kill(-pid, SIGKILL);
+  ChildEnd end;
+  rusage usage{};
+  wait4(pid, &end.status, 0, &usage);
+  end.peak_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // ru_maxrss is in KiB
+  kill_group(pid);
+  kill_escaped(children_before);
+  if (timed_out) {
+    throw PluginTimeout(fmt::format("{}: no answer within {} s (--plugin-timeout; killed){}", what, limits.timeout.count(),
+                                    capture.tail_note()));
   }
+  if (WIFSIGNALED(end.status)) {
+    throw PluginFailure(fmt::format("{}: crashed with {} ({}){}", what, signal_name(WTERMSIG(end.status)),
+                                    memory_note(end, limits), capture.tail_note()));
+  }
+  if (block.answer().answered != 1) {
+    throw PluginFailure(fmt::format("{}: the process exited (status {}) without answering ({}){}", what,
+                                    WIFEXITED(end.status) ? WEXITSTATUS(end.status) : -1, memory_note(end, limits),
+                                    capture.tail_note()));
+  }
+  if (block.answer().status != 0 && block.answer().loaded != 1) {
+    // The library could not be loaded in the child (e.g. under a tiny memory limit): the
+    // plugin never ran, so this is no refusal of a call.
+    const Answer& a = block.answer();
+    throw PluginFailure(fmt::format("{}: cannot be used: {} ({}){}", what, printable(a.err, sizeof(a.err)),
+                                    memory_note(end, limits), capture.tail_note()));
+  }
+  if (block.answer().status != 0) {
+    const Answer& a = block.answer();
+    const std::string message = fmt::format("{} returned {}: {}", what, a.status, printable(a.err, sizeof(a.err)));
+    if (near_memory_limit(end, limits)) throw PluginFailure(fmt::format("{} ({}){}", message, memory_note(end, limits), capture.tail_note()));
+    throw PluginRefusal(message + capture.tail_note());
+  }
+  return end;
 }
 
 void copy_message(char* dst, std::size_t size, const char* src) {
@@ -97,14 +302,30 @@ void copy_message(char* dst, std::size_t size, const char* src) {
   dst[size - 1] = '\0';
 }
 
+// The path as a file: never a bare name dlopen would look up on the library path.
+std::string resolve_library(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string shown = printable(path, kMaxPluginNameBytes * 4);
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (path.empty() || !fs::exists(status)) throw InvalidInput(fmt::format("plugin {}: no such file", shown));
+  if (!fs::is_regular_file(status)) throw InvalidInput(fmt::format("plugin {}: not a regular file", shown));
+  return fs::absolute(path).lexically_normal().string();
+}
+
 }  // namespace
 
-Plugin Plugin::open(const std::string& path) {
+Plugin Plugin::open(const std::string& path, const PluginLimits& limits) {
+  Plugin p;
+  p.path_ = path;
+  p.resolved_ = resolve_library(path);
+  p.limits_ = limits;
   SharedBlock block(sizeof(Answer));
+  const std::string what = fmt::format("plugin {}", printable(path, kMaxPluginNameBytes * 4));
   try {
-    run_child(block, fmt::format("plugin {}", path), [&] {
+    run_child(block, what, limits, [&] {
       Answer& a = block.answer();
-      void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      void* lib = dlopen(p.resolved_.c_str(), RTLD_NOW | RTLD_LOCAL);
       if (!lib) {
         a.status = 1;
         copy_message(a.err, sizeof(a.err), dlerror());
@@ -114,6 +335,7 @@ Plugin Plugin::open(const std::string& path) {
       } else {
         const auto dtypes = reinterpret_cast<ropecheck_plugin_dtypes_fn>(dlsym(lib, "ropecheck_plugin_dtypes"));
         const auto name = reinterpret_cast<ropecheck_plugin_name_fn>(dlsym(lib, "ropecheck_plugin_name"));
+        a.loaded = 1;
         a.dtypes = dtypes ? dtypes() : kAllDtypes;
         copy_message(a.name, sizeof(a.name), name ? name() : "");
         a.status = 0;
@@ -124,11 +346,9 @@ Plugin Plugin::open(const std::string& path) {
     throw InvalidInput(e.what());
   }
   const Answer& a = block.answer();
-  if (a.status != 0) throw InvalidInput(fmt::format("plugin {}: cannot be used: {}", path, a.err));
-  Plugin p;
-  p.path_ = path;
-  p.name_ = a.name[0] ? std::string(a.name) : path;
-  p.dtypes_ = a.dtypes;
+  const std::string name(a.name, strnlen(a.name, sizeof(a.name)));
+  p.name_ = table_safe(name.empty() ? path : name, kMaxPluginNameBytes);
+  p.dtypes_ = a.dtypes & kAllDtypes;
   return p;
 }
 
@@ -138,6 +358,8 @@ bool Plugin::supports(Dtype dtype) const {
 
 void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, std::span<const std::int64_t> positions,
                    const void* x, void* out) const {
+  const std::string what = fmt::format("plugin {}", name_);
+  if (!timed_out_->empty()) throw PluginFailure(fmt::format("{}: not called: it timed out earlier ({})", what, *timed_out_));
   const std::string spec_json = to_json_text(spec);
   const std::size_t elements = positions.size() * heads * spec.head_dim;
   const std::size_t data_bytes = elements * storage_bytes(dtype);
@@ -165,21 +387,26 @@ void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, std::sp
   call.positions = reinterpret_cast<const std::int64_t*>(base + positions_at);
   call.out = in_place ? base + x_at : base + out_at;
 
-  run_child(block, fmt::format("plugin {}", name_), [&] {
-    Answer& a = block.answer();
-    void* lib = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
-    const auto apply = lib ? reinterpret_cast<ropecheck_plugin_apply_fn>(dlsym(lib, "ropecheck_plugin_apply")) : nullptr;
-    if (!apply) {
-      a.status = -1;
-      copy_message(a.err, sizeof(a.err), lib ? "ropecheck_plugin_apply is gone" : dlerror());
-    } else {
-      a.status = apply(&call, a.err, sizeof(a.err));
-      a.err[sizeof(a.err) - 1] = '\0';
-    }
-    a.answered = 1;
-  });
-  const Answer& a = block.answer();
-  if (a.status != 0) throw PluginFailure(fmt::format("plugin {} returned {}: {}", name_, a.status, a.err));
+  try {
+    run_child(block, what, limits_, [&] {
+      Answer& a = block.answer();
+      void* lib = dlopen(resolved_.c_str(), RTLD_NOW | RTLD_LOCAL);
+      const auto apply = lib ? reinterpret_cast<ropecheck_plugin_apply_fn>(dlsym(lib, "ropecheck_plugin_apply")) : nullptr;
+      if (!apply) {
+        a.status = -1;
+        copy_message(a.err, sizeof(a.err), lib ? "ropecheck_plugin_apply is gone" : dlerror());
+      } else {
+        a.loaded = 1;
+        a.status = apply(&call, a.err, sizeof(a.err));
+        a.err[sizeof(a.err) - 1] = '\0';
+      }
+      a.answered = 1;
+    });
+  } catch (const PluginTimeout&) {
+    // A hanging plugin costs one timeout, not one per remaining call.
+    *timed_out_ = fmt::format("no answer within {} s", limits_.timeout.count());
+    throw;
+  }
   if (data_bytes) std::memcpy(out, base + (in_place ? x_at : out_at), data_bytes);
 }
 

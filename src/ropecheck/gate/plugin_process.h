@@ -1,41 +1,73 @@
 // A third-party RoPE implementation behind the plugin C ABI (ropecheck_plugin.h), called
-// in child processes so that its crash, hang or error is a reported failure, not ours.
+// in child processes so that its crash, hang, error or escape is a reported outcome, not
+// a problem of ours.
 //
 // Contract:
-//  - Plugin::open probes the library in a child: it must dlopen and export
-//    ropecheck_plugin_apply; the optional name and dtype mask are read there too. A
-//    library that cannot be used is InvalidInput (exit 2), naming the path and why.
+//  - Plugin::open(path, limits) resolves `path` as a file path (relative to the current
+//    directory, never searched on the dynamic library path) and probes the library in a
+//    child: it must dlopen and export ropecheck_plugin_apply; the optional name and dtype
+//    mask are read there too. The name is made printable and table-safe once, here
+//    (untrusted_text.h). A missing file or a library that cannot be used is InvalidInput
+//    (exit 2), naming the path and why.
 //  - Plugin::apply runs one call in a fresh child (fork, dlopen, call, exit) over shared
-//    memory: x, positions and the spec go in, out comes back. A non-zero return, a signal,
-//    an exit without an answer or a call longer than kPluginCallTimeout throws
-//    PluginFailure saying which. Nothing of the plugin ever runs in this process.
+//    memory: x, positions and the spec go in, out comes back. The child
+//      · is the leader of its own process group, and the whole group is killed (SIGKILL)
+//        when the call ends, however it ends, so nothing the plugin forked outlives the
+//        call; ropecheck is a child subreaper (prctl) so that those processes are reaped
+//        here rather than left as zombies, and so that one that left the group (setsid)
+//        is adopted here once orphaned and killed too (any child of this process that
+//        appears during a call is the plugin's: callers run no other children meanwhile);
+//      · reads /dev/null and writes stdout and stderr to a private capture of at most
+//        kPluginOutputCapacity bytes (a sealed memfd: a plugin that prints without end
+//        fails to write, it never blocks), whose tail a failure message quotes, escaped;
+//      · runs under the limits: data memory `limits.memory_bytes` (RLIMIT_DATA), no core
+//        files, `limits.timeout` of wall time.
+//  - How a call ends: a non-zero return is PluginRefusal (the plugin declined: ABI v1
+//    declares nothing about which specs a plugin supports, so this is how it says
+//    "unsupported"), unless the child ended near its memory limit, which makes it a
+//    PluginFailure naming the limit. A signal, an exit without an answer or a timeout is
+//    PluginFailure saying which (a crash also names the memory limit and the child's
+//    peak). After a timeout the plugin is not called again: every later apply throws
+//    PluginFailure "not called: it timed out earlier (…)" at once (copies share this).
+//    Nothing of the plugin ever runs in this process.
 //  - Calls are dense [tokens][heads][head_dim]; in place passes out == x to the plugin.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
 
 #include "ropecheck/dtype.h"
+#include "ropecheck/gate/plugin_limits.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::gate {
 
-inline constexpr std::chrono::seconds kPluginCallTimeout{30};
+// Enough for any diagnostic a plugin prints; small enough to keep in memory per call.
+inline constexpr std::size_t kPluginOutputCapacity = std::size_t{1} << 20;
+// A plugin name is a label in one line or one table cell, not a paragraph.
+inline constexpr std::size_t kMaxPluginNameBytes = 80;
 
 class PluginFailure : public std::runtime_error {
  public:
   explicit PluginFailure(const std::string& what) : std::runtime_error(what) {}
 };
 
+// The plugin returned non-zero: it does not support this call (see the contract above).
+class PluginRefusal : public PluginFailure {
+ public:
+  explicit PluginRefusal(const std::string& what) : PluginFailure(what) {}
+};
+
 class Plugin {
  public:
-  static Plugin open(const std::string& path);
+  static Plugin open(const std::string& path, const PluginLimits& limits);
 
-  const std::string& path() const { return path_; }
-  const std::string& name() const { return name_; }
+  const std::string& path() const { return path_; }  // as given
+  const std::string& name() const { return name_; }  // printable, table-safe
+  const PluginLimits& limits() const { return limits_; }
   bool supports(Dtype dtype) const;
 
   // x and out hold tokens·heads·head_dim elements of dtype; out may equal x.
@@ -44,8 +76,12 @@ class Plugin {
 
  private:
   std::string path_;
+  std::string resolved_;  // absolute: what the children dlopen
   std::string name_;
   std::uint32_t dtypes_ = 0;
+  PluginLimits limits_;
+  // Empty until a call timed out; then how it did, quoted by every later call's failure.
+  std::shared_ptr<std::string> timed_out_ = std::make_shared<std::string>();
 };
 
 }  // namespace ropecheck::gate

@@ -18,9 +18,16 @@
  * implements as a bit mask of (1u << ropecheck_dtype); without it all three are tested.
  * Optional: `const char* ropecheck_plugin_name(void)` names the implementation in reports.
  *
- * Every call runs in a child process of ropecheck: a crash, a hang (killed after a
- * timeout) or a non-zero return is a reported failure of the plugin, never of ropecheck.
- * The plugin keeps no state between calls that changes its results.
+ * A non-zero return declines the call: ABI v1 declares nothing about which specs a
+ * plugin supports, so ropecheck reports the property as skipped (unsupported), never as
+ * passed, and a plugin that declines everything measured nothing, which fails.
+ *
+ * Every call runs in a child process of ropecheck, in its own process group, which is
+ * killed when the call ends: nothing the plugin forks outlives the call. stdin is
+ * /dev/null; stdout and stderr are captured (quoted, escaped, when the call fails).
+ * A crash, a hang (killed after --plugin-timeout; the plugin is then not called again)
+ * or running out of --plugin-memory is a reported failure of the plugin, never of
+ * ropecheck. The plugin keeps no state between calls that changes its results.
  */
 #ifndef ROPECHECK_PLUGIN_H_
 #define ROPECHECK_PLUGIN_H_

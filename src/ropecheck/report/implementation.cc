@@ -8,6 +8,7 @@
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/gate/candidate.h"
 #include "ropecheck/gate/plugin_kernel.h"
+#include "ropecheck/report/measurement_failures.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -56,21 +57,23 @@ Implementation builtin_implementation(std::string_view name) {
   throw InvalidInput(fmt::format("report: unknown implementation '{}' (expected accurate, f32-angle or ggml-recurrence)", name));
 }
 
-Implementation plugin_implementation(const std::string& library) {
-  const auto plugin = std::make_shared<const gate::Plugin>(gate::Plugin::open(library));
+Implementation plugin_implementation(const std::string& library, const gate::PluginLimits& limits) {
+  const auto plugin = std::make_shared<const gate::Plugin>(gate::Plugin::open(library, limits));
   const auto kernel = std::make_shared<const gate::KernelUnderTest>(gate::plugin_kernel(plugin));
   Implementation impl;
   impl.name = fmt::format("plugin:{}", plugin->name());
   impl.run = [plugin, kernel](const golden::Golden& g) {
     ImplementationOutput out;
     if (!plugin->supports(g.input_dtype)) {
-      out.skipped = fmt::format("the plugin does not take {} inputs", to_string(g.input_dtype));
+      out.skipped = fmt::format("unsupported: the plugin does not take {} inputs", to_string(g.input_dtype));
       return out;
     }
     try {
       out.values = widen(gate::run_on_golden(g, kernel->rotate), g.output_dtype);
+    } catch (const gate::PluginRefusal& e) {
+      out.skipped = fmt::format("unsupported: {}", e.what());
     } catch (const gate::PluginFailure& e) {
-      out.skipped = e.what();
+      out.skipped = fmt::format("{}{}", kImplementationFailed, e.what());
     }
     return out;
   };

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ropecheck/report/measurement_failures.h"
+
 namespace ropecheck::report {
 namespace {
 
@@ -128,7 +130,14 @@ std::string report_markdown(const PrecisionReport& report, const PlotOutcome& pl
     md += fmt::format(". Outside the strict exact bound (0.5 ulp + compute term) from position {}.\n",
                       position_text(row.first_outside_exact));
   }
-  if (!any_unsafe) md += "Every measured result is safe at every swept position.\n";
+  std::size_t failures = 0;
+  for (const SweepResult& r : report.results) failures += failed(r) ? 1u : 0u;
+  if (!any_unsafe && failures == 0) md += "Every measured result is safe at every swept position.\n";
+  if (!any_unsafe && failures) {
+    md += fmt::format("Every measured result is safe at every swept position, but **{} results failed** and were not "
+                      "measured (see Failed below): the report is a failure.\n",
+                      failures);
+  }
 
   md += "\n## Per case\n\n";
   md += "| case | implementation | output | peak error (ulp) | RMS error (ulp) | peak error (exact bounds) | profiles passed | "
@@ -154,10 +163,12 @@ std::string report_markdown(const PrecisionReport& report, const PlotOutcome& pl
     md += fmt::format("Plots skipped: {}.\n", plots.skipped_reason);
   }
 
-  std::string skipped;
+  std::string failed_list, skipped;
   for (const SweepResult& r : report.results) {
-    if (!r.skipped.empty()) skipped += fmt::format("- `{}` / {}: {}\n", r.case_id, r.implementation, r.skipped);
+    if (r.skipped.empty()) continue;
+    (failed(r) ? failed_list : skipped) += fmt::format("- `{}` / {}: {}\n", r.case_id, r.implementation, r.skipped);
   }
+  if (!failed_list.empty()) md += "\n## Failed\n\n" + failed_list;
   if (!skipped.empty()) md += "\n## Skipped\n\n" + skipped;
   if (comparison) md += "\n## Baseline comparison\n\n" + regression_table(*comparison);
   return md;

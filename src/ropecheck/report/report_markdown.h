@@ -8,7 +8,8 @@
 // measured next to predicted ("bf16 output: safe to position P, unsafe from Q (case C);
 // predicted from the table's angle error: unsafe possible from A, expected by B"); a
 // table per case; the figures (linked) or why they were
-// skipped; skipped results; the baseline comparison when there was one. Numbers carry
+// skipped; results that failed (measurement_failures.h: never counted as safe — the
+// safe-context sentence says the report is a failure); skipped results; the baseline comparison when there was one. Numbers carry
 // their unit in the column header. Deterministic for a given report.
 #pragma once
 
