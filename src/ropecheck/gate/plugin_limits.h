@@ -2,8 +2,9 @@
 // parsing of their command-line values, shared by `ropecheck props` and `ropecheck report`.
 //
 // Contract:
-//  - PluginLimits::memory_bytes caps the data memory of the child that runs one call
-//    (plugin_process.cc applies it with setrlimit); timeout bounds one call's wall time.
+//  - PluginLimits::memory_bytes caps the data memory the child that runs one call may add
+//    to what it inherited from ropecheck (plugin_process.cc applies it with setrlimit);
+//    timeout bounds one call's wall time.
 //  - default_plugin_limits(): memory = physical RAM / kDefaultMemoryFraction (so a runaway
 //    plugin cannot push the machine into swap or the OOM killer), timeout
 //    kDefaultPluginTimeout.

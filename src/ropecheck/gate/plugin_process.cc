@@ -138,10 +138,24 @@ std::string signal_name(int sig) {
   return name ? fmt::format("SIG{}", name) : fmt::format("signal {}", sig);
 }
 
+// The data memory (VmData: private writable mappings) this process holds now, which a
+// forked child inherits; 0 where /proc is not mounted. Read in the parent, before fork:
+// parsing needs the allocator, which the child must not touch before the plugin runs.
+std::uint64_t inherited_data_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmData:", 0) != 0) continue;
+    unsigned long long kib = 0;
+    if (std::sscanf(line.c_str() + 7, "%llu", &kib) == 1) return static_cast<std::uint64_t>(kib) * 1024;
+  }
+  return 0;
+}
+
 // Runs in the child before the plugin: its own process group, stdin from /dev/null,
 // stdout and stderr to the capture, the limits. Only async-signal-safe calls and
 // setvbuf (the stdio state is the child's own copy) between fork and the plugin.
-void contain_child(const OutputCapture& capture, const PluginLimits& limits) {
+void contain_child(const OutputCapture& capture, const PluginLimits& limits, std::uint64_t inherited_bytes) {
   setpgid(0, 0);
   std::fflush(nullptr);
   const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -157,9 +171,14 @@ void contain_child(const OutputCapture& capture, const PluginLimits& limits) {
   // large as the call), ropecheck's inherited code and libraries, and address space a
   // plugin's allocator or runtime merely reserves (glibc reserves 64 MiB PROT_NONE per
   // malloc arena), so a modest limit would fail correct plugins for what they never use.
-  // The limit is on the child's whole data memory, the few MiB it inherits from ropecheck
-  // included; it stops growth past the limit, so a plugin allocating little never notices.
-  const rlimit memory{limits.memory_bytes, limits.memory_bytes};
+  // The limit is what the child inherits plus --plugin-memory: the plugin gets the whole
+  // allowance whatever ropecheck holds. That inheritance is a few MiB normally, but under
+  // AddressSanitizer it is the shadow memory's terabytes of reserved writable mappings,
+  // and a limit on the whole would fail the child's first allocation.
+  const std::uint64_t ceiling = inherited_bytes > RLIM_INFINITY - 1 - limits.memory_bytes
+                                    ? RLIM_INFINITY - 1
+                                    : inherited_bytes + limits.memory_bytes;
+  const rlimit memory{ceiling, ceiling};
   setrlimit(RLIMIT_DATA, &memory);
   const rlimit no_core{0, 0};  // a crashing plugin is reported; it leaves no core files
   setrlimit(RLIMIT_CORE, &no_core);
@@ -234,11 +253,12 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   OutputCapture capture;
   const std::set<pid_t> children_before = children_of_this_process();
+  const std::uint64_t inherited_bytes = inherited_data_bytes();
   std::fflush(nullptr);  // buffered output must not be written twice
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    contain_child(capture, limits);
+    contain_child(capture, limits, inherited_bytes);
     body();
     std::fflush(nullptr);
     _exit(0);
