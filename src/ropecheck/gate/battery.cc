@@ -289,7 +289,10 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
     o.name = e.name;
     o.negative_control = e.negative_control;
     rc::detail::TestParams entry_params = params;
-    if (e.negative_control) entry_params.maxSuccess = std::max(params.maxSuccess, kNegativeControlCases);
+    if (e.negative_control) {
+      entry_params.maxSuccess = std::max(params.maxSuccess, kNegativeControlCases);
+      entry_params.disableShrinking = true;  // see the contract in battery.h
+    }
     const rc::detail::TestResult result = e.run(entry_params);
     rc::detail::SuccessResult success;
     rc::detail::FailureResult failure;
