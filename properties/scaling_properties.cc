@@ -132,8 +132,11 @@ TEST(scaling_spec, each_type_takes_its_parameters_and_rejects_the_others) {
   expect_rejected(R"({"type":"linear","factor":4,"beta_fast":32})", "takes no parameter 'beta_fast'");
   expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4})",
                   "needs 'original_max_position_embeddings'");
-  expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":4,"high_freq_factor":4,"original_max_position_embeddings":8192})",
-                  "must exceed 'low_freq_factor'");
+  expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":4,"high_freq_factor":2,"original_max_position_embeddings":8192})",
+                  "must be at least 'low_freq_factor'");
+  // Llama 4 Scout's equal factors: no smoothing band, θ/s exactly where λ > L.
+  EXPECT_NO_THROW(spec_from_json_text(
+      R"({"head_dim":128,"layout":"interleaved","base":500000,"scaling":{"type":"llama3","factor":16,"low_freq_factor":1,"high_freq_factor":1,"original_max_position_embeddings":8192}})"));
   expect_rejected(R"({"type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8192,"short_factor":[1]})",
                   "takes no parameter 'short_factor'");
   expect_rejected(R"({"type":"yarn","factor":4})", "needs 'original_max_position_embeddings' or 'max_position_embeddings'");

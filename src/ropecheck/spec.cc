@@ -210,9 +210,11 @@ void validate_scaling(const Scaling& s) {
       require(s.original_max_position_embeddings, "original_max_position_embeddings");
       if (!(*s.factor >= 1)) throw InvalidInput(fmt::format("spec: llama3 'factor' = {} must be ≥ 1", *s.factor));
       if (!(*s.low_freq_factor > 0)) throw InvalidInput("spec: llama3 'low_freq_factor' must be > 0");
-      // The smooth band divides by high − low (HF only warns; its output is then NaN/Inf).
-      if (!(*s.high_freq_factor > *s.low_freq_factor)) {
-        throw InvalidInput("spec: llama3 'high_freq_factor' must exceed 'low_freq_factor'");
+      // The smooth band divides by high − low; below low it is empty (HF only warns, and its
+      // output is NaN/Inf). Equal factors (Llama 4 Scout: 1 and 1) leave a band of the one
+      // wavelength λ = L, which no θ_i reaches exactly (frequencies.cc).
+      if (!(*s.high_freq_factor >= *s.low_freq_factor)) {
+        throw InvalidInput("spec: llama3 'high_freq_factor' must be at least 'low_freq_factor'");
       }
       if (!(*s.original_max_position_embeddings > 0)) {
         throw InvalidInput("spec: llama3 'original_max_position_embeddings' must be > 0");

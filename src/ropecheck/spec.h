@@ -6,7 +6,7 @@
 //  - base finite and > 1; θ_i = base^(−2i/R) before scaling.
 //  - scaling: a type plus the HF `rope_scaling` parameters by their HF names. `none`,
 //    `linear` (factor ≥ 1) and `llama3` (factor ≥ 1, low_freq_factor > 0, high_freq_factor
-//    > low_freq_factor, original_max_position_embeddings > 0, all required) and `yarn`
+//    ≥ low_freq_factor, original_max_position_embeddings > 0, all required) and `yarn`
 //    (factor ≥ 1; original_max_position_embeddings or max_position_embeddings; optional
 //    beta_fast, beta_slow, attention_factor > 0, mscale, mscale_all_dim ≥ 0, truncate)
 //    are implemented, and `dynamic` (factor ≥ 1, max_position_embeddings, optional

@@ -24,6 +24,12 @@ template <class R> R llama3_theta(const R& theta, const Scaling& s) {
   const R high_freq_wavelength = context / high;
   if (wavelength < high_freq_wavelength) return theta;
   if (wavelength > low_freq_wavelength) return theta / factor;
+  // Equal factors: the band is λ = L alone, where g is 0/0 (Meta's apply_scaling asserts
+  // against it). λ = 2π/θ is transcendental and L an integer, so only a spec whose θ_i
+  // rounds onto it at this precision gets here: refuse it rather than pick a value.
+  if (high == low) {
+    throw InvalidInput("spec: llama3 with high_freq_factor = low_freq_factor has a wavelength equal to the context");
+  }
   const R smooth = (context / wavelength - low) / (high - low);
   return (1 - smooth) * theta / factor + smooth * theta;
 }
