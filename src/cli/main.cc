@@ -21,6 +21,7 @@
 #include "cli/plugin_options.h"
 #include "cli/progress.h"
 #include "cli/report_command.h"
+#include "cli/spec_command.h"
 #include "cli/integer_option.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
@@ -228,6 +229,8 @@ int main(int argc, char** argv) {
   auto* check = ropecheck::cli::add_check_command(app, check_options);
   ropecheck::cli::ApplyOptions apply_options;
   auto* apply = ropecheck::cli::add_apply_command(app, apply_options);
+  ropecheck::cli::SpecOptions spec_options;
+  auto* spec = ropecheck::cli::add_spec_command(app, spec_options);
   ropecheck::cli::ReportOptions report_options;
   const ropecheck::cli::ReportCommands report = ropecheck::cli::add_report_command(app, report_options);
 
@@ -264,6 +267,8 @@ int main(int argc, char** argv) {
       code = ropecheck::cli::run_check(check_options);
     } else if (apply->parsed()) {
       code = ropecheck::cli::run_apply(apply_options);
+    } else if (spec->parsed()) {
+      code = ropecheck::cli::run_spec(spec_options);
     } else if (report.merge->parsed()) {
       code = ropecheck::cli::run_report_merge(report_options);
     } else if (report.report->parsed()) {
