@@ -1,5 +1,6 @@
 #include "ropecheck/gate/check_report.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -96,16 +97,19 @@ std::string check_summary_text(const CheckRun& run) {
   std::string text = fmt::format("ropecheck {} check: profile {}, {}, golden {}, candidate {}\n", ROPECHECK_VERSION,
                                  numeric::to_string(run.profile), counted(run.cases.size(), "case"), run.golden,
                                  run.candidate);
-  text += fmt::format("  {:<36} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", "case", "out", "cand", "peak ulp",
+  // The case column is as wide as the longest id (at least 36), so every row lines up.
+  std::size_t width = 36;
+  for (const CaseCheck& c : run.cases) width = std::max(width, c.case_id.size());
+  text += fmt::format("  {:<{}} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", "case", width, "out", "cand", "peak ulp",
                       "RMS ulp", "peak/bound", "verdict", "passes profiles");
   for (const CaseCheck& c : run.cases) {
     const std::string candidate_dtype = c.candidate_dtype ? std::string(to_string(*c.candidate_dtype)) : "-";
     if (!c.problem.empty()) {
-      text += fmt::format("  {:<36} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", c.case_id, to_string(c.output_dtype),
+      text += fmt::format("  {:<{}} {:>5} {:>5} {:>10} {:>9} {:>10}  {:<7} {}\n", c.case_id, width, to_string(c.output_dtype),
                           candidate_dtype, "-", "-", "-", verdict_word(c.verdict), c.problem);
       continue;
     }
-    text += fmt::format("  {:<36} {:>5} {:>5} {:>10.3g} {:>9.3g} {:>10.3g}  {:<7} {}\n", c.case_id,
+    text += fmt::format("  {:<{}} {:>5} {:>5} {:>10.3g} {:>9.3g} {:>10.3g}  {:<7} {}\n", c.case_id, width,
                         to_string(c.output_dtype), candidate_dtype, c.stats.peak_ulps(), c.stats.rms_ulps(),
                         c.stats.peak_ratio(), verdict_word(c.verdict), profile_list(c.profiles_passed));
   }
