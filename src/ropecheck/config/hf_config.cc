@@ -444,6 +444,12 @@ HfRopeConfig read_hf_config(const json& config) {
   out.num_hidden_layers = *layers;
   m.head_dim = head_dim_of(reader, m, warnings);
   m.max_position_embeddings = reader.number(text, m.text_path, "max_position_embeddings");
+  if (!m.max_position_embeddings && m.row->default_max_position_embeddings) {
+    m.max_position_embeddings = m.row->default_max_position_embeddings;
+    warnings.push_back(fmt::format("max_position_embeddings is absent: {}'s config class defaults it to {}",
+                                   m.row->model_type, *m.max_position_embeddings));
+  }
+  out.max_position_embeddings = m.max_position_embeddings;
   m.top_rope_theta = reader.number(text, m.text_path, "rope_theta");
   m.top_partial_rotary_factor = reader.number(text, m.text_path, "partial_rotary_factor");
   if (m.row->model_type == "phi3") {

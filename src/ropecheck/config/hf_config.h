@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct HfRopeConfig {
   std::string model_type;           // the text model's type
   std::string dialect;              // "v4", "v5" or "v5 nested"
   std::size_t num_hidden_layers = 0;
+  std::optional<double> max_position_embeddings;
   std::vector<HfLayerRope> layer_types;
   std::vector<std::size_t> no_rope_layers;
   std::vector<std::string> fields_read, fields_ignored, warnings;

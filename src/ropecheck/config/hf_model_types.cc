@@ -24,8 +24,9 @@ constexpr std::array kModelTypes = {
     // gemma, gemma2: rotate_half over the whole head_dim.
     HfModelType{.model_type = "gemma", .layout = Layout::half_split},
     HfModelType{.model_type = "gemma2", .layout = Layout::half_split},
-    // gemma3_text: rotate_half. configuration_gemma3.py: head_dim 256, num_attention_heads 8,
-    // rope_theta 1e6 (global), rope_local_base_freq 1e4, sliding_window_pattern 6 and
+    // gemma3_text: rotate_half. configuration_gemma3.py: head_dim 256,
+    // max_position_embeddings 131072, rope_theta 1e6 (global), rope_local_base_freq 1e4,
+    // sliding_window_pattern 6 and
     // layer i sliding iff (i + 1) % pattern != 0. Gemma3Model builds the local rotary
     // embedding from rope_local_base_freq with rope_scaling {"rope_type": "default"}; v5's
     // Gemma3TextConfig merges a legacy rope_scaling into full_attention only.
@@ -33,7 +34,7 @@ constexpr std::array kModelTypes = {
                 .layout = Layout::half_split,
                 .default_rope_theta = 1e6,
                 .default_head_dim = 256,
-                .default_num_attention_heads = 8,
+                .default_max_position_embeddings = 131072,
                 .local_base_freq_layers = true,
                 .default_rope_local_base_freq = 1e4,
                 .default_sliding_window_pattern = 6},

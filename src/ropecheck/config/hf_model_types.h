@@ -47,7 +47,7 @@ struct HfModelType {
   std::optional<double> default_rotary_pct = std::nullopt;
   std::optional<double> default_rope_theta = std::nullopt;
   std::optional<double> default_head_dim = std::nullopt;
-  std::optional<double> default_num_attention_heads = std::nullopt;
+  std::optional<double> default_max_position_embeddings = std::nullopt;
   // Gemma 3: sliding layers rotate with rope_local_base_freq and no scaling, every
   // sliding_window_pattern-th layer is full (global) and uses rope_theta and rope_scaling.
   bool local_base_freq_layers = false;
