@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "ropecheck/config/hf_config.h"
 #include "ropecheck/errors.h"
+#include "ropecheck/io/safetensors.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
 #include "support/run_cli.h"
@@ -366,6 +368,68 @@ TEST(hf_config, cli_prints_the_specs_and_refuses_bad_configs_with_exit_2) {
   EXPECT_EQ(ropecheck::testing::count_lines(r.out), 1u) << r.out;
   r = run_cli("spec --hf-config " + kConfigs + "gemma-3-4b-it.json");
   EXPECT_NE(r.out.find("ropecheck spec: warning: head_dim is absent"), std::string::npos) << r.out;
+}
+
+// The committed golden/models set is what `golden --hf-config` makes of golden/configs,
+// byte for byte, with the config's name and digest in each file; the built-in kernels pass
+// every one of its cases under `exact`.
+TEST(hf_config, golden_models_regenerate_from_the_configs_and_the_kernels_pass_them) {
+  using ropecheck::testing::run_cli;
+  std::string configs;
+  for (const char* name : {"DeepSeek-V3.json", "Llama-3.1-8B.json", "Llama-4-Scout-17B-16E-Instruct.json",
+                           "Phi-4-mini-instruct.json", "Qwen2.5-7B-Instruct-yarn.json", "Qwen2.5-7B-Instruct.json",
+                           "gemma-3-4b-it.json", "glm-4-9b-chat-hf.json", "gpt-oss-20b.json",
+                           "ministral3-ernie-image-pe.json"}) {
+    configs += " --hf-config " + kConfigs + name;
+  }
+  const std::string models = ROPECHECK_SOURCE_DIR "/golden/models";
+  auto r = run_cli("golden" + configs + " --verify " + models);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("golden --verify: 11 of 11 case files reproduce byte for byte"), std::string::npos) << r.out;
+  // A config changed by one value no longer reproduces its file.
+  const std::string dir = ::testing::TempDir() + "ropecheck_hf_golden";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  json changed = load("Llama-3.1-8B.json");
+  changed["rope_theta"] = 500001.0;
+  std::ofstream(dir + "/Llama-3.1-8B.json") << changed.dump();
+  r = run_cli("golden --hf-config " + dir + "/Llama-3.1-8B.json --verify " + models);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("DIFFERS llama_3_1_8b_all_layers.safetensors"), std::string::npos) << r.out;
+  // Metadata names the model and the config's digest.
+  const ropecheck::io::SafetensorsFile file = ropecheck::io::read_safetensors(models + "/gemma_3_4b_it_full_attention.safetensors");
+  EXPECT_EQ(file.metadata.at("layer_type"), "full_attention");
+  EXPECT_EQ(file.metadata.at("model_type"), "gemma3_text");
+  EXPECT_EQ(file.metadata.at("hf_config_sha256").size(), 64u);
+  // The built-in kernels on the models' inputs: every layer type passes `exact`.
+  r = run_cli("apply --golden " + models + " --out " + dir + "/candidates");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("check --golden " + models + " --candidate " + dir + "/candidates");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("check: 11 of 11 cases pass under profile exact"), std::string::npos) << r.out;
+}
+
+TEST(hf_config, golden_hf_config_refuses_what_it_cannot_make) {
+  using ropecheck::testing::run_cli;
+  const std::string dir = ::testing::TempDir() + "ropecheck_hf_golden_bad";
+  std::filesystem::remove_all(dir);
+  auto r = run_cli("golden --hf-config " + kConfigs + "gpt-oss-20b.json --hf-config " + kConfigs +
+                   "gpt-oss-20b.json --out " + dir);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("two --hf-config files make the case id 'gpt_oss_20b_all_layers'"), std::string::npos) << r.out;
+  r = run_cli("golden --hf-config " + kConfigs + "gpt-oss-20b.json --positions 1,,2 --out " + dir);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  r = run_cli("golden --hf-config " + kConfigs + "gpt-oss-20b.json --positions 16777216 --out " + dir);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  r = run_cli("golden --dtype bf16 --out " + dir);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--dtype and --positions go with --hf-config"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/SHA256SUMS")) << "nothing is written half-way";
+  // Explicit positions and dtype reach the file.
+  r = run_cli("golden --hf-config " + kConfigs + "gpt-oss-20b.json --positions 0,4095,4096,131071 --dtype bf16 --out " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const ropecheck::io::SafetensorsFile file = ropecheck::io::read_safetensors(dir + "/gpt_oss_20b_all_layers.safetensors");
+  EXPECT_EQ(file.metadata.at("input_dtype"), "bf16");
 }
 
 }  // namespace

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/exit_codes.h"
+#include "cli/hf_config_file.h"
 #include "ropecheck/config/hf_config.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
-#include "ropecheck/json_document.h"
 
 namespace ropecheck::cli {
 namespace {
@@ -60,10 +60,7 @@ CLI::App* add_spec_command(CLI::App& app, SpecOptions& options) {
 int run_spec(const SpecOptions& options) {
   io::register_input_path(options.hf_config);
   if (!options.out.empty()) io::check_output_path(options.out);
-  const std::vector<unsigned char> bytes = io::read_input_file(options.hf_config, "hf-config", io::kMaxJsonFileBytes);
-  const nlohmann::json document =
-      parse_json_document(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "hf-config");
-  const config::HfRopeConfig model = config::read_hf_config(document);
+  const config::HfRopeConfig model = load_hf_config(options.hf_config).model;
   nlohmann::ordered_json result;
   if (options.layer_type.empty()) {
     result = config::to_json(model);

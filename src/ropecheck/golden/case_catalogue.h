@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -58,6 +59,9 @@ struct GoldenCase {
   PositionRecipe positions;
   InputKind inputs = InputKind::normal;
   std::uint64_t seed = 1;
+  // Extra __metadata__ entries of the golden file (not catalogue JSON): a case made from a
+  // model's config.json names its layer_type, model_type and the config's SHA-256.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 std::vector<GoldenCase> parse_case_catalogue(std::string_view json_text, std::string_view source);

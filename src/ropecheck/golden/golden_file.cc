@@ -111,6 +111,7 @@ io::SafetensorsFile make_golden_file(const GoldenCase& c) {
       {"generator", generator_name()},
       {"description", c.description},
   };
+  for (const auto& [key, value] : c.metadata) file.metadata.emplace(key, value);
   return file;
 }
 

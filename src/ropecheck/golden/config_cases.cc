@@ -1,0 +1,83 @@
+#include "ropecheck/golden/config_cases.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/golden/case_inputs.h"
+
+namespace ropecheck::golden {
+namespace {
+
+std::string id_part(std::string_view text) {
+  std::string out;
+  for (const char ch : text) {
+    const char lower = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+    out += (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') ? lower : '_';
+  }
+  return out;
+}
+
+// The longest context the config describes: max_position_embeddings, or the scaled
+// context factor · original_max_position_embeddings when that is longer.
+std::optional<double> context_of(const config::HfRopeConfig& model, const RopeSpec& spec) {
+  std::optional<double> context = model.max_position_embeddings;
+  const Scaling& s = spec.scaling;
+  if (s.factor && s.original_max_position_embeddings) {
+    const double scaled = *s.factor * *s.original_max_position_embeddings;
+    if (!context || scaled > *context) context = scaled;
+  }
+  return context;
+}
+
+}  // namespace
+
+std::vector<GoldenCase> cases_from_hf_config(const config::HfRopeConfig& model, std::string_view stem,
+                                             const std::string& config_sha256, Dtype dtype,
+                                             const std::optional<std::vector<std::int64_t>>& positions) {
+  std::vector<GoldenCase> cases;
+  for (const config::HfLayerRope& layer : model.layer_types) {
+    GoldenCase c;
+    std::string suffix = "_";  // not "_" + …: GCC 12's -Wrestrict false positive (bug 105651)
+    suffix += id_part(layer.layer_type);
+    std::string base = id_part(stem);
+    if (base.size() + suffix.size() > kMaxCaseIdLength) base.resize(kMaxCaseIdLength - std::min(kMaxCaseIdLength, suffix.size()));
+    c.id = base + suffix;
+    c.spec = layer.spec;
+    c.input_dtype = c.output_dtype = dtype;
+    if (positions) {
+      c.positions.values = *positions;
+    } else {
+      const std::optional<double> context = context_of(model, layer.spec);
+      if (!context || !(*context >= 1)) {
+        throw InvalidInput(fmt::format("golden: {}: the config gives no context length (max_position_embeddings); "
+                                       "give --positions",
+                                       layer.layer_type));
+      }
+      c.positions.max = static_cast<std::int64_t>(std::min(*context, static_cast<double>(kPositionLimit))) - 1;
+    }
+    const std::vector<std::int64_t> drawn = case_positions(c);
+    std::string length_note;
+    if (c.spec.scaling.type == ScalingType::dynamic || c.spec.scaling.type == ScalingType::longrope) {
+      const std::int64_t largest = drawn.empty() ? 0 : *std::max_element(drawn.begin(), drawn.end());
+      c.spec.scaling.sequence_length = static_cast<double>(largest + 1);
+      length_note = fmt::format(" The sequence length is the largest position + 1 = {}, as HF takes it.", largest + 1);
+    }
+    c.description = fmt::format("{} layers {} of the model_type {} ({} of {} layers, {}), from {}.{}",
+                                layer.layer_type, fmt::join(layer.layers, ","), model.model_type, layer.layers.size(),
+                                model.num_hidden_layers, layer.applies_to, stem, length_note);
+    // Through the catalogue's own rules (ids, positions, tokens, the spec), as if read.
+    GoldenCase checked = case_from_json(case_to_json(c), fmt::format("--hf-config {}", stem));
+    checked.metadata = {{"layer_type", layer.layer_type},
+                        {"model_type", model.model_type},
+                        {"hf_config_sha256", config_sha256}};
+    cases.push_back(std::move(checked));
+  }
+  return cases;
+}
+
+}  // namespace ropecheck::golden
