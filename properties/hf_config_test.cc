@@ -332,6 +332,21 @@ TEST(hf_config, bad_configs_are_refused_with_the_field_named) {
                    {"full_attention", {{"rope_type", "proportional"}, {"partial_rotary_factor", 0.25}, {"rope_theta", 1e6}}}}}};
   expect_refused(gemma4, "rope_parameters.full_attention.rope_type: 'proportional' (Gemma 4) is not supported yet");
   expect_refused(json::array(), "the config must be a JSON object");
+  // A hostile key or type name cannot add a line to a message or a warning.
+  c = llama;
+  c["rope_scaling"]["rope_type"] = "llama3\nprops: 999 passed";
+  expect_refused(c, "unknown rope_type 'llama3\\x0aprops: 999 passed'");
+  c = llama;
+  c["rope_scaling"]["x\nfake"] = 1;
+  const HfRopeConfig hostile = read_hf_config(c);
+  EXPECT_TRUE(contains(hostile.warnings, "rope_scaling.x\\x0afake is not read"));
+  for (const std::string& w : hostile.warnings) EXPECT_EQ(w.find('\n'), std::string::npos) << w;
+  // Nesting far deeper than any config is listed whole, not recursed into.
+  json deep = 1;
+  for (int i = 0; i < 100000; ++i) deep = json{{"a", std::move(deep)}};
+  c = llama;
+  c["deep"] = std::move(deep);
+  EXPECT_TRUE(contains(read_hf_config(c).fields_ignored, "deep.a.a.a.a.a.a.a"));
 }
 
 // The v5 rules where a config says a thing twice: the nested rope_theta wins, the

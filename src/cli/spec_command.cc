@@ -42,6 +42,12 @@ void render(const nlohmann::ordered_json& value, int depth, std::string& out) {
   out += "\n" + close_pad + (value.is_object() ? "}" : "]");
 }
 
+// A config's or the user's text in a message: JSON's escapes, without the quotes.
+std::string printable(const std::string& text) {
+  const std::string quoted = nlohmann::json(text).dump();
+  return quoted.substr(1, quoted.size() - 2);
+}
+
 }  // namespace
 
 CLI::App* add_spec_command(CLI::App& app, SpecOptions& options) {
@@ -68,11 +74,11 @@ int run_spec(const SpecOptions& options) {
     std::string known;
     for (const config::HfLayerRope& l : model.layer_types) {
       if (l.layer_type == options.layer_type) result = nlohmann::ordered_json::parse(to_json(l.spec).dump());
-      known += (known.empty() ? "" : ", ") + l.layer_type;
+      known += (known.empty() ? "" : ", ") + printable(l.layer_type);
     }
     if (result.is_null()) {
       throw InvalidInput(fmt::format("spec: --layer-type '{}' is not a RoPE layer type of this config (it has: {})",
-                                     options.layer_type, known));
+                                     printable(options.layer_type), known));
     }
   }
   for (const std::string& warning : model.warnings) std::cerr << "ropecheck spec: warning: " << warning << "\n";

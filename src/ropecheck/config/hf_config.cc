@@ -34,8 +34,23 @@ constexpr double kLargestHeadDim = static_cast<double>(kMaxHeadDim);
   throw InvalidInput(fmt::format("hf-config: {}: {}", path, reason));
 }
 
+// A config's own text (keys, type names) as it may appear in a message: control bytes and
+// backslashes escaped, so a hostile key cannot add lines to ropecheck's output.
+std::string shown(std::string_view text) {
+  std::string out;
+  for (const char ch : text) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (byte < 0x20 || byte == 0x7f || ch == '\\') {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string join(const std::string& base, std::string_view key) {
-  return base.empty() ? std::string(key) : fmt::format("{}.{}", base, key);
+  return base.empty() ? shown(key) : fmt::format("{}.{}", base, shown(key));
 }
 
 // Every read goes through here, so that what was not read can be reported as ignored.
@@ -106,10 +121,14 @@ bool is_rope_relevant(const std::string& path) {
   return key == "head_dim" || key == "global_head_dim";
 }
 
+// Configs nest a few levels (text_config.rope_parameters.full_attention.factor); deeper
+// objects are listed whole, so a hostile nesting cannot exhaust the stack.
+constexpr int kMaxListedDepth = 8;
+
 // Every field path of `value` (objects recursed into, arrays and scalars are leaves).
-void collect_paths(const json& value, const std::string& path, std::vector<std::string>& out) {
-  if (value.is_object() && !value.empty()) {
-    for (const auto& [key, child] : value.items()) collect_paths(child, join(path, key), out);
+void collect_paths(const json& value, const std::string& path, std::vector<std::string>& out, int depth = 0) {
+  if (value.is_object() && !value.empty() && depth < kMaxListedDepth) {
+    for (const auto& [key, child] : value.items()) collect_paths(child, join(path, key), out, depth + 1);
   } else if (!path.empty()) {
     out.push_back(path);
   }
@@ -139,7 +158,7 @@ std::string rope_type_of(FieldReader& reader, const RopeParameters& p) {
   const std::optional<std::string> rope_type = reader.string(*p.dict, p.path, "rope_type");
   const std::optional<std::string> type = reader.string(*p.dict, p.path, "type");
   if (rope_type && type && *rope_type != *type) {
-    fail(join(p.path, "rope_type"), fmt::format("'{}' contradicts type '{}'", *rope_type, *type));
+    fail(join(p.path, "rope_type"), fmt::format("'{}' contradicts type '{}'", shown(*rope_type), shown(*type)));
   }
   return rope_type ? *rope_type : type ? *type : "default";
 }
@@ -151,7 +170,7 @@ Scaling scaling_from(FieldReader& reader, const RopeParameters& p, const std::st
   const json& d = *p.dict;
   const auto required = [&](std::string_view key) {
     const std::optional<double> x = reader.number(d, p.path, key);
-    if (!x) fail(join(p.path, key), fmt::format("missing (rope_type '{}' needs it)", rope_type));
+    if (!x) fail(join(p.path, key), fmt::format("missing (rope_type '{}' needs it)", shown(rope_type)));
     return x;
   };
   const auto model_max = [&](std::string_view why) {
@@ -219,7 +238,7 @@ Scaling scaling_from(FieldReader& reader, const RopeParameters& p, const std::st
     fail(join(p.path, "rope_type"), "'proportional' (Gemma 4) is not supported yet");
   } else {
     fail(join(p.path, "rope_type"),
-         fmt::format("unknown rope_type '{}' (expected default, linear, dynamic, yarn, llama3 or longrope)", rope_type));
+         fmt::format("unknown rope_type '{}' (expected default, linear, dynamic, yarn, llama3 or longrope)", shown(rope_type)));
   }
   if (const json* beta = reader.find(d, p.path, "llama_4_scaling_beta")) {
     warnings.push_back(fmt::format("{}.llama_4_scaling_beta {}: the position-dependent query scale 1 + β·ln(1 + ⌊p / "
@@ -436,7 +455,7 @@ HfRopeConfig read_hf_config(const json& config) {
   m.row = find_hf_model_type(*model_type);
   if (!m.row) {
     fail(join(m.text_path, "model_type"),
-         fmt::format("'{}' is not a model type ropecheck knows (known: {})", *model_type, known_hf_model_types()));
+         fmt::format("'{}' is not a model type ropecheck knows (known: {})", shown(*model_type), known_hf_model_types()));
   }
   out.model_type = *model_type;
   const std::optional<std::size_t> layers = reader.count(text, m.text_path, "num_hidden_layers", 1, kMaxLayers);
@@ -489,7 +508,7 @@ HfRopeConfig read_hf_config(const json& config) {
     for (std::size_t i = 0; i < *layers; ++i) {
       if (!parameters->contains((*types)[i])) {
         fail(join(top, "rope_parameters"),
-             fmt::format("has no entry for layer type '{}' of layer {} (layer_types)", (*types)[i], i));
+             fmt::format("has no entry for layer type '{}' of layer {} (layer_types)", shown((*types)[i]), i));
       }
       add_layer((*types)[i], i);
     }
@@ -518,7 +537,8 @@ HfRopeConfig read_hf_config(const json& config) {
     }
     for (std::size_t i = 0; i < *layers; ++i) {
       if (per_layer[i] != "sliding_attention" && per_layer[i] != "full_attention") {
-        fail(join(top, "layer_types"), fmt::format("layer {} has type '{}' (expected sliding_attention or full_attention)", i, per_layer[i]));
+        fail(join(top, "layer_types"),
+             fmt::format("layer {} has type '{}' (expected sliding_attention or full_attention)", i, shown(per_layer[i])));
       }
       add_layer(per_layer[i], i);
     }
