@@ -22,7 +22,9 @@ namespace ropecheck::cli {
 
 CLI::App* add_golden_command(CLI::App& app, GoldenOptions& options) {
   auto* golden = app.add_subcommand(
-      "golden", "Write the golden files of a case catalogue (--out DIR), or verify a golden directory (--verify DIR)");
+      "golden",
+      "Write the golden files of a case catalogue or of models' config.json (--out DIR), or verify a golden directory "
+      "(--verify DIR)");
   golden->add_option("--cases", options.cases, "case catalogue (default: the catalogue shipped with ropecheck, golden/cases.json)");
   auto* out = golden->add_option("--out", options.out, "directory to write <case>.safetensors and SHA256SUMS to");
   auto* verify = golden->add_option("--verify", options.verify,
