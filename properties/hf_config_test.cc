@@ -447,4 +447,31 @@ TEST(hf_config, golden_hf_config_refuses_what_it_cannot_make) {
   EXPECT_EQ(file.metadata.at("input_dtype"), "bf16");
 }
 
+// `report --hf-config`: the model's layer types are the swept cases; shards of such a sweep
+// merge only against the same configs.
+TEST(hf_config, report_sweeps_a_models_layer_types) {
+  using ropecheck::testing::run_cli;
+  const std::string dir = ::testing::TempDir() + "ropecheck_hf_report";
+  std::filesystem::remove_all(dir);
+  const std::string gemma = " --hf-config " + kConfigs + "gemma-3-4b-it.json";
+  auto r = run_cli("report" + gemma + " --impl accurate --positions 0,1,4096,131071 --no-plots --out " + dir + "/all");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("kernels:accurate           f32    2 cases"), std::string::npos) << r.out;
+  const json report = json::parse(std::ifstream(dir + "/all/report.json"));
+  EXPECT_NE(report.dump().find("gemma_3_4b_it_sliding_attention"), std::string::npos);
+  for (const char* shard : {"1/2", "2/2"}) {
+    r = run_cli("report" + gemma + " --impl accurate --positions 0,1,4096 --no-plots --shard " + shard + " --out " + dir +
+                "/shard" + std::string(1, shard[0]));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  r = run_cli("report merge" + gemma + " --out " + dir + "/merged " + dir + "/shard1/report.json " + dir +
+              "/shard2/report.json");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  // Against the catalogue the shards did not sweep, the merge is refused.
+  r = run_cli("report merge --out " + dir + "/wrong " + dir + "/shard1/report.json " + dir + "/shard2/report.json");
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  r = run_cli("report" + gemma + " --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out " + dir + "/both");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
 }  // namespace

@@ -12,7 +12,6 @@
 #include "cli/integer_option.h"
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
-#include "ropecheck/golden/config_cases.h"
 #include "ropecheck/golden/golden_set.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
@@ -61,28 +60,6 @@ std::vector<std::int64_t> parse_positions(const std::string& text) {
   return positions;
 }
 
-// The cases of every --hf-config, in the order given; two configs may not make one id.
-std::vector<golden::GoldenCase> cases_of_configs(const GoldenOptions& options) {
-  std::optional<std::vector<std::int64_t>> positions;
-  if (!options.positions.empty()) positions = parse_positions(options.positions);
-  std::vector<golden::GoldenCase> cases;
-  std::set<std::string> ids;
-  for (const std::string& path : options.hf_configs) {
-    const HfConfigFile config = load_hf_config(path);
-    for (const std::string& warning : config.model.warnings) {
-      std::cerr << "ropecheck golden: warning: " << config.stem << ": " << warning << "\n";
-    }
-    for (golden::GoldenCase& c :
-         golden::cases_from_hf_config(config.model, config.stem, config.sha256, dtype_from_string(options.dtype), positions)) {
-      if (!ids.insert(c.id).second) {
-        throw InvalidInput(fmt::format("golden: two --hf-config files make the case id '{}' (rename one)", c.id));
-      }
-      cases.push_back(std::move(c));
-    }
-  }
-  return cases;
-}
-
 }  // namespace
 
 int run_golden(const GoldenOptions& options) {
@@ -93,7 +70,11 @@ int run_golden(const GoldenOptions& options) {
   if (options.hf_configs.empty()) io::register_input_path(options.cases);
   if (!options.out.empty()) io::check_output_directory(options.out);
   const std::vector<golden::GoldenCase> catalogue =
-      options.hf_configs.empty() ? golden::read_case_catalogue(options.cases) : cases_of_configs(options);
+      options.hf_configs.empty() ? golden::read_case_catalogue(options.cases)
+                                 : cases_of_hf_configs(options.hf_configs, dtype_from_string(options.dtype),
+                                                       options.positions.empty() ? std::nullopt
+                                                                                 : std::optional(parse_positions(options.positions)),
+                                                       "golden");
   const golden::Shard shard = golden::parse_shard(options.shard);
   const std::vector<golden::GoldenCase> selected = golden::select_cases(catalogue, options.case_id, shard);
   Progress progress("golden", selected.size());

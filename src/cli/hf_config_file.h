@@ -1,11 +1,17 @@
 // Reading the file behind `--hf-config`: a bounded regular file (io/input_file.h), parsed
 // JSON, the model's specs (ropecheck/config/hf_config.h), and what golden files record of
-// it: its SHA-256 and its name's stem.
+// it: its SHA-256 and its name's stem. `golden` and `report` take their cases from it.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ropecheck/config/hf_config.h"
+#include "ropecheck/dtype.h"
+#include "ropecheck/golden/case_catalogue.h"
 
 namespace ropecheck::cli {
 
@@ -16,5 +22,12 @@ struct HfConfigFile {
 };
 
 HfConfigFile load_hf_config(const std::string& path);  // registers it as a run input
+
+// The golden cases of every config (golden/config_cases.h), in the order given, each
+// config's warnings on stderr prefixed "ropecheck <command>: warning: <stem>: ". Two
+// configs that make one case id are InvalidInput.
+std::vector<golden::GoldenCase> cases_of_hf_configs(const std::vector<std::string>& paths, Dtype dtype,
+                                                    const std::optional<std::vector<std::int64_t>>& positions,
+                                                    std::string_view command);
 
 }  // namespace ropecheck::cli

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/exit_codes.h"
+#include "cli/hf_config_file.h"
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
@@ -29,6 +30,13 @@ namespace fs = std::filesystem;
 
 // Every path the run will read is registered and every output checked before the sweep:
 // a bad --out is exit 2 at once, never after hours of measuring.
+// The cases swept: the catalogue's, or those of the models' configs (in f32; the
+// sweep's own --positions replace the cases' positions).
+std::vector<golden::GoldenCase> catalogue_of(const ReportOptions& options, std::string_view command) {
+  if (options.hf_configs.empty()) return golden::read_case_catalogue(options.cases);
+  return cases_of_hf_configs(options.hf_configs, Dtype::f32, std::nullopt, command);
+}
+
 void check_paths(const ReportOptions& options, const std::vector<std::string>& inputs) {
   // CLI::Range lets NaN through (both comparisons are false), and a NaN threshold would
   // switch regression detection off.
@@ -100,7 +108,12 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   report->add_option("--candidate", options.candidates,
                      "directory of candidate files, measured at its golden files' positions (repeatable)");
   report->add_option("--golden", options.golden, "golden directory for --candidate (default: the golden set shipped with ropecheck, golden/v1)");
-  report->add_option("--cases", options.cases, "case catalogue (default: the catalogue shipped with ropecheck, golden/cases.json)");
+  auto* cases = report->add_option("--cases", options.cases,
+                                    "case catalogue (default: the catalogue shipped with ropecheck, golden/cases.json)");
+  report->add_option("--hf-config", options.hf_configs,
+                     "a model's config.json instead of --cases (repeatable): its RoPE layer types in f32, "
+                     "named <config stem>_<layer type> (ropecheck spec --hf-config shows them)")
+      ->excludes(cases);
   report->add_option("--case", options.case_id, "only this case id");
   report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
   report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
@@ -111,7 +124,10 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   auto* merge = report->add_subcommand("merge", "Merge the report.json files of the shards of one sweep into one report");
   commands.merge = merge;
   merge->add_option("--out", options.out, "directory for the merged report.json, report.md and figures")->required();
-  merge->add_option("--cases", options.cases, "the case catalogue the shards swept (default: the catalogue shipped with ropecheck, golden/cases.json)");
+  auto* merge_cases = merge->add_option(
+      "--cases", options.cases, "the case catalogue the shards swept (default: the catalogue shipped with ropecheck, golden/cases.json)");
+  merge->add_option("--hf-config", options.hf_configs, "the config.json files the shards swept instead of --cases")
+      ->excludes(merge_cases);
   merge->add_option("reports", options.merge_inputs, "report.json of each shard")->required();
   add_baseline_options(merge, options);
   return commands;
@@ -122,10 +138,10 @@ int run_report(const ReportOptions& options) {
   const gate::PluginLimits limits = plugin_limits(options.plugin_limits);
   std::vector<std::string> inputs = options.plugins;
   inputs.insert(inputs.end(), options.candidates.begin(), options.candidates.end());
-  inputs.push_back(options.cases);
+  if (options.hf_configs.empty()) inputs.push_back(options.cases);
   if (!options.candidates.empty()) inputs.push_back(options.golden);
   check_paths(options, inputs);
-  const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
+  const std::vector<golden::GoldenCase> catalogue = catalogue_of(options, "report");
   report::SweepOptions sweep;
   const golden::Shard shard = golden::parse_shard(options.shard);
   sweep.cases = golden::select_cases(catalogue, options.case_id, shard);
@@ -165,9 +181,9 @@ int run_report(const ReportOptions& options) {
 
 int run_report_merge(const ReportOptions& options) {
   std::vector<std::string> inputs = options.merge_inputs;
-  inputs.push_back(options.cases);
+  if (options.hf_configs.empty()) inputs.push_back(options.cases);
   check_paths(options, inputs);
-  const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(options.cases);
+  const std::vector<golden::GoldenCase> catalogue = catalogue_of(options, "report merge");
   std::vector<report::PrecisionReport> parts;
   for (const std::string& path : options.merge_inputs) parts.push_back(report::read_report(path));
   return finish(report::merge_reports(parts, options.merge_inputs, &catalogue), options, {});

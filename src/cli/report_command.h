@@ -20,6 +20,7 @@ struct ReportOptions {
   std::vector<std::string> candidates;
   std::string golden = ROPECHECK_DATA_DIR "/golden/v1";
   std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";
+  std::vector<std::string> hf_configs;  // instead of --cases: each model's RoPE layer types, f32
   std::string case_id;
   std::string positions = "default";
   std::string baseline;

@@ -79,12 +79,19 @@ void check_complete(const std::vector<PrecisionReport>& parts, const std::vector
   for (std::size_t k = 0; k < parts.size(); ++k) {
     for (const std::string& text : parts[k].shards) {
       const auto [index, n] = shard_of(text, sources[k]);
+      // Compared without their positions, which a report does not keep (the sweep's own
+      // positions replace them), so a case of the catalogue with its own positions matches.
+      const auto definition = [](const golden::GoldenCase& c) {
+        auto j = golden::case_to_json(c);
+        j.erase("positions");
+        return j.dump();
+      };
       std::vector<std::string> expected, got;
       for (const golden::GoldenCase& c : golden::select_cases(*catalogue, "", golden::Shard{index, n})) {
-        expected.push_back(golden::case_to_json(c).dump());
+        expected.push_back(definition(c));
       }
       for (const ReportCase& c : parts[k].cases) {
-        if (c.index % n == index - 1) got.push_back(golden::case_to_json(c.definition).dump());
+        if (c.index % n == index - 1) got.push_back(definition(c.definition));
       }
       if (got != expected) {
         throw InvalidInput(fmt::format("{}: shard {} holds {} cases, the catalogue's shard {} has {}{}: the shards swept "
