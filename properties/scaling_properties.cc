@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
@@ -24,6 +25,7 @@
 #include "ropecheck/gate/kernel_properties.h"
 #include "ropecheck/gate/property_cases.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/spec.h"
@@ -573,6 +575,13 @@ std::vector<double> thetas_in_double(const RopeSpec& spec) {
       return yarn_in_double(spec.base, dim, *s.factor, *s.original_max_position_embeddings, s.beta_fast.value_or(32),
                             s.beta_slow.value_or(1));
     case ScalingType::dynamic: return geometric(dynamic_base_in_double(spec));
+    case ScalingType::proportional: {
+      // HF: int(partial_rotary_factor · head_dim // 2) pairs at base^(−2i/head_dim), zeros after.
+      std::vector<double> out = geometric(spec.base);
+      const auto rotating = static_cast<std::size_t>(std::floor(*s.partial_rotary_factor * static_cast<double>(dim) / 2));
+      for (std::size_t k = 0; k < out.size(); ++k) out[k] = k < rotating ? out[k] / s.factor.value_or(1) : 0.0;
+      return out;
+    }
     case ScalingType::longrope: {
       const bool use_long = s.sequence_length.value_or(0) > *s.original_max_position_embeddings;
       const std::vector<double>& ext = use_long ? *s.long_factor : *s.short_factor;
@@ -671,5 +680,100 @@ TEST(scaling_kernels_negative_control, a_kernel_that_drops_the_scaling_is_outsid
   ropecheck::testing::expect_counterexample("scaling ignored", [] {
     gate::check_matches_reference(*scaled_kernel_cases(Dtype::f32), {gate::kernel_bugs::scaling_ignored()},
                                   numeric::Profile::exact);
+  });
+}
+
+// Gemma 4's proportional RoPE (HF _compute_proportional_rope_parameters): its frequencies
+// are those of the formula in double, base^(−2i/512) for i < ⌊0.25·512/2⌋ = 64, and
+// exactly 0 for the other 192 pairs.
+TEST(proportional_reference, gemma_4_frequencies_agree_with_the_formula_in_double) {
+  const RopeSpec gemma4 = spec_from_json_text(
+      R"({"head_dim":512,"rotary_dim":512,"layout":"half_split","base":1000000,"scaling":{"type":"proportional","partial_rotary_factor":0.25}})");
+  EXPECT_EQ(proportional_rotating_pairs(gemma4), 64u);
+  const std::vector<double> got = thetas_of(gemma4), want = thetas_in_double(gemma4);
+  ASSERT_EQ(got.size(), 256u);
+  const double tolerance = 32 * (1 + std::log(1e6)) * 0x1p-53;
+  for (std::size_t i = 0; i < 64; ++i) EXPECT_LE(std::fabs(got[i] / want[i] - 1), tolerance) << i;
+  for (std::size_t i = 64; i < 256; ++i) EXPECT_EQ(got[i], 0.0) << i;
+  EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(gemma4)), 1.0);
+  expect_rejected(R"({"type":"proportional"})", "needs 'partial_rotary_factor'");
+  expect_rejected(R"({"type":"proportional","partial_rotary_factor":1.5})", "must be in (0, 1]");
+  expect_rejected(R"({"type":"proportional","partial_rotary_factor":0.25,"beta_fast":32})", "takes no parameter 'beta_fast'");
+}
+
+// Proportional rotary is not ordinary partial rotary with R = ⌊p·D⌋: it rotates pairs
+// (i, i + D/2) with exponents over D, the other rotates (i, i + R/2) over R. At position 0
+// both are the identity; at any position m ≥ 1 the first pair differs, since
+// sin(m·θ_0) = sin m ≠ 0 and x[D/2] ≠ x[R/2] (the head's entries are distinct here).
+namespace {
+struct ProportionalCase {
+  std::size_t head_dim;
+  double fraction;  // 1/4, 1/2 or 3/4
+  double base;
+  std::int64_t position;
+  std::vector<double> x;
+};
+
+rc::Gen<ProportionalCase> gen_proportional_case() {
+  using namespace rc;
+  return gen::mapcat(gen::pair(gen::inRange<std::size_t>(1, 33), gen::inRange(1, 4)), [](std::pair<std::size_t, int> p) {
+    const std::size_t head_dim = 8 * p.first;
+    return gen::apply(
+        [head_dim, fraction = p.second / 4.0](double base, std::int64_t position, std::vector<double> x) {
+          return ProportionalCase{head_dim, fraction, base, position, std::move(x)};
+        },
+        gen::element(1e4, 1e6, 5e5), gen::inRange<std::int64_t>(1, std::int64_t{1} << 20),
+        gen::container<std::vector<double>>(head_dim, gen::map(gen::inRange(-1000, 1001), [](int k) { return k / 64.0; })));
+  });
+}
+
+using ProportionalForm = std::function<reference::Vector<Real>(const ProportionalCase&, std::int64_t position)>;
+
+reference::Vector<Real> apply_spec(const RopeSpec& spec, std::int64_t position, const std::vector<double>& x) {
+  reference::Vector<Real> v;
+  for (const double e : x) v.emplace_back(e);
+  return reference::apply_rope<Real>(spec, Real(position), v);  // by the spec's layout
+}
+
+RopeSpec ordinary_partial(const ProportionalCase& c) {
+  RopeSpec spec;
+  spec.head_dim = c.head_dim;
+  spec.rotary_dim = static_cast<std::size_t>(std::floor(c.fraction * static_cast<double>(c.head_dim)));
+  spec.layout = Layout::half_split;
+  spec.base = c.base;
+  return spec;
+}
+
+reference::Vector<Real> proportional(const ProportionalCase& c, std::int64_t position) {
+  RopeSpec spec;
+  spec.head_dim = spec.rotary_dim = c.head_dim;
+  spec.layout = Layout::half_split;
+  spec.base = c.base;
+  spec.scaling.type = ScalingType::proportional;
+  spec.scaling.partial_rotary_factor = c.fraction;
+  validate(spec);
+  return apply_spec(spec, position, c.x);
+}
+
+void check_differs_from_ordinary_partial_rotary(const ProportionalCase& c, const ProportionalForm& form) {
+  const RopeSpec partial = ordinary_partial(c);
+  RC_PRE(c.x[c.head_dim / 2] != c.x[partial.rotary_dim / 2]);
+  RC_ASSERT(form(c, 0) == apply_spec(partial, 0, c.x));
+  if (form(c, c.position) == apply_spec(partial, c.position, c.x)) {
+    RC_FAIL(fmt::format("proportional equals ordinary partial rotary (R = {} of {}) at position {}", partial.rotary_dim,
+                        c.head_dim, c.position));
+  }
+}
+}  // namespace
+
+RC_GTEST_PROP(proportional_reference, differs_from_ordinary_partial_rotary_beyond_position_0, ()) {
+  check_differs_from_ordinary_partial_rotary(*gen_proportional_case(), proportional);
+}
+// Negative control: proportional read as ordinary partial rotary (Megatron-Bridge #4195).
+TEST(proportional_reference_negative_control, proportional_read_as_partial_rotary_is_caught) {
+  ropecheck::testing::expect_counterexample("proportional as partial rotary", [] {
+    check_differs_from_ordinary_partial_rotary(*gen_proportional_case(), [](const ProportionalCase& c, std::int64_t m) {
+      return apply_spec(ordinary_partial(c), m, c.x);
+    });
   });
 }

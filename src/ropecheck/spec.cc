@@ -21,13 +21,14 @@ constexpr NameTable<Layout, 2> kLayoutNames{{
     {Layout::half_split, "half_split"},
 }};
 
-constexpr NameTable<ScalingType, 6> kScalingNames{{
+constexpr NameTable<ScalingType, 7> kScalingNames{{
     {ScalingType::none, "none"},
     {ScalingType::linear, "linear"},
     {ScalingType::dynamic, "dynamic"},
     {ScalingType::yarn, "yarn"},
     {ScalingType::llama3, "llama3"},
     {ScalingType::longrope, "longrope"},
+    {ScalingType::proportional, "proportional"},
 }};
 
 constexpr NameTable<YarnContext, 2> kYarnContextNames{{
@@ -88,6 +89,7 @@ void for_each_scalar_parameter(Scaling& s, F&& f) {
   f("attention_factor", s.attention_factor);
   f("max_position_embeddings", s.max_position_embeddings);
   f("sequence_length", s.sequence_length);
+  f("partial_rotary_factor", s.partial_rotary_factor);
 }
 template <class F>
 void for_each_list_parameter(Scaling& s, F&& f) {
@@ -275,6 +277,19 @@ void validate_scaling(const Scaling& s) {
       if (s.sequence_length && !(*s.sequence_length >= 0)) throw InvalidInput("spec: 'sequence_length' must be ≥ 0");
       return;
     }
+    case ScalingType::proportional:
+      // HF _compute_proportional_rope_parameters (Gemma 4): rope_angles =
+      // int(partial_rotary_factor · head_dim // 2) pairs rotate, the rest get frequency 0.
+      allow_only({"partial_rotary_factor", "factor"});
+      require(s.partial_rotary_factor, "partial_rotary_factor");
+      if (!(*s.partial_rotary_factor > 0 && *s.partial_rotary_factor <= 1)) {
+        throw InvalidInput(fmt::format("spec: proportional 'partial_rotary_factor' = {} must be in (0, 1]",
+                                       *s.partial_rotary_factor));
+      }
+      if (s.factor && !(*s.factor >= 1)) {
+        throw InvalidInput(fmt::format("spec: proportional 'factor' = {} must be ≥ 1", *s.factor));
+      }
+      return;
   }
   throw InvalidInput(fmt::format("spec: unknown scaling type '{}'", type));
 }
@@ -295,7 +310,12 @@ Layout layout_from_string(std::string_view name) {
 ScalingType scaling_type_from_string(std::string_view name) {
   if (const auto value = value_named(kScalingNames, name)) return *value;
   throw InvalidInput(fmt::format(
-      "spec: unknown scaling type '{}' (expected none, linear, dynamic, yarn, llama3 or longrope)", name));
+      "spec: unknown scaling type '{}' (expected none, linear, dynamic, yarn, llama3, longrope or proportional)", name));
+}
+
+std::size_t proportional_rotating_pairs(const RopeSpec& spec) {
+  // HF: int(partial_rotary_factor * head_dim // 2), the product and the floor in double.
+  return static_cast<std::size_t>(std::floor(*spec.scaling.partial_rotary_factor * static_cast<double>(spec.rotary_dim) / 2));
 }
 
 void validate(const RopeSpec& spec) {
@@ -316,7 +336,7 @@ void validate(const RopeSpec& spec) {
   const Scaling& s = spec.scaling;
   for (auto field : {s.factor, s.original_max_position_embeddings, s.beta_fast, s.beta_slow, s.mscale,
                      s.mscale_all_dim, s.low_freq_factor, s.high_freq_factor, s.attention_factor,
-                     s.max_position_embeddings, s.sequence_length}) {
+                     s.max_position_embeddings, s.sequence_length, s.partial_rotary_factor}) {
     if (field && !std::isfinite(*field)) throw InvalidInput("spec: a scaling parameter is not finite");
   }
   for (const auto& list : {s.short_factor, s.long_factor}) {
@@ -326,6 +346,10 @@ void validate(const RopeSpec& spec) {
     }
   }
   validate_scaling(s);
+  if (s.type == ScalingType::proportional && proportional_rotating_pairs(spec) < 1) {
+    throw InvalidInput(fmt::format("spec: proportional 'partial_rotary_factor' = {} of rotary_dim {} rotates no pair",
+                                   *s.partial_rotary_factor, spec.rotary_dim));
+  }
   for (const auto& [list, key] : {std::pair{&s.short_factor, "short_factor"}, std::pair{&s.long_factor, "long_factor"}}) {
     if (*list && (*list)->size() != spec.pairs()) {
       throw InvalidInput(fmt::format("spec: longrope '{}' has {} values, rotary_dim/2 = {}", key, (*list)->size(), spec.pairs()));

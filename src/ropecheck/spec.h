@@ -13,8 +13,10 @@
 //    sequence_length; original_max_position_embeddings accepted and unused, as in HF) and
 //    `longrope` (short_factor and long_factor of R/2 positive values,
 //    original_max_position_embeddings, optional sequence_length, and factor or
-//    max_position_embeddings unless attention_factor is given). A parameter the type does
-//    not take is an error.
+//    max_position_embeddings unless attention_factor is given), and `proportional`
+//    (Gemma 4: partial_rotary_factor p in (0, 1], optional factor ≥ 1; the first
+//    ⌊p·R/2⌋ pairs rotate with θ_i/factor, the others have θ = 0 and pass through). A
+//    parameter the type does not take is an error.
 //  - Where HF versions disagree, a named option picks the semantics; the default is HF's
 //    current one: yarn_context (yarn) and longrope_switch (longrope), see Scaling.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
@@ -34,7 +36,7 @@ namespace ropecheck {
 
 enum class Layout { interleaved, half_split };
 
-enum class ScalingType { none, linear, dynamic, yarn, llama3, longrope };
+enum class ScalingType { none, linear, dynamic, yarn, llama3, longrope, proportional };
 
 // The context length YaRN's correction dims are computed for. `original` (default; HF ≥
 // 4.48, DeepSeek's own code): original_max_position_embeddings, else
@@ -70,6 +72,9 @@ struct Scaling {
   // formulas read it): yarn's context when original_max_position_embeddings is absent.
   std::optional<double> max_position_embeddings;
   std::optional<bool> truncate;  // yarn: round the correction range to integers (default true)
+  // proportional: the fraction of the pairs that rotate; their exponents keep the
+  // denominator R (Gemma 4's head dim), unlike ordinary partial rotary's narrower R.
+  std::optional<double> partial_rotary_factor;
   // The sequence length the implementation saw (HF: max(position_ids) + 1): dynamic NTK
   // rescales its base for it, LongRoPE picks long factors above the original context.
   std::optional<double> sequence_length;
@@ -97,6 +102,9 @@ struct RopeSpec {
 inline constexpr std::size_t kMaxHeadDim = 65536;
 
 void validate(const RopeSpec& spec);  // throws InvalidInput
+
+// proportional: how many pairs rotate, ⌊partial_rotary_factor · R / 2⌋ (the others have θ = 0).
+std::size_t proportional_rotating_pairs(const RopeSpec& spec);
 
 RopeSpec spec_from_json(const nlohmann::json& j);  // validates; throws InvalidInput
 RopeSpec spec_from_json_text(std::string_view text);

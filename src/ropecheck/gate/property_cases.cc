@@ -157,7 +157,17 @@ rc::Gen<Scaling> gen_scaling(std::size_t pairs) {
         return s;
       },
       factors, factors, gen_context(), gen::inRange(1, 65), gen::arbitrary<bool>());
-  return gen::oneOf(linear, llama3, yarn, dynamic, longrope);
+  // Gemma 4's 1/4 and the other quarters, eighths and sixteenths; at least one pair rotates.
+  const Gen<Scaling> proportional = gen::apply(
+      [of_type, pairs](int sixteenths, double f, bool with_factor) {
+        Scaling s = of_type(ScalingType::proportional);
+        s.partial_rotary_factor = sixteenths / 16.0;
+        if (static_cast<double>(pairs) * sixteenths < 16) s.partial_rotary_factor = 1.0;
+        if (with_factor) s.factor = f;
+        return s;
+      },
+      gen::inRange(1, 17), gen_factor(), gen::arbitrary<bool>());
+  return gen::oneOf(linear, llama3, yarn, dynamic, longrope, proportional);
 }
 
 }  // namespace

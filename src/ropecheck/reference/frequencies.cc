@@ -130,6 +130,11 @@ template <class R> std::vector<R> frequencies(const RopeSpec& spec) {
       case ScalingType::yarn: thetas.push_back(theta); break;  // blended below
       case ScalingType::dynamic: thetas.push_back(pow(dynamic_base<R>(spec), -exponent)); break;
       case ScalingType::longrope: thetas.push_back(theta / R(longrope_factors(spec.scaling)[i])); break;
+      // Gemma 4 (HF _compute_proportional_rope_parameters): base^(−2i/R) with R the whole
+      // head dim for the first pairs, θ = 0 (cos 1, sin 0: pass-through) for the rest.
+      case ScalingType::proportional:
+        thetas.push_back(i < proportional_rotating_pairs(spec) ? theta / R(spec.scaling.factor.value_or(1)) : R(0));
+        break;
     }
   }
   if (spec.scaling.type == ScalingType::yarn) {

@@ -10,8 +10,9 @@
 //    `linear`: θ_i/factor; `llama3`: Meta's apply_scaling (frequencies.cc gives the bands
 //    and their strict/inclusive bounds); `yarn`: the ramp between the correction dims
 //    (frequencies.cc); `dynamic`: the NTK base for max(sequence_length, M); `longrope`:
-//    θ_i/ext_i, long factors iff sequence_length > original context (frequencies.cc).
-//  - attention_factor: 1 for `none`, `linear`, `llama3` and `dynamic`; yarn's from
+//    θ_i/ext_i, long factors iff sequence_length > original context (frequencies.cc);
+//    `proportional`: θ_i/factor for i < ⌊p·R/2⌋, exactly 0 beyond (Gemma 4).
+//  - attention_factor: 1 for `none`, `linear`, `llama3`, `dynamic` and `proportional`; yarn's from
 //    attention_factor, mscale/mscale_all_dim or 0.1·ln(factor) + 1; longrope's
 //    attention_factor or sqrt(1 + ln f/ln L_orig) (frequencies.cc).
 #pragma once
