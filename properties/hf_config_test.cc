@@ -324,13 +324,6 @@ TEST(hf_config, bad_configs_are_refused_with_the_field_named) {
   nested = to_v5_nested(llama);
   nested.erase("layer_types");
   expect_refused(nested, "layer_types: missing, but rope_parameters is keyed by layer type");
-  // Gemma 4's proportional RoPE is named, not misread as ordinary partial rotary.
-  json gemma4 = {{"model_type", "gemma3_text"}, {"num_hidden_layers", 2}, {"head_dim", 256},
-                 {"layer_types", {"sliding_attention", "full_attention"}},
-                 {"rope_parameters",
-                  {{"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 1e4}}},
-                   {"full_attention", {{"rope_type", "proportional"}, {"partial_rotary_factor", 0.25}, {"rope_theta", 1e6}}}}}};
-  expect_refused(gemma4, "rope_parameters.full_attention.rope_type: 'proportional' (Gemma 4) is not supported yet");
   expect_refused(json::array(), "the config must be a JSON object");
   // A hostile key or type name cannot add a line to a message or a warning.
   c = llama;
@@ -472,6 +465,49 @@ TEST(hf_config, report_sweeps_a_models_layer_types) {
   EXPECT_NE(r.exit_code, 0) << r.out;
   r = run_cli("report" + gemma + " --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out " + dir + "/both");
   EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
+// Gemma 4, from the defaults of HF's Gemma4TextConfig (configuration_gemma4.py; no
+// published checkpoint config could be confirmed, so this is a test input, not a fixture):
+// sliding layers rotate all of a 256-dim head with base 1e4; full layers have 512-dim
+// heads of which 64 pairs (i, i + 256) rotate with base^(−2i/512), base 1e6: proportional,
+// not ordinary partial rotary over 128 dims.
+TEST(hf_config, gemma_4_full_layers_rotate_proportionally) {
+  json types = json::array();
+  for (int i = 0; i < 30; ++i) types.push_back((i + 1) % 6 == 0 || i == 29 ? "full_attention" : "sliding_attention");
+  const json gemma4 = {
+      {"model_type", "gemma4_text"}, {"num_hidden_layers", 30}, {"hidden_size", 2304}, {"num_attention_heads", 8},
+      {"head_dim", 256}, {"global_head_dim", 512}, {"max_position_embeddings", 131072}, {"layer_types", types},
+      {"rope_parameters",
+       {{"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 10000.0}}},
+        {"full_attention", {{"rope_type", "proportional"}, {"partial_rotary_factor", 0.25}, {"rope_theta", 1000000.0}}}}}};
+  const HfRopeConfig c = read_hf_config(gemma4);
+  const HfLayerRope& full = layer_type(c, "full_attention");
+  const HfLayerRope& sliding = layer_type(c, "sliding_attention");
+  EXPECT_EQ(full.layers, (std::vector<std::size_t>{5, 11, 17, 23, 29}));
+  EXPECT_EQ(full.spec.head_dim, 512u);
+  EXPECT_EQ(full.spec.rotary_dim, 512u);
+  EXPECT_EQ(full.spec.layout, Layout::half_split);
+  EXPECT_EQ(full.spec.scaling.type, ScalingType::proportional);
+  EXPECT_EQ(full.spec.scaling.partial_rotary_factor, 0.25);
+  EXPECT_EQ(ropecheck::proportional_rotating_pairs(full.spec), 64u);
+  EXPECT_EQ(sliding.spec.head_dim, 256u);
+  EXPECT_EQ(sliding.spec.rotary_dim, 256u);
+  EXPECT_EQ(sliding.spec.scaling.type, ScalingType::none);
+  EXPECT_EQ(sliding.spec.base, 1e4);
+  // Its golden files: the built-in kernels pass exact on both layer types.
+  using ropecheck::testing::run_cli;
+  const std::string dir = ::testing::TempDir() + "ropecheck_hf_gemma4";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/gemma4.json") << gemma4.dump();
+  auto r = run_cli("golden --hf-config " + dir + "/gemma4.json --positions 0,1,2,4095,4096,131071 --out " + dir + "/golden");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("apply --golden " + dir + "/golden --out " + dir + "/kernels");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("check --golden " + dir + "/golden --candidate " + dir + "/kernels");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("2 of 2 cases pass under profile exact"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -235,10 +235,25 @@ Scaling scaling_from(FieldReader& reader, const RopeParameters& p, const std::st
     s.attention_factor = reader.number(d, p.path, "attention_factor");
     s.max_position_embeddings = m.max_position_embeddings;
   } else if (rope_type == "proportional") {
-    fail(join(p.path, "rope_type"), "'proportional' (Gemma 4) is not supported yet");
+    // _compute_proportional_rope_parameters: rope_proportion = partial_rotary_factor (1.0
+    // when absent, with a warning), factor 1.0 by default; the config's top-level
+    // partial_rotary_factor overwrites the dict's (standardize_rope_params).
+    s.type = ScalingType::proportional;
+    const std::optional<double> own = reader.number(d, p.path, "partial_rotary_factor");
+    if (m.top_partial_rotary_factor && own && *own != *m.top_partial_rotary_factor) {
+      warnings.push_back(fmt::format("{}.partial_rotary_factor {} differs from the top-level {}; HF uses the top-level one",
+                                     p.path, *own, *m.top_partial_rotary_factor));
+    }
+    s.partial_rotary_factor = m.top_partial_rotary_factor ? m.top_partial_rotary_factor : own;
+    if (!s.partial_rotary_factor) {
+      warnings.push_back(fmt::format("{}.partial_rotary_factor is absent: HF rotates every pair (proportion 1)", p.path));
+      s.partial_rotary_factor = 1.0;
+    }
+    s.factor = reader.number(d, p.path, "factor");
   } else {
     fail(join(p.path, "rope_type"),
-         fmt::format("unknown rope_type '{}' (expected default, linear, dynamic, yarn, llama3 or longrope)", shown(rope_type)));
+         fmt::format("unknown rope_type '{}' (expected default, linear, dynamic, yarn, llama3, longrope or proportional)",
+                     shown(rope_type)));
   }
   if (const json* beta = reader.find(d, p.path, "llama_4_scaling_beta")) {
     warnings.push_back(fmt::format("{}.llama_4_scaling_beta {}: the position-dependent query scale 1 + β·ln(1 + ⌊p / "
@@ -316,7 +331,9 @@ RopeSpec spec_from(FieldReader& reader, const RopeParameters& p, std::optional<d
     base = fallback;
   }
   spec.base = *base;
-  spec.rotary_dim = rotary_width(reader, p, m, warnings);
+  // proportional keeps every dim in its pairs (i, i + D/2); its partial_rotary_factor
+  // says how many of them rotate, not how wide the rotary part is.
+  spec.rotary_dim = rope_type == "proportional" ? spec.head_dim : rotary_width(reader, p, m, warnings);
   spec.scaling = scaling_from(reader, p, rope_type, m, warnings);
   try {
     validate(spec);
@@ -519,7 +536,14 @@ HfRopeConfig read_hf_config(const json& config) {
         reader.find(*parameters, join(top, "rope_parameters"), type);
         continue;
       }
-      out.layer_types.push_back({type, spec_from(reader, p, m.top_rope_theta, m, warnings), layers_of_type[type], where});
+      // Gemma 4: the full layers' heads are global_head_dim wide.
+      ModelContext layer = m;
+      if (m.row->global_head_dim_for_full_attention && type == "full_attention") {
+        if (const std::optional<std::size_t> global = reader.count(text, top, "global_head_dim", 1, kLargestHeadDim)) {
+          layer.head_dim = *global;
+        }
+      }
+      out.layer_types.push_back({type, spec_from(reader, p, m.top_rope_theta, layer, warnings), layers_of_type[type], where});
     }
   } else if (m.row->local_base_freq_layers) {
     // Gemma 3 before v5's nesting: sliding layers rotate with rope_local_base_freq and no

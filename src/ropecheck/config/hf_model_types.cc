@@ -38,6 +38,16 @@ constexpr std::array kModelTypes = {
                 .local_base_freq_layers = true,
                 .default_rope_local_base_freq = 1e4,
                 .default_sliding_window_pattern = 6},
+    // gemma4_text: rotate_half (apply_rotary_pos_emb(x, cos, sin, unsqueeze_dim=2)).
+    // configuration_gemma4.py (transformers 351f643): head_dim 256, global_head_dim 512,
+    // max_position_embeddings 131072; modeling_gemma4.py: self.head_dim = global_head_dim
+    // for non-sliding layers, and the full_attention rotary embedding is built with
+    // head_dim_key "global_head_dim" when its rope_type is proportional.
+    HfModelType{.model_type = "gemma4_text",
+                .layout = Layout::half_split,
+                .default_head_dim = 256,
+                .default_max_position_embeddings = 131072,
+                .global_head_dim_for_full_attention = true},
     // phi3 (Phi-3, Phi-4-mini): rotate_half inside the prefix q[..., :rotary_dim], rotary_dim
     // = cos.shape[-1] = int(head_dim · partial_rotary_factor).
     HfModelType{.model_type = "phi3", .layout = Layout::half_split},

@@ -55,6 +55,8 @@ struct HfModelType {
   std::optional<double> default_sliding_window_pattern = std::nullopt;
   // Llama 4: `no_rope_layers` (1 = RoPE, 0 = NoPE) and its default pattern.
   bool no_rope_layers = false;
+  // Gemma 4: full_attention layers have `global_head_dim` wide heads when it is set.
+  bool global_head_dim_for_full_attention = false;
 };
 
 const HfModelType* find_hf_model_type(std::string_view model_type);
