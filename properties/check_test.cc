@@ -18,6 +18,7 @@
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
+#include "support/fresh_directory.h"
 
 using namespace ropecheck;
 using namespace ropecheck::gate;
@@ -29,11 +30,7 @@ const fs::path kGoldenDir = fs::path(ROPECHECK_SOURCE_DIR) / "golden/v1";
 
 // A directory of the test's own (CTest runs the tests of this file in parallel).
 fs::path fresh_directory(const std::string& what) {
-  const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
-  const fs::path dir = fs::temp_directory_path() / ("ropecheck_check_test_" + test + "_" + what);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return ropecheck::testing::fresh_directory("ropecheck_check_test_", what);
 }
 
 // Candidates of the built-in kernels with `mode` tables for every golden file in `golden_dir`.

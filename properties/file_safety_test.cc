@@ -19,11 +19,13 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
+#include "support/invalid_input_message.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ropecheck::InvalidInput;
+using ropecheck::testing::message_of;
 using namespace ropecheck::io;
 using Bytes = std::vector<unsigned char>;
 
@@ -51,15 +53,6 @@ class ScratchDir {
  private:
   fs::path path_;
 };
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 void expect_message(const std::function<void()>& f, std::string_view part) {
   const std::string what = message_of(f);

@@ -21,6 +21,8 @@
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
+#include "support/fresh_directory.h"
+#include "support/invalid_input_message.h"
 
 using namespace ropecheck;
 using namespace ropecheck::gate;
@@ -28,16 +30,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using ropecheck::testing::message_of;
+
 const fs::path kGoldenDir = fs::path(ROPECHECK_SOURCE_DIR) / "golden/v1";
 const std::string kHeadDim2 = "head_dim_2_f32";
 const std::string kLlama = "llama2_7b_half_split_f32";
 
 fs::path fresh_directory(const std::string& what) {
-  const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
-  const fs::path dir = fs::temp_directory_path() / ("ropecheck_gate_integrity_" + test + "_" + what);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return ropecheck::testing::fresh_directory("ropecheck_gate_integrity_", what);
 }
 
 // A copy of two committed golden files and the SHA256SUMS lines that list them.
@@ -75,15 +75,6 @@ io::Tensor& tensor(io::SafetensorsFile& f, const std::string& name) {
     if (t.name == name) return t;
   }
   throw std::logic_error("no tensor " + name);
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 const CaseCheck& only_case(const CheckRun& run) {

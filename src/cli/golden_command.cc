@@ -9,13 +9,13 @@
 
 #include "cli/exit_codes.h"
 #include "cli/hf_config_file.h"
-#include "cli/integer_option.h"
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/plural.h"
+#include "ropecheck/report/sweep_positions.h"
 
 namespace ropecheck::cli {
 
@@ -37,30 +37,13 @@ CLI::App* add_golden_command(CLI::App& app, GoldenOptions& options) {
   golden->add_option("--dtype", options.dtype, "with --hf-config: input and output dtype, f32 (default), bf16 or f16")
       ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   golden->add_option("--positions", options.positions,
-                     "with --hf-config: positions m1,m2,… (default: 0, 1, 2, 2^k-1, 2^k, 2^k+1 up to the model's context, "
-                     "and 8 drawn at random)");
+                     "with --hf-config: positions as report --positions takes them, m1,m2,… or log:N:MAX or default "
+                     "(without it: 0, 1, 2, 2^k-1, 2^k, 2^k+1 up to the model's context, and 8 drawn at random)");
   hf_config->excludes(golden->get_option("--cases"));
   golden->add_option("--case", options.case_id, "only this case id");
   golden->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
   return golden;
 }
-
-namespace {
-
-std::vector<std::int64_t> parse_positions(const std::string& text) {
-  std::vector<std::int64_t> positions;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(',', start), text.size());
-    positions.push_back(static_cast<std::int64_t>(
-        parse_integer_option(text.substr(start, end - start), "golden: --positions", 0,
-                             static_cast<std::uint64_t>(golden::kPositionLimit - 1))));
-    start = end + 1;
-  }
-  return positions;
-}
-
-}  // namespace
 
 int run_golden(const GoldenOptions& options) {
   if (options.out.empty() && options.verify.empty()) throw InvalidInput("golden: give --out DIR or --verify DIR");
@@ -72,8 +55,9 @@ int run_golden(const GoldenOptions& options) {
   const std::vector<golden::GoldenCase> catalogue =
       options.hf_configs.empty() ? golden::read_case_catalogue(options.cases)
                                  : cases_of_hf_configs(options.hf_configs, dtype_from_string(options.dtype),
-                                                       options.positions.empty() ? std::nullopt
-                                                                                 : std::optional(parse_positions(options.positions)),
+                                                       options.positions.empty()
+                                                           ? std::nullopt
+                                                           : std::optional(report::sweep_positions(options.positions)),
                                                        "golden");
   const golden::Shard shard = golden::parse_shard(options.shard);
   const std::vector<golden::GoldenCase> selected = golden::select_cases(catalogue, options.case_id, shard);

@@ -12,6 +12,7 @@
 #include "cli/hf_config_file.h"
 #include "ropecheck/config/hf_config.h"
 #include "ropecheck/errors.h"
+#include "ropecheck/gate/untrusted_text.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 
@@ -42,11 +43,10 @@ void render(const nlohmann::ordered_json& value, int depth, std::string& out) {
   out += "\n" + close_pad + (value.is_object() ? "}" : "]");
 }
 
-// A config's or the user's text in a message: JSON's escapes, without the quotes.
-std::string printable(const std::string& text) {
-  const std::string quoted = nlohmann::json(text).dump();
-  return quoted.substr(1, quoted.size() - 2);
-}
+// A config's layer type names, or the user's, on one line of a message.
+constexpr std::size_t kShownNameBytes = 200;
+
+std::string printable(const std::string& text) { return gate::printable(text, kShownNameBytes); }
 
 }  // namespace
 

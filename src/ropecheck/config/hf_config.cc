@@ -1,7 +1,6 @@
 #include "ropecheck/config/hf_config.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <map>
 #include <optional>
