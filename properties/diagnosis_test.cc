@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <numbers>
 #include <string>
 
 #include "ropecheck/gate/conformance.h"
@@ -62,11 +63,47 @@ struct Bug {
   std::optional<Scaling> scaling_override;   // the scaling the pipeline computes with
   bool scaling_twice = false;                // its per-pair factor ρ_i applied again
   std::optional<double> attention_override;  // the attention factor it multiplies with
+  // Another spec altogether (the other layer type's, proportional read as partial, …):
+  // its pairs, rotary width and θ_i rounded to float32.
+  std::optional<RopeSpec> spec_override;
+  bool llama3_unparenthesized = false;       // smooth = (L/λ)/high − low (a community port)
+  bool int16_positions = false;              // positions held in an int16 tensor
+  std::int64_t cache_rows = 0;               // cos/sin cache of this many rows (0: long enough)
+  bool cache_clamps = false;                 // … read at min(m, L − 1) instead of m mod L
+  bool other_pair_order = false;             // rotated pairs written at the other layout's indices
 };
+
+// The llama3 frequencies as the port computed them, in double, then float32.
+std::vector<float> unparenthesized_llama3(const golden::Golden& g, std::size_t r) {
+  const Scaling& s = g.spec.scaling;
+  std::vector<float> out;
+  for (std::size_t i = 0; i < r / 2; ++i) {
+    const double freq = 1.0 / std::pow(g.spec.base, static_cast<double>(2 * i) / static_cast<double>(r));
+    const double wavelen = 2 * std::numbers::pi / freq;
+    const double context = *s.original_max_position_embeddings;
+    double scaled = freq;
+    if (wavelen > context / *s.low_freq_factor) {
+      scaled = freq / *s.factor;
+    } else if (wavelen >= context / *s.high_freq_factor) {
+      const double smooth = context / wavelen / *s.high_freq_factor - *s.low_freq_factor;
+      scaled = (1 - smooth) * freq / *s.factor + smooth * freq;
+    }
+    out.push_back(static_cast<float>(scaled));
+  }
+  return out;
+}
 
 // inv_freq as the pipeline computes it: plain float32 for unscaled specs (HF's formula),
 // else the scaled θ_i of the (possibly wrong) scaling rounded to float32.
 std::vector<float> pipeline_inv_freq(const golden::Golden& g, const Bug& bug, std::size_t r, std::size_t freq_dim) {
+  if (bug.llama3_unparenthesized) return unparenthesized_llama3(g, r);
+  if (bug.spec_override) {
+    std::vector<float> inv_freq;
+    for (const reference::Real& t : reference::frequencies<reference::Real>(*bug.spec_override)) {
+      inv_freq.push_back(static_cast<float>(static_cast<double>(t)));
+    }
+    return inv_freq;
+  }
   const float base = static_cast<float>(bug.base_override ? bug.base_override : g.spec.base);
   std::vector<float> inv_freq(r / 2);
   if (g.spec.scaling.type == ScalingType::none) {
@@ -91,23 +128,30 @@ std::vector<float> pipeline_inv_freq(const golden::Golden& g, const Bug& bug, st
 // The candidate's output values (in the golden's output dtype, widened to double).
 std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
   const std::size_t d = g.spec.head_dim;
-  const std::size_t r = bug.rotary_override ? bug.rotary_override : g.spec.rotary_dim;
+  const std::size_t r = bug.spec_override ? bug.spec_override->rotary_dim : bug.rotary_override ? bug.rotary_override : g.spec.rotary_dim;
   const std::size_t freq_dim = bug.inv_freq_dim ? bug.inv_freq_dim : r;
-  const Layout layout = bug.override_layout ? bug.layout_override : g.spec.layout;
+  const Layout layout = bug.spec_override ? bug.spec_override->layout : bug.override_layout ? bug.layout_override : g.spec.layout;
+  const Layout other_layout = layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
   std::vector<float> inv_freq = pipeline_inv_freq(g, bug, r, freq_dim);
   if (bug.inv_freq_dtype) {
     for (float& f : inv_freq) f = to_dtype(f, *bug.inv_freq_dtype);
   }
-  const float attention =
-      static_cast<float>(bug.attention_override ? *bug.attention_override : RopeVariant::of(g).attention_factor);
+  const float attention = static_cast<float>(
+      bug.attention_override ? *bug.attention_override
+      : bug.spec_override    ? static_cast<double>(reference::attention_factor<reference::Real>(*bug.spec_override))
+                             : RopeVariant::of(g).attention_factor);
   std::vector<double> out(g.x.size());
   for (std::size_t t = 0; t < g.tokens; ++t) {
-    float m = static_cast<float>(g.positions[t] + bug.position_offset);
+    std::int64_t p = g.positions[t] + bug.position_offset;
+    if (bug.int16_positions) p = static_cast<std::int16_t>(static_cast<std::uint16_t>(p & 0xFFFF));
+    if (bug.cache_rows && p >= bug.cache_rows) p = bug.cache_clamps ? bug.cache_rows - 1 : p % bug.cache_rows;
+    float m = static_cast<float>(p);
     if (bug.t_dtype) m = to_dtype(m, *bug.t_dtype);
     for (std::size_t h = 0; h < g.heads; ++h) {
       const std::size_t row = (t * g.heads + h) * d;
       std::vector<float> x(d);
       for (std::size_t k = 0; k < d; ++k) x[k] = static_cast<float>(g.x[row + k]);
+      const std::vector<float> in = x;
       for (std::size_t i = 0; i < r / 2; ++i) {
         float freq = m * inv_freq[i];
         if (bug.freqs_dtype) freq = to_dtype(freq, *bug.freqs_dtype);
@@ -122,9 +166,10 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
         }
         if (bug.minus_sin) s = -s;
         const auto [ia, ib] = reference::pair_indices(layout, r, i);
-        const float a = x[ia], b = x[ib];
-        x[ia] = (a * c - b * s) * bug.output_scale;
-        x[ib] = (b * c + (bug.in_place ? x[ia] : a) * s) * bug.output_scale;
+        const float a = in[ia], b = in[ib];
+        const auto [oa, ob] = bug.other_pair_order ? reference::pair_indices(other_layout, r, i) : std::pair{ia, ib};
+        x[oa] = (a * c - b * s) * bug.output_scale;
+        x[ob] = (b * c + (bug.in_place ? x[oa] : a) * s) * bug.output_scale;
       }
       for (std::size_t k = 0; k < d; ++k) {
         float v = x[k];
@@ -273,9 +318,13 @@ TEST(diagnosis, cos_and_sin_cast_to_bf16_are_a_bf16_table) {
   expect_diagnosis("llama2_7b_half_split_f32", bug, "table_in_bf16");
 }
 
-TEST(diagnosis, an_ignored_rope_theta_is_another_base) {
+// DeepSpeed #8341: code reading the v4 top-level rope_theta finds nothing in a v5 config
+// and uses HF's default.
+TEST(diagnosis, an_ignored_rope_theta_is_the_default_base) {
   Bug bug;
   bug.base_override = 10000;
+  expect_diagnosis("qwen2_7b_bf16", bug, "default_base");
+  bug.base_override = 100000;
   expect_diagnosis("qwen2_7b_bf16", bug, "other_base");
 }
 
@@ -409,4 +458,130 @@ TEST(diagnosis, long_factors_on_a_short_sequence_are_the_other_factor_list) {
 // Dynamic NTK rescaled for another M (here 2048, not 4096).
 TEST(diagnosis, dynamic_ntk_for_another_context_is_found) {
   expect_wrong_scaling_diagnosed("dynamic_ntk2_f32", "original_context", [](Scaling& s) { s.max_position_embeddings = 2048; });
+}
+
+// A community port's llama3 smooth factor without its parentheses. The band lies between
+// wavelengths L/high and L/low, which Llama 3.1's positions reach, so both cases fail.
+TEST(diagnosis, llama3_smoothing_without_parentheses_is_named) {
+  Bug bug;
+  bug.llama3_unparenthesized = true;
+  expect_diagnosis("llama31_8b_interleaved_f32", bug, "llama3_smoothing");
+  expect_diagnosis("llama31_8b_half_split_bf16", bug, "llama3_smoothing");
+}
+
+// The dynamic-NTK case without its scaling: other original contexts give the very same
+// output there, so they are one explanation, the alternatives listed with it.
+TEST(diagnosis, hypotheses_with_the_same_output_are_one_answer) {
+  Bug bug;
+  bug.scaling_override = Scaling{};
+  const CaseCheck c = check_buggy(committed("dynamic_ntk2_f32"), bug);
+  ASSERT_FALSE(c.passed);
+  ASSERT_FALSE(c.diagnosis.explanations.empty());
+  std::size_t missing = 0, merged = 0;
+  for (const auto& d : c.diagnosis.explanations) {
+    missing += d.name == "scaling_missing";
+    if (d.name == "scaling_missing") merged = d.same_output.size();
+  }
+  EXPECT_EQ(missing, 1u) << names(c);
+  EXPECT_GE(merged, 1u) << names(c);
+  // No two listed answers have the same output: each differs from all the others.
+  for (std::size_t a = 0; a < c.diagnosis.explanations.size(); ++a) {
+    for (std::size_t b = a + 1; b < c.diagnosis.explanations.size(); ++b) {
+      EXPECT_NE(c.diagnosis.explanations[a].description, c.diagnosis.explanations[b].description);
+    }
+  }
+}
+
+namespace {
+
+golden::Golden committed_model(const std::string& id) {
+  return golden::read_golden(fs::path(ROPECHECK_SOURCE_DIR) / "golden/models" / (id + ".safetensors"));
+}
+
+// A Gemma 4-style global layer: head 64, proportional with p = 0.25 (8 of 32 pairs rotate).
+golden::Golden proportional_golden() {
+  golden::GoldenCase c;
+  c.id = "proportional_test";
+  c.spec = spec_from_json_text(
+      R"({"head_dim":64,"layout":"half_split","base":1000000,"scaling":{"type":"proportional","partial_rotary_factor":0.25}})");
+  c.positions.max = 1 << 17;
+  return golden::parse_golden(golden::make_golden_file(c), c.id);
+}
+
+}  // namespace
+
+// Megatron-Bridge #4195: Gemma 4's proportional RoPE computed as ordinary partial rotary
+// over p·D dims; and the reverse, a partial-rotary model given proportional's pairs.
+TEST(diagnosis, proportional_and_partial_rotary_mistaken_for_each_other_are_named) {
+  const golden::Golden proportional = proportional_golden();
+  Bug partial;
+  partial.spec_override = spec_from_json_text(R"({"head_dim":64,"rotary_dim":16,"layout":"half_split","base":1000000})");
+  CaseCheck c = check_buggy(proportional, partial);
+  ASSERT_FALSE(c.passed);
+  bool named = false;
+  for (const auto& d : c.diagnosis.explanations) named |= d.name == "proportional_as_partial";
+  EXPECT_TRUE(named) << names(c);
+
+  const golden::Golden neox = committed("gpt_neox_20b_f16");
+  Bug as_proportional;
+  RopeSpec spec = neox.spec;
+  spec.rotary_dim = spec.head_dim;
+  spec.layout = Layout::half_split;
+  spec.scaling.type = ScalingType::proportional;
+  spec.scaling.partial_rotary_factor = static_cast<double>(neox.spec.rotary_dim) / static_cast<double>(neox.spec.head_dim);
+  as_proportional.spec_override = spec;
+  expect_diagnosis("gpt_neox_20b_f16", as_proportional, "partial_as_proportional");
+}
+
+// sglang #21537: Gemma 3's full-attention layers given the sliding layers' RoPE (base 1e4,
+// no scaling). The golden's metadata carries the model's other layer types.
+TEST(diagnosis, the_other_layer_types_rope_is_named) {
+  const golden::Golden full = committed_model("gemma_3_4b_it_full_attention");
+  const golden::Golden sliding = committed_model("gemma_3_4b_it_sliding_attention");
+  Bug bug;
+  bug.spec_override = sliding.spec;
+  CaseCheck c = check_buggy(full, bug);
+  ASSERT_FALSE(c.passed);
+  bool named = false;
+  for (const auto& d : c.diagnosis.explanations) {
+    named |= d.name == "other_layer_type" && d.description.find("sliding_attention") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << names(c);
+  bug.spec_override = full.spec;
+  c = check_buggy(sliding, bug);
+  named = false;
+  for (const auto& d : c.diagnosis.explanations) {
+    named |= d.name == "other_layer_type" && d.description.find("full_attention") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << names(c);
+}
+
+// vLLM-Ascend #1266: positions held in int16. pegainfer #220: a cos/sin cache shorter than
+// the positions, read modulo its length or clamped at its last row; the diagnosis names L.
+TEST(diagnosis, positions_beyond_int16_or_a_short_cache_are_named) {
+  Bug int16;
+  int16.int16_positions = true;
+  expect_diagnosis("llama2_7b_half_split_f32", int16, "positions_overflow_int16");
+  for (const bool clamps : {false, true}) {
+    Bug cache;
+    cache.cache_rows = 4096;
+    cache.cache_clamps = clamps;
+    const CaseCheck c = check_buggy(committed("llama2_7b_half_split_f32"), cache);
+    ASSERT_FALSE(c.passed);
+    bool named = false;
+    for (const auto& d : c.diagnosis.explanations) {
+      named |= d.name == "cache_too_short" && d.description.find("L = 4096") != std::string::npos &&
+               d.description.find(clamps ? "clamped" : "wrap") != std::string::npos;
+    }
+    EXPECT_TRUE(named) << clamps << ": " << names(c);
+  }
+}
+
+// HF's DeepSeek apply_rotary_pos_emb_interleave: right values, [a' | b'] order. Named, and
+// still a failure of the output contract.
+TEST(diagnosis, the_other_pair_order_is_named_and_still_fails) {
+  Bug bug;
+  bug.other_pair_order = true;
+  expect_diagnosis("llama2_7b_interleaved_f32", bug, "other_pair_order");
+  expect_diagnosis("deepseek_v3_yarn40_bf16", bug, "other_pair_order");
 }

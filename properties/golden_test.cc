@@ -302,3 +302,24 @@ TEST(golden_set, the_committed_golden_data_stays_under_16_mb) {
   EXPECT_GT(total, 0u);
   EXPECT_LT(total, 16u << 20);
 }
+
+// A model case's other layer types are read back as specs; anything else there is invalid.
+TEST(golden_file, other_layer_types_are_read_and_checked) {
+  const GoldenCase c = small_catalogue().at(0);
+  io::SafetensorsFile file = make_golden_file(c);
+  file.metadata["other_layer_types"] = R"({"sliding_attention":{"head_dim":8,"layout":"half_split","base":10000}})";
+  const Golden g = parse_golden(file, "f");
+  ASSERT_EQ(g.other_layer_types.size(), 1u);
+  EXPECT_EQ(g.other_layer_types[0].first, "sliding_attention");
+  EXPECT_EQ(g.other_layer_types[0].second.base, 10000);
+  for (const char* bad : {"[1]", "{\"x\":1}", "{\"Bad Name\":{\"head_dim\":8,\"base\":10000}}",
+                          "{\"a\":{\"head_dim\":8,\"base\":0.5}}", "{", ""}) {
+    file.metadata["other_layer_types"] = bad;
+    try {
+      parse_golden(file, "f");
+      ADD_FAILURE() << bad;
+    } catch (const InvalidInput& e) {
+      EXPECT_NE(std::string(e.what()).find("other_layer_types"), std::string::npos) << e.what();
+    }
+  }
+}

@@ -50,6 +50,7 @@ std::string diagnosis_text(const CaseCheck& c) {
     const Diagnosis& e = d.explanations[k];
     text += fmt::format("  diagnosis: {} (within profile {}, peak {:.3g} of its bound)\n", e.description,
                         numeric::to_string(e.profile), e.peak_ratio);
+    for (const std::string& same : e.same_output) text += fmt::format("    the same output on this case: {}\n", same);
   }
   if (d.explanations.size() > kDiagnosesShown) {
     text += fmt::format("  diagnosis: and {} more hypotheses fit (see --json)\n", d.explanations.size() - kDiagnosesShown);
@@ -163,7 +164,8 @@ Json check_json(const CheckRun& run) {
       diagnoses.push_back(Json{{"hypothesis", d.name},
                                {"description", d.description},
                                {"profile", std::string(numeric::to_string(d.profile))},
-                               {"peak_error_bound_ratio", number(d.peak_ratio)}});
+                               {"peak_error_bound_ratio", number(d.peak_ratio)},
+                               {"same_output", d.same_output}});
     }
     j["diagnoses"] = diagnoses;
     j["norm_finding"] = c.diagnosis.norm_finding.empty() ? Json(nullptr) : Json(c.diagnosis.norm_finding);

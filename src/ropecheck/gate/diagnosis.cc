@@ -23,6 +23,8 @@ struct Hypothesis {
 
 constexpr double kCommonBases[] = {1e4, 1e5, 5e5, 1e6, 1e7};
 constexpr std::int64_t kMaxShift = 8;
+constexpr double kDefaultBase = 1e4;          // HF's rope_theta default
+constexpr std::int64_t kShortestCache = 16;   // the shortest cos/sin cache length tried
 
 // Least-squares factor s minimising Σ (candidate − s·expected)² over finite rotary elements.
 double fitted_scale(const golden::Golden& g, std::span<const double> candidate) {
@@ -134,9 +136,84 @@ void add_scaling_hypotheses(const golden::Golden& g, std::span<const double> can
           });
     }
   }
+  if (s.type == ScalingType::llama3 && *s.high_freq_factor != *s.low_freq_factor) {
+    add("llama3_smoothing",
+        "matches llama3's smooth factor without its parentheses: (L/λ)/high − low instead of (L/λ − low)/(high − low)",
+        [](RopeVariant& v) { v.llama3_unparenthesized_smooth = true; });
+  }
   if (s.type == ScalingType::longrope) {
     add("longrope_other_factors", "matches LongRoPE's other factor list (short ↔ long: the switch at the original context)",
         [](RopeVariant& v) { std::swap(v.scaling.short_factor, v.scaling.long_factor); });
+  }
+}
+
+// Gemma 4's proportional RoPE and ordinary partial rotary mistaken for each other
+// (Megatron-Bridge #4195): proportional rotates A = ⌊p·R/2⌋ half_split pairs (i, i + R/2)
+// with θ_i = base^(−2i/R); partial rotary rotates its first 2A dims as pairs (i, i + A)
+// with θ_i = base^(−2i/2A).
+template <class Add>
+void add_proportional_hypotheses(const golden::Golden& g, Add&& add) {
+  const Scaling& s = g.spec.scaling;
+  if (s.type == ScalingType::proportional) {
+    const std::size_t rotating = proportional_rotating_pairs(g.spec);
+    if (rotating == 0 || 2 * rotating == g.spec.rotary_dim) return;
+    add("proportional_as_partial",
+        fmt::format("matches ordinary partial rotary over {} dims (pairs (i, i+{}), θ_i = base^(−2i/{})): the golden is "
+                    "proportional, {} pairs (i, i+{}) with θ_i = base^(−2i/{})",
+                    2 * rotating, rotating, 2 * rotating, rotating, g.spec.rotary_dim / 2, g.spec.rotary_dim),
+        [&](RopeVariant& v) {
+          v.rotary_dim = v.theta_dim = 2 * rotating;
+          Scaling partial;
+          if (s.factor && *s.factor != 1) {
+            partial.type = ScalingType::linear;
+            partial.factor = s.factor;
+          }
+          v.scaling = partial;
+        });
+    return;
+  }
+  const std::size_t r = g.spec.rotary_dim, d = g.spec.head_dim;
+  if (s.type != ScalingType::none || r >= d || d % 2 != 0) return;
+  add("partial_as_proportional",
+      fmt::format("matches proportional rotary (Gemma 4's): {} pairs (i, i+{}) over the whole head, θ_i = base^(−2i/{}); "
+                  "the golden rotates its first {} dims",
+                  r / 2, d / 2, d, r),
+      [&](RopeVariant& v) {
+        v.layout = Layout::half_split;
+        v.rotary_dim = v.theta_dim = d;
+        v.scaling = Scaling{};
+        v.scaling.type = ScalingType::proportional;
+        v.scaling.partial_rotary_factor = static_cast<double>(r) / static_cast<double>(d);
+      });
+}
+
+// Positions that do not reach the rotation intact: stored in int16 (vLLM-Ascend #1266),
+// or looked up in a cos/sin cache shorter than the golden's positions (pegainfer #220),
+// wrapped or clamped at its length L. L is tried at the powers of two and the model's
+// context lengths below the largest position; equal outputs are merged (diagnose).
+template <class Add>
+void add_position_range_hypotheses(const golden::Golden& g, Add&& add) {
+  const std::int64_t largest = *std::max_element(g.positions.begin(), g.positions.end());
+  if (largest >= 32768) {
+    add("positions_overflow_int16", "matches positions stored in int16 (m wraps modulo 65536 above 32767)",
+        [](RopeVariant& v) { v.positions_wrap_int16 = true; });
+  }
+  std::vector<std::int64_t> lengths;
+  for (std::int64_t l = kShortestCache; l <= largest; l *= 2) lengths.push_back(l);
+  for (const auto& context : {g.spec.scaling.original_max_position_embeddings, g.spec.scaling.max_position_embeddings}) {
+    if (context && *context >= 1 && *context <= static_cast<double>(largest)) lengths.push_back(static_cast<std::int64_t>(*context));
+  }
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+  for (const std::int64_t l : lengths) {
+    add("cache_too_short", fmt::format("matches a cos/sin cache of L = {} rows read at m mod L: positions ≥ {} wrap", l, l),
+        [l](RopeVariant& v) {
+          v.cache_length = l;
+          v.cache_wraps = true;
+        });
+    add("cache_too_short", fmt::format("matches a cos/sin cache of L = {} rows clamped at row L − 1: positions ≥ {} all read "
+                                       "position {}", l, l, l - 1),
+        [l](RopeVariant& v) { v.cache_length = l; });
   }
 }
 
@@ -177,6 +254,15 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
   }
   for (const double b : kCommonBases) {
     if (b == g.spec.base) continue;
+    if (b == kDefaultBase) {
+      // transformers v5 keeps rope_theta inside rope_parameters; code that still reads the
+      // top-level key finds nothing and falls back to the default (DeepSpeed #8341).
+      add("default_base",
+          fmt::format("matches base 10000, the default used when rope_theta is not read (v5 configs keep it in "
+                      "rope_parameters; golden is {:g})", g.spec.base),
+          [b](RopeVariant& v) { v.base = b; });
+      continue;
+    }
     add("other_base", fmt::format("matches base {:g} (golden is {:g})", b, g.spec.base), [b](RopeVariant& v) { v.base = b; });
   }
   // Per-pair factor lists (longrope) have R/2 entries: no other dims to compute them for.
@@ -190,6 +276,30 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
     add("theta_from_head_dim",
         fmt::format("matches frequencies θ_i = base^(−2i/{}) from head_dim instead of rotary_dim {}", d, r),
         [d](RopeVariant& v) { v.theta_dim = d; });
+  }
+  // sglang #21537: a layer given another layer type's RoPE (Gemma 3's full layers with the
+  // sliding layers' base). Only types with the same head width can be confused so.
+  for (const auto& [layer_type, spec] : g.other_layer_types) {
+    if (spec.head_dim != d || spec == g.spec) continue;
+    add("other_layer_type",
+        fmt::format("matches the {} layers' RoPE (base {:g}, {} scaling, rotary_dim {}): this golden is another layer type's",
+                    layer_type, spec.base, to_string(spec.scaling.type), spec.rotary_dim),
+        [&](RopeVariant& v) {
+          v.layout = spec.layout;
+          v.rotary_dim = v.theta_dim = spec.rotary_dim;
+          v.base = spec.base;
+          v.scaling = spec.scaling;
+          v.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(spec));
+        });
+  }
+  add_proportional_hypotheses(g, add);
+  add_position_range_hypotheses(g, add);
+  if (r > 2) {
+    add("other_pair_order",
+        fmt::format("matches the right rotation written in {} pair order: correct values in the wrong places (HF's DeepSeek "
+                    "apply_rotary_pos_emb_interleave returns [a'_0 … | b'_0 …] for interleaved pairs)",
+                    to_string(other)),
+        [](RopeVariant& v) { v.output_in_other_pair_order = true; });
   }
   add_scaling_hypotheses(g, candidate, add);
   const double scale = fitted_scale(g, candidate);
@@ -242,6 +352,22 @@ numeric::ErrorModel variant_error_model(numeric::Profile p, Dtype output, const 
   return model;
 }
 
+// The candidate with each pair moved from the other layout's indices back to the variant's.
+std::vector<double> back_in_pair_order(const golden::Golden& g, const RopeVariant& v, std::span<const double> candidate) {
+  std::vector<double> out(candidate.begin(), candidate.end());
+  const Layout other = v.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
+  for (std::size_t row = 0; row < g.tokens * g.heads; ++row) {
+    const std::size_t base = row * g.spec.head_dim;
+    for (std::size_t i = 0; i < v.rotary_dim / 2; ++i) {
+      const auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
+      const auto [oa, ob] = reference::pair_indices(other, v.rotary_dim, i);
+      out[base + ia] = candidate[base + oa];
+      out[base + ib] = candidate[base + ob];
+    }
+  }
+  return out;
+}
+
 std::string norm_finding(const golden::Golden& g, std::span<const double> candidate, double attention) {
   double worst = 0;
   std::size_t worst_token = 0, worst_head = 0, worst_pair = 0;
@@ -280,25 +406,57 @@ DiagnosisReport diagnose(const golden::Golden& g, std::span<const double> candid
   DiagnosisReport report;
   const reference::ExactRope golden_reference = exact_from_golden(g);  // θ at 257 bits: once
   const numeric::ErrorModel strictest = numeric::error_model(numeric::Profile::exact, g.output_dtype, numeric::Arithmetic::fused);
+  struct Explained {
+    Diagnosis diagnosis;
+    reference::ExactRope reference;
+  };
+  std::vector<Explained> explained;
   for (const Hypothesis& h : hypotheses(g, candidate)) {
-    const reference::ExactRope reference = variant_reference(g, golden_reference, h.variant);
+    reference::ExactRope reference = variant_reference(g, golden_reference, h.variant);
     // A bug that gives the correct result on this case (head_dim 2: one pair, so both
     // layouts agree) explains nothing here: its exact output equals the golden's.
     if (numeric::measure(golden_reference, reference.expected, strictest).peak_ratio() <= kIndistinguishableRatio) continue;
+    // Output written in the other pair order: the bound of each element follows its own
+    // pair's inputs and angle, so the candidate is put back in order and held to the
+    // rotation itself.
+    std::optional<reference::ExactRope> in_order;
+    std::vector<double> reordered;
+    if (h.variant.output_in_other_pair_order) {
+      RopeVariant rotation = h.variant;
+      rotation.output_in_other_pair_order = false;
+      in_order = variant_reference(g, golden_reference, rotation);
+      reordered = back_in_pair_order(g, h.variant, candidate);
+    }
     for (const numeric::Profile p : numeric::kProfiles) {
       if (passes && p >= *passes) break;  // no better an explanation than the golden's own
       const numeric::ErrorStats stats =
-          numeric::measure(reference, candidate, variant_error_model(p, g.output_dtype, h.variant));
+          in_order ? numeric::measure(*in_order, reordered, variant_error_model(p, g.output_dtype, h.variant))
+                   : numeric::measure(reference, candidate, variant_error_model(p, g.output_dtype, h.variant));
       if (stats.within_bound()) {
-        report.explanations.push_back({h.name, h.description, p, stats.peak_ratio()});
+        explained.push_back({{h.name, h.description, p, stats.peak_ratio(), {}}, std::move(reference)});
         break;
       }
     }
   }
-  std::stable_sort(report.explanations.begin(), report.explanations.end(), [](const Diagnosis& a, const Diagnosis& b) {
-    if (a.profile != b.profile) return a.profile < b.profile;
-    return a.peak_ratio < b.peak_ratio;
+  std::stable_sort(explained.begin(), explained.end(), [](const Explained& a, const Explained& b) {
+    if (a.diagnosis.profile != b.diagnosis.profile) return a.diagnosis.profile < b.diagnosis.profile;
+    return a.diagnosis.peak_ratio < b.diagnosis.peak_ratio;
   });
+  // Hypotheses whose exact outputs coincide on this case cannot be told apart by it
+  // (dynamic NTK leaves θ unscaled for every M at or above the sequence length, so "no
+  // scaling" and those M are one result): one answer, the others listed with it.
+  std::vector<const Explained*> kept;
+  for (const Explained& e : explained) {
+    const auto same = std::find_if(kept.begin(), kept.end(), [&](const Explained* k) {
+      return numeric::measure(k->reference, e.reference.expected, strictest).peak_ratio() <= kIndistinguishableRatio;
+    });
+    if (same == kept.end()) {
+      kept.push_back(&e);
+      report.explanations.push_back(e.diagnosis);
+    } else {
+      report.explanations[static_cast<std::size_t>(same - kept.begin())].same_output.push_back(e.diagnosis.description);
+    }
+  }
   // Norms are compared over the golden's pairs: a rotation with other pairs (another
   // layout or rotary_dim) changes them too, and that hypothesis already says what it is.
   const bool rotation_explains = std::any_of(report.explanations.begin(), report.explanations.end(), [](const Diagnosis& d) {

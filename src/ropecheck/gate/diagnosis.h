@@ -19,6 +19,13 @@
 //                          |s − 1| ≥ kSmallestScaleBug (fitted by least squares)
 //   in_place_update        b' computed from the already-updated a' (not a rotation)
 //   truncated_output       narrow output truncated instead of rounded to nearest even
+//   default_base           base 10000 where the golden's differs (rope_theta not read)
+//   proportional_as_partial / partial_as_proportional
+//                          Gemma 4's proportional rotary read as ordinary partial rotary,
+//                          and the reverse
+//   positions_overflow_int16  positions wrapped modulo 2^16
+//   cache_too_short        a cos/sin cache of L rows, wrapped (m mod L) or clamped (L − 1)
+//   other_pair_order       the right rotation written in the other layout's pair order
 // Scaled goldens (the bugs of llama.cpp #8650, vLLM #27431/#46280, sglang #22711, HF #33783):
 //   scaling_missing        plain θ_i and attention 1
 //   scaling_applied_twice  θ_i·ρ_i², ρ_i = scaled θ_i / plain θ_i (the frequency factor twice)
@@ -30,7 +37,9 @@
 //                          yarn: its correction context) set to the model's other length or
 //                          2k…128k
 //   longrope_other_factors short and long factor lists swapped (the switch misplaced)
+//   llama3_smoothing       llama3's smooth factor without its parentheses
 //
+// Hypotheses with the same exact output on the case are one explanation (same_output).
 // A hypothesis whose own exact output equals the golden's on this case (within
 // kIndistinguishableRatio of the exact bound) cannot be told apart from the correct result there (head_dim 2: both layouts are one pair) and is not
 // listed. Besides the hypotheses, the pair norms are compared: a rotation keeps ‖(a', b')‖ =
@@ -66,6 +75,9 @@ struct Diagnosis {
   std::string description;  // "matches layout half_split (golden is interleaved)"
   numeric::Profile profile = numeric::Profile::exact;  // tightest profile it fits in
   double peak_ratio = 0;    // peak error / bound under that profile
+  // Other hypotheses whose exact output on this case is the same (within
+  // kIndistinguishableRatio): the case cannot tell them apart.
+  std::vector<std::string> same_output;
 };
 
 struct DiagnosisReport {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
+#include <utility>
 
 #include "ropecheck/numeric/ulp.h"
 #include "ropecheck/reference/frequencies.h"
@@ -27,6 +29,27 @@ double truncation_centre(double y, Dtype dtype) {
   return y - std::copysign(0.5 * numeric::ulp_at(y, dtype), y);
 }
 
+// llama3's band rule (reference/frequencies.cc) with the smooth factor as a community port
+// wrote it: (L/λ)/high − low, which leaves the band's ends discontinuous and can go negative.
+double unparenthesized_llama3(double theta, const Scaling& s) {
+  const double factor = *s.factor, low = *s.low_freq_factor, high = *s.high_freq_factor;
+  const double context = *s.original_max_position_embeddings;
+  const double wavelength = 2 * std::numbers::pi / theta;
+  if (wavelength < context / high) return theta;
+  if (wavelength > context / low) return theta / factor;
+  const double smooth = context / wavelength / high - low;
+  return (1 - smooth) * theta / factor + smooth * theta;
+}
+
+// The position the variant reads for golden position p: shifted, stored in int16 (two's
+// complement wrap), then looked up in a cache of L rows (wrapped or clamped).
+double variant_position(std::int64_t p, const RopeVariant& v) {
+  p += v.position_shift;
+  if (v.positions_wrap_int16) p = ((p + 32768) % 65536 + 65536) % 65536 - 32768;
+  if (v.cache_length && p >= *v.cache_length) p = v.cache_wraps ? p % *v.cache_length : *v.cache_length - 1;
+  return static_cast<double>(p);
+}
+
 // θ_i for i < rotary_dim/2 as the variant's spec gives them: base^(−2i/theta_dim) scaled
 // by the variant's scaling (applied twice: the per-pair factor ρ_i squared). theta_dim ≥
 // rotary_dim; a per-pair factor list (longrope) must have theta_dim/2 entries.
@@ -38,6 +61,14 @@ std::vector<double> variant_thetas(const RopeSpec& golden_spec, const RopeVarian
   spec.scaling = v.scaling;
   validate(spec);
   std::vector<double> thetas;
+  if (v.llama3_unparenthesized_smooth) {
+    spec.scaling = Scaling{};
+    for (const reference::Real& t : reference::frequencies<reference::Real>(spec)) {
+      thetas.push_back(unparenthesized_llama3(static_cast<double>(t), v.scaling));
+    }
+    thetas.resize(v.rotary_dim / 2);
+    return thetas;
+  }
   for (const reference::Real& t : reference::frequencies<reference::Real>(spec)) thetas.push_back(static_cast<double>(t));
   if (v.scaling_twice) {
     spec.scaling = Scaling{};
@@ -71,7 +102,7 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
   out.thetas = thetas;
   for (double& theta : thetas) theta = rounded_to(theta, v.thetas_in);
   for (std::size_t t = 0; t < g.tokens; ++t) {
-    const double m = rounded_to(static_cast<double>(g.positions[t] + v.position_shift), v.positions_in);
+    const double m = rounded_to(variant_position(g.positions[t], v), v.positions_in);
     for (std::size_t i = 0; i < pairs; ++i) {
       double angle = rounded_to(m * thetas[i], v.angles_in);
       if (v.reverse) angle = -angle;
@@ -87,8 +118,12 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
         const double a = g.x[row + ia], b = g.x[row + ib];
         const double new_a = a * c - b * s;
         const double new_b = b * c + (v.in_place_update ? new_a : a) * s;
-        out.y[row + ia] = new_a;
-        out.y[row + ib] = new_b;
+        const auto [oa, ob] = v.output_in_other_pair_order
+                                  ? reference::pair_indices(v.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved,
+                                                            v.rotary_dim, i)
+                                  : std::pair{ia, ib};
+        out.y[row + oa] = new_a;
+        out.y[row + ob] = new_b;
       }
     }
   }

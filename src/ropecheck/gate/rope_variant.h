@@ -47,6 +47,17 @@ struct RopeVariant {
   bool in_place_update = false;        // b' computed from the updated a'
   bool truncate_output = false;        // output truncated (toward zero), not RNE: y is
                                        // moved half an output ulp toward zero (rope_variant.cc)
+  // llama3's smooth factor written without its parentheses, (L/λ)/high − low instead of
+  // (L/λ − low)/(high − low), on the golden's llama3 parameters.
+  bool llama3_unparenthesized_smooth = false;
+  bool positions_wrap_int16 = false;   // positions stored in int16: m wraps modulo 2^16
+  // A cos/sin cache of cache_length rows: positions beyond it read row m mod L
+  // (cache_wraps) or the last row L − 1 (clamped).
+  std::optional<std::int64_t> cache_length;
+  bool cache_wraps = false;
+  // The rotated pair (a', b') written at the other layout's indices: HF's DeepSeek
+  // apply_rotary_pos_emb_interleave returns [a'_0 … a'_{R/2−1} | b'_0 …] for interleaved pairs.
+  bool output_in_other_pair_order = false;
 
   static RopeVariant of(const golden::Golden& g);
 };

@@ -75,6 +75,12 @@ std::vector<GoldenCase> cases_from_hf_config(const config::HfRopeConfig& model, 
     checked.metadata = {{"layer_type", layer.layer_type},
                         {"model_type", model.model_type},
                         {"hf_config_sha256", config_sha256}};
+    // The model's other RoPE layer types, for the diagnosis of a layer given the wrong one.
+    nlohmann::ordered_json others = nlohmann::ordered_json::object();
+    for (const config::HfLayerRope& other : model.layer_types) {
+      if (other.layer_type != layer.layer_type) others[other.layer_type] = to_json(other.spec);
+    }
+    if (!others.empty()) checked.metadata.emplace_back("other_layer_types", others.dump());
     cases.push_back(std::move(checked));
   }
   return cases;

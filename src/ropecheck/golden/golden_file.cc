@@ -1,13 +1,16 @@
 #include "ropecheck/golden/golden_file.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
 #include <utility>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/json_document.h"
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/real.h"
@@ -115,6 +118,38 @@ io::SafetensorsFile make_golden_file(const GoldenCase& c) {
   return file;
 }
 
+namespace {
+
+// Layer types are written into file names (<stem>_<layer type>), so they follow the ids' rule.
+constexpr std::size_t kMaxLayerTypeName = 64;
+
+// {"<layer type>": <spec>, …}, each spec valid.
+std::vector<std::pair<std::string, RopeSpec>> other_layer_types_from_json(const std::string& text, std::string_view source) {
+  nlohmann::json j;
+  try {
+    j = parse_json_document(text, "metadata 'other_layer_types'");
+  } catch (const InvalidInput& e) {
+    fail(source, e.what());
+  }
+  if (!j.is_object()) fail(source, "metadata 'other_layer_types' must be a JSON object of layer type to spec");
+  std::vector<std::pair<std::string, RopeSpec>> out;
+  for (const auto& [name, spec] : j.items()) {
+    const bool named = !name.empty() && name.size() <= kMaxLayerTypeName &&
+                       std::all_of(name.begin(), name.end(), [](char ch) {
+                         return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+                       });
+    if (!named) fail(source, "metadata 'other_layer_types': layer types are [a-z0-9_]+, at most 64 characters");
+    try {
+      out.emplace_back(name, spec_from_json(spec));
+    } catch (const InvalidInput& e) {
+      fail(source, fmt::format("metadata 'other_layer_types' '{}': {}", name, e.what()));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
   if (metadata(file, "format", source) != kGoldenFormat) {
     fail(source, fmt::format("metadata 'format' is '{}', expected '{}'", metadata(file, "format", source), kGoldenFormat));
@@ -126,6 +161,9 @@ Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
     g.spec = spec_from_json_text(metadata(file, "spec", source));
   } catch (const InvalidInput& e) {
     fail(source, fmt::format("metadata 'spec': {}", e.what()));
+  }
+  if (const auto it = file.metadata.find("other_layer_types"); it != file.metadata.end()) {
+    g.other_layer_types = other_layer_types_from_json(it->second, source);
   }
   g.input_dtype = metadata_dtype(file, "input_dtype", source);
   g.output_dtype = metadata_dtype(file, "output_dtype", source);

@@ -8,7 +8,10 @@
 //    (RNE) in one step;
 //  - cos, sin [T, R/2] F64: exact cos/sin of m·θ_i (attention factor not applied);
 //  - __metadata__: format = ropecheck-golden/1, case, spec (RopeSpec JSON), input_dtype,
-//    output_dtype, precision_bits (of the reference), generator, description.
+//    output_dtype, precision_bits (of the reference), generator, description; a model
+//    case (config_cases.h) adds layer_type, model_type, hf_config_sha256 and, when the
+//    model has several RoPE layer types, other_layer_types ({"<layer type>": spec, …},
+//    read back and validated).
 // The bytes depend only on the case: same case, same bytes, on any machine (the writer is
 // deterministic, case_inputs.h is, and MPFR rounds correctly). `generator` names the
 // generator's own version (kGeneratorVersion), not the package's, so a release that does
@@ -25,6 +28,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ropecheck/dtype.h"
@@ -54,6 +58,9 @@ struct Golden {
   std::vector<double> expected;               // [T][H][D]
   std::vector<std::uint64_t> expected_bits;   // [T][H][D], output dtype patterns
   std::vector<double> cos, sin;               // [T][R/2]
+  // A model case's other RoPE layer types (metadata "other_layer_types", a JSON object of
+  // layer type → spec): what a layer given the wrong type's RoPE computes.
+  std::vector<std::pair<std::string, RopeSpec>> other_layer_types;
 };
 
 Golden parse_golden(const io::SafetensorsFile& file, std::string_view source);
