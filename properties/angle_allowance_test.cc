@@ -97,6 +97,9 @@ std::vector<PipelineCase> pipelines() {
       {"R=256 base 5e5", plain(256, 5e5, Layout::interleaved), true},
       {"R=512 base 1e4 (the recurrence's longest)", plain(512, 1e4, Layout::half_split), true},
       {"R=64 base 1e7", plain(64, 1e7, Layout::interleaved), true},
+      // Base 2: every pair's angle is large, and the recurrence runs 255 steps.
+      {"R=512 base 2 (the domain's corner)", plain(512, 2, Layout::interleaved), true},
+      {"R=2 base 1e7", plain(2, 1e7, Layout::half_split), true},
       {"llama3 factor 8", llama3_scaled(), false},
       {"yarn factor 4", yarn_scaled(), false},
   };

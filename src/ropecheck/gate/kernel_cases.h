@@ -2,6 +2,7 @@
 //
 // What is generated, and why:
 //  - specs from gen_spec() (head_dim 2…512, partial rotary, both layouts, bases 2…1e7),
+//    one case in ten instead a corner of that domain (R = 2 or 512 with base 2 or 1e7),
 //    one case in eight with an odd head_dim (an odd pass-through dim);
 //  - 1–5 tokens, 1–4 heads, a token stride padded by 0–7 elements (q/k slices of a fused
 //    qkv buffer), in place or out of place;
