@@ -13,6 +13,7 @@
 #include <numbers>
 #include <string>
 
+#include "ropecheck/gate/check_report.h"
 #include "ropecheck/gate/conformance.h"
 #include "ropecheck/gate/rope_variant.h"
 #include "ropecheck/golden/golden_file.h"
@@ -71,6 +72,7 @@ struct Bug {
   std::int64_t cache_rows = 0;               // cos/sin cache of this many rows (0: long enough)
   bool cache_clamps = false;                 // … read at min(m, L − 1) instead of m mod L
   bool other_pair_order = false;             // rotated pairs written at the other layout's indices
+  std::optional<Dtype> compute_dtype;        // the products and their sum rounded to the model dtype
 };
 
 // The llama3 frequencies as the port computed them, in double, then float32.
@@ -168,8 +170,15 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
         const auto [ia, ib] = reference::pair_indices(layout, r, i);
         const float a = in[ia], b = in[ib];
         const auto [oa, ob] = bug.other_pair_order ? reference::pair_indices(other_layout, r, i) : std::pair{ia, ib};
-        x[oa] = (a * c - b * s) * bug.output_scale;
-        x[ob] = (b * c + (bug.in_place ? x[oa] : a) * s) * bug.output_scale;
+        if (bug.compute_dtype) {
+          // torch's float16/bfloat16 ops: each product and the sum rounded to the dtype.
+          const auto narrow = [&](float v) { return to_dtype(v, *bug.compute_dtype); };
+          x[oa] = narrow(narrow(a * c) - narrow(b * s));
+          x[ob] = narrow(narrow(b * c) + narrow(a * s));
+        } else {
+          x[oa] = (a * c - b * s) * bug.output_scale;
+          x[ob] = (b * c + (bug.in_place ? x[oa] : a) * s) * bug.output_scale;
+        }
       }
       for (std::size_t k = 0; k < d; ++k) {
         float v = x[k];
@@ -584,4 +593,32 @@ TEST(diagnosis, the_other_pair_order_is_named_and_still_fails) {
   bug.other_pair_order = true;
   expect_diagnosis("llama2_7b_interleaved_f32", bug, "other_pair_order");
   expect_diagnosis("deepseek_v3_yarn40_bf16", bug, "other_pair_order");
+}
+
+// vLLM's and HF's model-dtype paths: cos/sin cast to the model dtype and the rotation
+// computed in it. The float16 path on edge_f16 gives −2^-23 where the exact value is
+// −1.41·2^-24 (two f16 product roundings in the subnormal range): outside f32-angle,
+// within f16-compute, and the diagnosis says what the pipeline is. The bfloat16 path
+// meets bf16-compute.
+TEST(diagnosis, model_dtype_pipelines_meet_their_compute_profile_and_are_named) {
+  Bug f16;
+  f16.cos_sin_dtype = f16.compute_dtype = Dtype::f16;
+  CaseCheck c = check_buggy(committed("edge_f16"), f16);
+  ASSERT_FALSE(c.passed);
+  ASSERT_FALSE(c.profiles_passed.empty()) << names(c);
+  EXPECT_EQ(c.profiles_passed.front(), numeric::Profile::f16_compute) << names(c);
+  CheckRun run;
+  run.cases = {c};
+  const std::string text = check_summary_text(run);
+  EXPECT_NE(text.find("a float16 model-dtype pipeline): within the looser profile f16-compute"), std::string::npos) << text;
+  for (const char* id : {"llama2_7b_half_split_f16", "qwen2_7b_bf16"}) {
+    const golden::Golden g = committed(id);
+    Bug model_dtype;
+    model_dtype.cos_sin_dtype = model_dtype.compute_dtype = g.output_dtype;
+    c = check_buggy(g, model_dtype);
+    ASSERT_FALSE(c.profiles_passed.empty()) << id << ": " << names(c);
+    EXPECT_EQ(c.profiles_passed.front(),
+              g.output_dtype == Dtype::f16 ? numeric::Profile::f16_compute : numeric::Profile::bf16_compute)
+        << id << ": " << names(c);
+  }
 }

@@ -219,8 +219,8 @@ int main(int argc, char** argv) {
   props->add_option("--seed", props_options.seed, fmt::format("RapidCheck seed (default {})", kDefaultPropsSeed));
   props->add_option("--cases", props_options.cases, "cases per property (default 100)");
   props->add_option("--plugin", props_options.plugin, "shared library implementing ropecheck_plugin.h (run in child processes)");
-  props->add_option("--profile", props_options.profile, "accuracy profile for --plugin: exact (default), f32-angle, bf16-compute")
-      ->check(CLI::IsMember({"exact", "f32-angle", "bf16-compute"}));
+  props->add_option("--profile", props_options.profile, "accuracy profile for --plugin: exact (default), f32-angle, f16-compute, bf16-compute")
+      ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
   ropecheck::cli::add_plugin_limit_options(props, props_options.limits);
 
   ropecheck::cli::GoldenOptions golden_options;

@@ -44,7 +44,8 @@ std::string diagnosis_text(const CaseCheck& c) {
   const DiagnosisReport& d = c.diagnosis;
   std::string text;
   if (!c.profiles_passed.empty()) {
-    text += fmt::format("  diagnosis: within the looser profile {}\n", numeric::to_string(c.profiles_passed.front()));
+    text += fmt::format("  diagnosis: {}: within the looser profile {}\n", numeric::pipeline_of(c.profiles_passed.front()),
+                        numeric::to_string(c.profiles_passed.front()));
   }
   for (std::size_t k = 0; k < d.explanations.size() && k < kDiagnosesShown; ++k) {
     const Diagnosis& e = d.explanations[k];
@@ -121,7 +122,7 @@ std::string check_summary_text(const CheckRun& run) {
       text += diagnosis_text(c);
       if (first_failure && run.profile == numeric::Profile::exact && !c.profiles_passed.empty()) {
         text += "  note: exact holds an implementation to angles formed in double; every float32 framework pipeline "
-                "(PyTorch, vLLM, ggml) fails it. Use --profile f32-angle for those, bf16-compute for model-dtype ones\n";
+                "(PyTorch, vLLM, ggml) fails it. Use --profile f32-angle for those, f16-compute or bf16-compute for model-dtype ones\n";
       }
       first_failure = false;
     } else if (c.verdict == Verdict::weak) {

@@ -10,7 +10,8 @@
 // "peak_error_bound_ratio", "rms_error_bound_ratio", "worst_by_bound_ratio" and
 // "worst_by_ulps" ({"token", "head", "dim", "position", "candidate", "exact",
 // "error_ulps", "error_bound_ratio"}), "profiles_passed", "diagnoses" ([{"hypothesis",
-// "description", "profile", "peak_error_bound_ratio"}], failing cases only),
+// "description", "profile", "peak_error_bound_ratio", "same_output" (descriptions of
+// hypotheses with the same output on the case)}], failing cases only),
 // "norm_finding" (string or null)}]}. Errors are in ulps of the
 // golden's output dtype and in units of the profile's bound (≤ 1 passes); a non-finite
 // error (NaN where a number was expected, a wrong infinity) is written as null.

@@ -15,7 +15,18 @@ std::string_view to_string(Profile profile) {
   switch (profile) {
     case Profile::exact: return "exact";
     case Profile::f32_angle: return "f32-angle";
+    case Profile::f16_compute: return "f16-compute";
     case Profile::bf16_compute: return "bf16-compute";
+  }
+  return "?";
+}
+
+std::string_view pipeline_of(Profile profile) {
+  switch (profile) {
+    case Profile::exact: return "angles formed in double or better";
+    case Profile::f32_angle: return "angles formed in float32 (PyTorch/HF, Meta, vLLM, ggml)";
+    case Profile::f16_compute: return "cos/sin and arithmetic in f16, angles in float32 (a float16 model-dtype pipeline)";
+    case Profile::bf16_compute: return "cos/sin and arithmetic in bf16, angles in float32 (a bfloat16 model-dtype pipeline)";
   }
   return "?";
 }
@@ -24,7 +35,7 @@ Profile profile_from_string(std::string_view name) {
   for (const Profile p : kProfiles) {
     if (to_string(p) == name) return p;
   }
-  throw InvalidInput(fmt::format("unknown profile '{}' (expected exact, f32-angle or bf16-compute)", name));
+  throw InvalidInput(fmt::format("unknown profile '{}' (expected exact, f32-angle, f16-compute or bf16-compute)", name));
 }
 
 ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {
@@ -47,14 +58,17 @@ ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {
       m.angle_per_radian = kF32AngleK * m.compute_roundoff;
       m.angle_per_radian_per_pair = kF32RecurrenceK * m.compute_roundoff;
       break;
-    case Profile::bf16_compute:
+    case Profile::f16_compute:
+    case Profile::bf16_compute: {
+      const Dtype compute = profile == Profile::f16_compute ? Dtype::f16 : Dtype::bf16;
       m.table_abs_error = kF32AngleK * unit_roundoff(Dtype::f32);
       m.angle_per_radian = kF32AngleK * unit_roundoff(Dtype::f32);
       m.angle_per_radian_per_pair = kF32RecurrenceK * unit_roundoff(Dtype::f32);
-      m.compute_roundoff = unit_roundoff(Dtype::bf16);
-      m.compute_underflow = kComputeUnderflowOps * underflow_half_quantum(Dtype::bf16);
-      m.k = kBf16ComputeK;
+      m.compute_roundoff = unit_roundoff(compute);
+      m.compute_underflow = kComputeUnderflowOps * underflow_half_quantum(compute);
+      m.k = profile == Profile::f16_compute ? kF16ComputeK : kBf16ComputeK;
       break;
+    }
   }
   return m;
 }

@@ -44,13 +44,18 @@ namespace ropecheck::numeric {
 // Accuracy profiles (DESIGN §5). `exact`: f32 compute, cos/sin from angles formed in
 // double or better (position-independent). `f32-angle`: f32 compute, angles formed in
 // float32 as correct PyTorch/ggml pipelines do (error grows with the position).
-// `bf16-compute`: cos/sin and the arithmetic in bf16 (angles in f32), as pipelines that
-// keep everything in the model dtype do.
-enum class Profile { exact, f32_angle, bf16_compute };
+// `f16-compute` and `bf16-compute`: cos/sin and the arithmetic in f16 or bf16 (angles in
+// f32), as pipelines that keep everything in the model dtype do (vLLM's and HF's float16
+// and bfloat16 paths). Listed tightest first; f16-compute's underflow term makes it looser
+// than bf16-compute for results near f16's subnormal range, tighter everywhere else.
+enum class Profile { exact, f32_angle, f16_compute, bf16_compute };
 
-inline constexpr Profile kProfiles[] = {Profile::exact, Profile::f32_angle, Profile::bf16_compute};
+inline constexpr Profile kProfiles[] = {Profile::exact, Profile::f32_angle, Profile::f16_compute, Profile::bf16_compute};
 
-std::string_view to_string(Profile profile);          // "exact", "f32-angle", "bf16-compute"
+std::string_view to_string(Profile profile);  // "exact", "f32-angle", "f16-compute", "bf16-compute"
+// What a candidate that meets the profile (and no tighter one) computes, for diagnoses:
+// "angles formed in float32 (…)", "cos/sin and arithmetic in f16 (…)".
+std::string_view pipeline_of(Profile profile);
 Profile profile_from_string(std::string_view name);   // throws InvalidInput
 
 // Whether the kernel's products were fused into the final add (changes rounding, not K).
@@ -107,6 +112,13 @@ inline constexpr double kWeakAngleAllowance = 1;
 // Second order: (1 + u_c)^3 − 1 − 3u_c ≈ 3u_c² and the output rounding of the K terms
 // u_out·3u_c·σ add ≤ 6·2^-8 = 0.023 units of u_c·σ for a bf16 output: allowance 1/16.
 inline constexpr double kBf16ComputeK = 3 + 1.0 / 16;
+// f16-compute profile: u_c = 2^-11, the same three units as bf16-compute; second order
+// 6·2^-11 = 0.003 units: allowance 1/64. Underflow: the two f16 products and their
+// difference each lose ≤ half of f16's subnormal quantum, 3·2^-25, which is what vLLM's
+// float16 path needs on edge_f16 (−2^-23 where the exact value is −1.41·2^-24: 0.59 ulp,
+// from two product roundings in the subnormal range). A cos/sin entry that is subnormal
+// in f16 (|value| < 2^-14) loses ≤ 2^-25 absolute, inside the table term Δ = 32·2^-24.
+inline constexpr double kF16ComputeK = 3 + 1.0 / 64;
 
 struct ErrorModel {
   Dtype output = Dtype::f32;
