@@ -146,12 +146,14 @@ TEST(f32_angle_allowance_negative_control, random_angles_near_2_23_fail) {
   const numeric::ErrorStats stats = measure_f32_angle(g, candidate);
   EXPECT_FALSE(stats.within_bound());
   std::cout << "  random angles near 2^23: peak " << stats.peak_ratio() << " of the f32-angle bound\n";
-  // Pair 0 (θ = 1) is beyond any check there: its allowance is far above a radian. Pair 63
+  // Pair 0 (θ = 1) has an exact float32 angle and no allowance at all; pair 1 (θ ≈ 0.87)
+  // is beyond any angle check there, its allowance far above a radian. Pair 63
   // (θ ≈ 1.2e-4) is allowed (32 + 4·63)·2^-24·2^23·θ ≈ 0.017 rad — the recurrence's
   // growth with i included — where the old single allowance gave it 16 rad.
   const numeric::ErrorModel model =
       numeric::error_model(numeric::Profile::f32_angle, Dtype::f32, numeric::Arithmetic::fused);
-  EXPECT_GT(numeric::angle_allowance(model, 0x1p23, 1.0, 0), numeric::kWeakAngleAllowance);
+  EXPECT_EQ(numeric::angle_allowance(model, 0x1p23, 1.0, 0), 0);
+  EXPECT_GT(numeric::angle_allowance(model, 0x1p23, std::pow(1e4, -2.0 / 128), 1), numeric::kWeakAngleAllowance);
   constexpr double kPair63Theta = 1.1547819846894583e-4;  // 10000^(-126/128)
   EXPECT_LT(numeric::angle_allowance(model, 0x1p23, kPair63Theta, 63), 0.02);
 }

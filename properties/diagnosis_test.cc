@@ -73,6 +73,7 @@ struct Bug {
   bool cache_clamps = false;                 // … read at min(m, L − 1) instead of m mod L
   bool other_pair_order = false;             // rotated pairs written at the other layout's indices
   std::optional<Dtype> compute_dtype;        // the products and their sum rounded to the model dtype
+  bool fast_trig = false;                    // __sinf/__cosf: the angle reduced by a float32 multiply by 1/2π
 };
 
 // The llama3 frequencies as the port computed them, in double, then float32.
@@ -158,6 +159,14 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
         float freq = m * inv_freq[i];
         if (bug.freqs_dtype) freq = to_dtype(freq, *bug.freqs_dtype);
         float c = std::cos(freq), s = std::sin(freq);
+        if (bug.fast_trig) {
+          // The hardware's reduction: turns = freq·(1/2π) in float32, then sin(2π·fraction),
+          // here evaluated accurately (the approximation's own 2^-21.4 is far smaller).
+          const float turns = freq * static_cast<float>(0.5 / std::numbers::pi);
+          const double reduced = 2 * std::numbers::pi * (static_cast<double>(turns) - std::nearbyint(static_cast<double>(turns)));
+          c = static_cast<float>(std::cos(reduced));
+          s = static_cast<float>(std::sin(reduced));
+        }
         if (bug.cos_sin_dtype) {
           c = to_dtype(c, *bug.cos_sin_dtype);
           s = to_dtype(s, *bug.cos_sin_dtype);
@@ -620,5 +629,22 @@ TEST(diagnosis, model_dtype_pipelines_meet_their_compute_profile_and_are_named) 
     EXPECT_EQ(c.profiles_passed.front(),
               g.output_dtype == Dtype::f16 ? numeric::Profile::f16_compute : numeric::Profile::bf16_compute)
         << id << ": " << names(c);
+  }
+}
+
+// kekzl/imp #1325 (and mlxcel #1049): __sinf/__cosf on the unreduced angle. Its angle
+// error |φ|·2^-23 is within f32-angle's allowance on every pair but pair 0, whose float32
+// angle m·1 is exact in every correct pipeline: there it is caught from small positions,
+// and the diagnosis names it. The correct float32 pipelines still pass (tests above).
+TEST(diagnosis, fast_trigonometry_without_range_reduction_fails_f32_angle_and_is_named) {
+  Bug bug;
+  bug.fast_trig = true;
+  for (const char* id : {"llama2_7b_half_split_f32", "llama2_7b_interleaved_bf16", "llama31_8b_interleaved_f32"}) {
+    const CaseCheck c = check_buggy(committed(id), bug);
+    ASSERT_FALSE(c.passed) << id;
+    EXPECT_TRUE(c.profiles_passed.empty() || c.profiles_passed.front() > numeric::Profile::f32_angle) << id << ": " << names(c);
+    bool named = false;
+    for (const auto& d : c.diagnosis.explanations) named |= d.name == "fast_trig_unreduced";
+    EXPECT_TRUE(named) << id << ": " << names(c);
   }
 }

@@ -166,14 +166,18 @@ TEST(golden_consistency, a_golden_that_contradicts_its_spec_judges_nothing) {
 }
 
 TEST(weak_verdict, a_pass_where_f32_angle_checks_only_norms_is_weak) {
-  // head_dim 2: one pair, θ₀ = 1. From position 1/(32·2^-24) = 2^19 its f32-angle
-  // allowance is a radian or more.
+  // head_dim 2: one pair, θ₀ = 1/4 (linear 4). From position 1/(32·2^-24·(1/4)) = 2^21
+  // its f32-angle allowance is a radian or more. (θ₀ = 1 would be checked at every
+  // position: its float32 angle is exact.)
   const numeric::ErrorModel model = numeric::error_model(numeric::Profile::f32_angle, Dtype::f32, numeric::Arithmetic::fused);
-  const std::vector<double> one_pair{1.0};
-  ASSERT_EQ(numeric::weak_from_position(model, one_pair), 0x1p19);
+  const std::vector<double> one_pair{0.25};
+  ASSERT_EQ(numeric::weak_from_position(model, one_pair), 0x1p21);
+  EXPECT_EQ(numeric::weak_from_position(model, std::vector<double>{1.0}), std::nullopt);
   golden::GoldenCase c;
   c.id = "far";
   c.spec.head_dim = c.spec.rotary_dim = 2;
+  c.spec.scaling.type = ScalingType::linear;
+  c.spec.scaling.factor = 4;
   c.heads = 2;
   for (std::int64_t d = -4; d < 4; ++d) c.positions.values.push_back((std::int64_t{1} << 23) + d);
   const fs::path dir = fresh_directory("weak");
@@ -184,7 +188,7 @@ TEST(weak_verdict, a_pass_where_f32_angle_checks_only_norms_is_weak) {
   const CheckRun far = check_conformance(dir / "far.safetensors", candidate, numeric::Profile::f32_angle);
   EXPECT_EQ(only_case(far).verdict, Verdict::weak);
   EXPECT_FALSE(far.passed());
-  EXPECT_NE(check_summary_text(far).find("WEAK far: weak: within the f32-angle bound, but from position 524288 on"),
+  EXPECT_NE(check_summary_text(far).find("WEAK far: weak: within the f32-angle bound, but from position 2097152 on"),
             std::string::npos)
       << check_summary_text(far);
   // The same candidate under exact is checked everywhere (a fail or a pass, never weak);

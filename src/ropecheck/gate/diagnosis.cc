@@ -307,6 +307,13 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
     add("output_scale", fmt::format("matches outputs multiplied by {:.6g} (an attention factor?)", scale),
         [scale](RopeVariant& v) { v.output_scale = scale; });
   }
+  add("fast_trig_unreduced",
+      "matches cos/sin evaluated on the unreduced float32 angle, reduced by one float32 multiply with 1/2π "
+      "(CUDA's __sinf/__cosf or --use_fast_math, Metal's fast::sin; kekzl/imp #1325): accurate only near 0",
+      [](RopeVariant& v) {
+        v.angles_in = Dtype::f32;
+        v.fast_trig_unreduced = true;
+      });
   add("in_place_update", "matches b' computed from the already-updated a' (a pair updated in place: not a rotation)",
       [](RopeVariant& v) { v.in_place_update = true; });
   if (g.output_dtype != Dtype::f32) {

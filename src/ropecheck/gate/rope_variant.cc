@@ -50,6 +50,15 @@ double variant_position(std::int64_t p, const RopeVariant& v) {
   return static_cast<double>(p);
 }
 
+// The angle a fast sin/cos really evaluates for a float32 angle φ: φ·(1/2π) rounded to
+// float32 (both operands float32), its fractional part, times 2π. The relative error of
+// that product (≤ 2^-23 with the rounding of 1/2π) is lost in turns of φ: |φ|·2^-23 rad.
+double fast_trig_angle(double angle) {
+  const float turns = static_cast<float>(angle) * static_cast<float>(0.5 / std::numbers::pi);
+  const double fraction = static_cast<double>(turns) - std::nearbyint(static_cast<double>(turns));
+  return 2 * std::numbers::pi * fraction;
+}
+
 // θ_i for i < rotary_dim/2 as the variant's spec gives them: base^(−2i/theta_dim) scaled
 // by the variant's scaling (applied twice: the per-pair factor ρ_i squared). theta_dim ≥
 // rotary_dim; a per-pair factor list (longrope) must have theta_dim/2 entries.
@@ -105,6 +114,7 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
     const double m = rounded_to(variant_position(g.positions[t], v), v.positions_in);
     for (std::size_t i = 0; i < pairs; ++i) {
       double angle = rounded_to(m * thetas[i], v.angles_in);
+      if (v.fast_trig_unreduced) angle = fast_trig_angle(angle);
       if (v.reverse) angle = -angle;
       out.cos[t * pairs + i] = rounded_to(std::cos(angle), v.table_in);
       out.sin[t * pairs + i] = rounded_to(std::sin(angle), v.table_in);

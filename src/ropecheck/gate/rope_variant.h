@@ -58,6 +58,9 @@ struct RopeVariant {
   // The rotated pair (a', b') written at the other layout's indices: HF's DeepSeek
   // apply_rotary_pos_emb_interleave returns [a'_0 … a'_{R/2−1} | b'_0 …] for interleaved pairs.
   bool output_in_other_pair_order = false;
+  // cos/sin of the unreduced float32 angle, reduced the way CUDA's __sinf/__cosf and
+  // Metal's fast:: functions do: one float32 multiply by 1/2π, then the fraction.
+  bool fast_trig_unreduced = false;
 
   static RopeVariant of(const golden::Golden& g);
 };

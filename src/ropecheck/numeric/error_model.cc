@@ -85,6 +85,7 @@ double element_bound(const ErrorModel& model, double exact_y, const PairTerms& p
 }
 
 double angle_allowance(const ErrorModel& model, double position, double theta, std::size_t pair) {
+  if (std::fabs(theta) == 1) return 0;  // the float32 angle m·1 is exact (error_model.h)
   return (model.angle_per_radian + model.angle_per_radian_per_pair * static_cast<double>(pair)) * std::fabs(position) *
          std::fabs(theta);
 }
