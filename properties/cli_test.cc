@@ -289,6 +289,43 @@ TEST(cli, props_plugin_measures_scaled_specs) {
   EXPECT_NE(r.out.find("\nplugin: 6 passed, 0 failed, 1 skipped (unsupported)"), std::string::npos) << r.out;
 }
 
+// props --hf-config: the battery over one model's layer types only. The built-in kernels
+// and the kernels plugin pass Gemma 3's two layer types; a plugin that drops rope_scaling
+// fails the full-attention layers (linear 8) and passes the sliding ones (no scaling).
+TEST(cli, props_hf_config_runs_the_battery_over_a_models_layer_types) {
+  const std::string gemma = ROPECHECK_SOURCE_DIR "/golden/configs/gemma-3-4b-it.json";
+  CliResult r = run_cli("props --hf-config " + gemma + " --cases 10");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("the built-in kernels on gemma-3-4b-it (gemma3_text, 2 layer types)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS   kernels: full_attention: f32 output within the exact bound"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CAUGHT full_attention: dropping its linear scaling is outside the exact bound"), std::string::npos)
+      << r.out;
+  r = run_cli("props --hf-config " + gemma + " --plugin " ROPECHECK_KERNELS_PLUGIN " --cases 10");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("props --hf-config " + gemma + " --plugin " ROPECHECK_DROP_SCALING_PLUGIN " --cases 10");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL   plugin kernels, rope_scaling dropped: full_attention: f32 output within the exact bound"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("PASS   plugin kernels, rope_scaling dropped: sliding_attention: f32 output within the exact bound"),
+            std::string::npos)
+      << r.out;
+  r = run_cli("props --hf-config " + gemma + " --layer-type sliding_attention --plugin " ROPECHECK_DROP_SCALING_PLUGIN
+              " --cases 10");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.find("full_attention"), std::string::npos) << r.out;
+  // Bad input: exit 2, one line.
+  r = run_cli("props --hf-config " + gemma + " --layer-type chunked_attention");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("props: --layer-type 'chunked_attention' is not a RoPE layer type of this config (it has: "
+                       "full_attention, sliding_attention)"),
+            std::string::npos)
+      << r.out;
+  r = run_cli("props --layer-type full_attention");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("props: --layer-type needs --hf-config"), std::string::npos) << r.out;
+}
+
 // A bare file name is the file in the current directory (never the library search path).
 TEST(cli, props_plugin_loads_a_bare_name_from_the_current_directory) {
   const std::filesystem::path plugin = ROPECHECK_KERNELS_PLUGIN;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/gate/untrusted_text.h"
 #include "ropecheck/golden/config_cases.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/sha256sums.h"
@@ -44,6 +45,21 @@ std::vector<golden::GoldenCase> cases_of_hf_configs(const std::vector<std::strin
     }
   }
   return cases;
+}
+
+// A config's layer type names, or the user's, on one line of a message.
+constexpr std::size_t kShownNameBytes = 200;
+
+std::vector<config::HfLayerRope> select_layer_types(const config::HfRopeConfig& model, const std::string& layer_type,
+                                                    std::string_view command) {
+  if (layer_type.empty()) return model.layer_types;
+  std::string known;
+  for (const config::HfLayerRope& l : model.layer_types) {
+    if (l.layer_type == layer_type) return {l};
+    known += (known.empty() ? "" : ", ") + gate::printable(l.layer_type, kShownNameBytes);
+  }
+  throw InvalidInput(fmt::format("{}: --layer-type '{}' is not a RoPE layer type of this config (it has: {})", command,
+                                 gate::printable(layer_type, kShownNameBytes), known));
 }
 
 }  // namespace ropecheck::cli

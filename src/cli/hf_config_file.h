@@ -23,6 +23,11 @@ struct HfConfigFile {
 
 HfConfigFile load_hf_config(const std::string& path);  // registers it as a run input
 
+// The model's RoPE layer types, or only `layer_type` when it is not empty; a name the
+// model does not have is InvalidInput listing the ones it has ("<command>: --layer-type …").
+std::vector<config::HfLayerRope> select_layer_types(const config::HfRopeConfig& model, const std::string& layer_type,
+                                                    std::string_view command);
+
 // The golden cases of every config (golden/config_cases.h), in the order given, each
 // config's warnings on stderr prefixed "ropecheck <command>: warning: <stem>: ". Two
 // configs that make one case id are InvalidInput.

@@ -18,6 +18,7 @@
 #include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/golden_command.h"
+#include "cli/hf_config_file.h"
 #include "cli/plugin_options.h"
 #include "cli/progress.h"
 #include "cli/report_command.h"
@@ -26,6 +27,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/gate/battery.h"
+#include "ropecheck/gate/plugin_kernel.h"
 #include "ropecheck/gate/plugin_process.h"
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/reference/abel.h"
@@ -103,6 +105,8 @@ struct PropsOptions {
   std::string cases = "100";
   std::string plugin;
   std::string profile = "exact";
+  std::string hf_config;
+  std::string layer_type;
   ropecheck::cli::PluginLimitOptions limits;
 };
 
@@ -130,7 +134,42 @@ int run_props(const PropsOptions& options) {
   std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", seed, cases);
   const bool with_plugin = !options.plugin.empty();
   PropsTally tally;
-  if (with_plugin) {
+  if (!options.layer_type.empty() && options.hf_config.empty()) {
+    throw ropecheck::InvalidInput("props: --layer-type needs --hf-config");
+  }
+  if (!options.hf_config.empty()) {
+    // The model's specs only: the plugin or the built-in kernels under that model's RoPE.
+    const ropecheck::cli::HfConfigFile config = ropecheck::cli::load_hf_config(options.hf_config);
+    std::vector<ropecheck::gate::ModelLayerSpec> layers;
+    for (const auto& l : ropecheck::cli::select_layer_types(config.model, options.layer_type, "props")) {
+      layers.push_back({l.layer_type, l.spec});
+    }
+    for (const std::string& warning : config.model.warnings) {
+      std::cerr << "ropecheck props: warning: " << config.stem << ": " << warning << "\n";
+    }
+    std::vector<ropecheck::Dtype> dtypes{ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16};
+    std::shared_ptr<const std::vector<ropecheck::gate::KernelUnderTest>> under_test;
+    std::string who = "the built-in kernels";
+    if (with_plugin) {
+      const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
+      std::erase_if(dtypes, [&](ropecheck::Dtype d) { return !plugin->supports(d); });
+      if (dtypes.empty()) {
+        std::cout << "props: FAIL: the plugin implements no dtype (ropecheck_plugin_dtypes): it measured nothing\n";
+        return kExitFailure;
+      }
+      under_test = std::make_shared<const std::vector<ropecheck::gate::KernelUnderTest>>(
+          std::vector<ropecheck::gate::KernelUnderTest>{ropecheck::gate::plugin_kernel(plugin)});
+      who = fmt::format("plugin '{}' ({})", plugin->name(), options.plugin);
+    } else {
+      under_test = std::make_shared<const std::vector<ropecheck::gate::KernelUnderTest>>(ropecheck::gate::builtin_kernels());
+    }
+    battery = ropecheck::gate::model_battery(under_test, layers, dtypes, profile);
+    what = fmt::format("{} on {} ({}, {} layer type{}), profile {},", who, config.stem, config.model.model_type,
+                       layers.size(), layers.size() == 1 ? "" : "s", options.profile);
+    reproduce = fmt::format("ropecheck props --hf-config {}{}{} --profile {} --seed {} --cases {}", options.hf_config,
+                            options.layer_type.empty() ? "" : " --layer-type " + options.layer_type,
+                            with_plugin ? " --plugin " + options.plugin : "", options.profile, seed, cases);
+  } else if (with_plugin) {
     const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
     battery = ropecheck::gate::plugin_battery(plugin, profile);
     what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
@@ -181,14 +220,15 @@ int run_props(const PropsOptions& options) {
   });
   std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", tally.held,
                            tally.caught, tally.failed + tally.missed, reproduce);
-  if (!with_plugin) {
+  if (!with_plugin && options.hf_config.empty()) {
     std::cout << fmt::format("props: {} passed, {} failed\n", tally.held + tally.caught, tally.failed + tally.missed);
     return tally.failed + tally.missed == 0 ? kExitPass : kExitFailure;
   }
   // A plugin passes on properties it was measured on: none measured (every property
   // skipped, or no dtype implemented) is a failure, not a vacuous pass.
   const bool measured_nothing = tally.held + tally.failed == 0;
-  std::cout << fmt::format("plugin: {} passed, {} failed, {} skipped (unsupported); self-checks: {} caught, {} missed\n",
+  std::cout << fmt::format("{}: {} passed, {} failed, {} skipped (unsupported); self-checks: {} caught, {} missed\n",
+                           with_plugin ? "plugin" : "kernels",
                            tally.held, tally.failed, tally.skipped, tally.caught, tally.missed);
   if (measured_nothing) std::cout << "props: FAIL: the plugin measured nothing (every property was skipped)\n";
   if (tally.missed) std::cout << "props: FAIL: a self-check missed its wrong variant; the battery cannot be trusted\n";
@@ -219,7 +259,11 @@ int main(int argc, char** argv) {
   props->add_option("--seed", props_options.seed, fmt::format("RapidCheck seed (default {})", kDefaultPropsSeed));
   props->add_option("--cases", props_options.cases, "cases per property (default 100)");
   props->add_option("--plugin", props_options.plugin, "shared library implementing ropecheck_plugin.h (run in child processes)");
-  props->add_option("--profile", props_options.profile, "accuracy profile for --plugin: exact (default), f32-angle, f16-compute, bf16-compute")
+  props->add_option("--hf-config", props_options.hf_config,
+                    "a model's config.json: the battery over that model's RoPE layer types only (with --plugin: the "
+                    "plugin's; without: the built-in kernels')");
+  props->add_option("--layer-type", props_options.layer_type, "with --hf-config: only this layer type");
+  props->add_option("--profile", props_options.profile, "accuracy profile for --plugin and --hf-config: exact (default), f32-angle, f16-compute, bf16-compute")
       ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
   ropecheck::cli::add_plugin_limit_options(props, props_options.limits);
 

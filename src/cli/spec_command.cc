@@ -43,11 +43,6 @@ void render(const nlohmann::ordered_json& value, int depth, std::string& out) {
   out += "\n" + close_pad + (value.is_object() ? "}" : "]");
 }
 
-// A config's layer type names, or the user's, on one line of a message.
-constexpr std::size_t kShownNameBytes = 200;
-
-std::string printable(const std::string& text) { return gate::printable(text, kShownNameBytes); }
-
 }  // namespace
 
 CLI::App* add_spec_command(CLI::App& app, SpecOptions& options) {
@@ -71,15 +66,8 @@ int run_spec(const SpecOptions& options) {
   if (options.layer_type.empty()) {
     result = config::to_json(model);
   } else {
-    std::string known;
-    for (const config::HfLayerRope& l : model.layer_types) {
-      if (l.layer_type == options.layer_type) result = nlohmann::ordered_json::parse(to_json(l.spec).dump());
-      known += (known.empty() ? "" : ", ") + printable(l.layer_type);
-    }
-    if (result.is_null()) {
-      throw InvalidInput(fmt::format("spec: --layer-type '{}' is not a RoPE layer type of this config (it has: {})",
-                                     printable(options.layer_type), known));
-    }
+    const config::HfLayerRope layer = select_layer_types(model, options.layer_type, "spec").front();
+    result = nlohmann::ordered_json::parse(to_json(layer.spec).dump());
   }
   for (const std::string& warning : model.warnings) std::cerr << "ropecheck spec: warning: " << warning << "\n";
   std::string text;

@@ -183,6 +183,51 @@ std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, n
   return b;
 }
 
+std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<KernelUnderTest>> under_test,
+                                        const std::vector<ModelLayerSpec>& layers, const std::vector<Dtype>& dtypes,
+                                        numeric::Profile profile) {
+  std::vector<BatteryEntry> b;
+  if (under_test->empty() || dtypes.empty()) return b;
+  const std::string who = under_test->size() == 1 ? under_test->front().name : "kernels";
+  const std::string bound(numeric::to_string(profile));
+  const Dtype first = dtypes.front();
+  for (const ModelLayerSpec& layer : layers) {
+    const rc::Gen<RopeSpec> spec = rc::gen::just(layer.spec);
+    const std::string on = fmt::format("{}: {}", who, layer.layer_type);
+    for (const Dtype dtype : dtypes) {
+      b.push_back(plugin_entry(fmt::format("{}: {} output within the {} bound", on, to_string(dtype), bound),
+                               gen_kernel_case(dtype, kMaxKernelPosition, spec),
+                               [under_test, profile](const KernelCase& c) { check_matches_reference(c, *under_test, profile); }));
+    }
+    b.push_back(plugin_entry(fmt::format("{}: norm is preserved", on), gen_kernel_case(first, kMaxKernelPosition, spec),
+                             [under_test, profile](const KernelCase& c) { check_preserves_norm(c, *under_test, profile); }));
+    b.push_back(plugin_entry(fmt::format("{}: score depends on n-m only", on), gen_kernel_case(first, kMaxKernelPosition, spec),
+                             [under_test, profile](const KernelCase& c) {
+                               for (const KernelUnderTest& k : *under_test) check_score_shift_invariant(c, k, profile);
+                             }));
+    b.push_back(plugin_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", on),
+                             gen_kernel_case(first, kMaxKernelPosition, spec), [under_test](const KernelCase& c) {
+                               for (const KernelUnderTest& k : *under_test) check_decode_consistent(c, k);
+                             }));
+    // The model's own cases catch the two bugs a model-specific implementation ships most.
+    if (layer.spec.rotary_dim > 2) {
+      b.push_back(generated_entry(fmt::format("{}: a swapped layout is outside the {} bound", layer.layer_type, bound), true,
+                                  gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
+                                    check_matches_reference(c, {kernel_bugs::swapped_layout()}, profile);
+                                  }));
+    }
+    if (layer.spec.scaling.type != ScalingType::none) {
+      b.push_back(generated_entry(fmt::format("{}: dropping its {} scaling is outside the {} bound", layer.layer_type,
+                                              to_string(layer.spec.scaling.type), bound),
+                                  true, gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
+                                    check_matches_reference(c, {kernel_bugs::scaling_ignored()}, profile);
+                                  }));
+    }
+  }
+  add_relative_position_controls(b, profile);
+  return b;
+}
+
 namespace {
 
 // The rotation's properties over specs with scaling (properties/scaled_form_properties.cc).

@@ -28,7 +28,9 @@
 
 #include <rapidcheck.h>
 
+#include "ropecheck/gate/kernel_properties.h"
 #include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/spec.h"
 #include "ropecheck/numeric/error_model.h"
 
 namespace ropecheck::gate {
@@ -52,6 +54,21 @@ std::vector<BatteryEntry> kernel_battery();
 // built-in wrong kernels, as in kernel_battery. A plugin that implements no dtype gets
 // no entry at all (the caller reports that it measured nothing).
 std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile);
+
+// A model's RoPE (its layer types' specs, as `--hf-config` reads them) under test: every
+// implementation in `under_test` (the built-in kernels' targets, or one plugin) per layer
+// type: agreement per dtype in `dtypes`, norm preservation, score shift-invariance,
+// whole-sequence = token-by-token calls; the cases vary the tokens, heads, strides,
+// positions (up to 2^24) and inputs, never the spec. Negative controls on the same specs
+// show the cases discriminate: a swapped layout (R > 2) and, for scaled specs, a kernel
+// that drops the scaling, both outside the profile's bound.
+struct ModelLayerSpec {
+  std::string layer_type;
+  RopeSpec spec;
+};
+std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<KernelUnderTest>> under_test,
+                                        const std::vector<ModelLayerSpec>& layers, const std::vector<Dtype>& dtypes,
+                                        numeric::Profile profile);
 
 // RapidCheck draws cases of growing size: the i-th of n has size about 100·i/n, so with a
 // budget of 1 the only case has size 0 (zero vectors, position 0), on which no wrong
