@@ -49,6 +49,16 @@ TEST(rope_reference_negative_control, rotate_half_with_swapped_halves_is_not_per
 }
 
 // Plain unit tests pinning the conventions the properties rely on.
+// DeepSeek MLA's rope slice in its two orders (transformers #39687): DeepSeek's own
+// interleaved pairs and HF's rope_interleave (q and k de-interleaved, then rotate_half)
+// give the same scores; a port that permutes q but not k does not.
+RC_GTEST_PROP(rope_reference, mla_interleaved_and_hf_permuted_half_split_give_equal_scores, (const RopeCase& c)) {
+  check_permuted_half_split_scores_agree(c, true);
+}
+TEST(rope_reference_negative_control, mla_permuting_q_but_not_k_changes_the_scores) {
+  expect_counterexample("q permuted, k not", [](const RopeCase& c) { check_permuted_half_split_scores_agree(c, false); });
+}
+
 TEST(rope_reference, quarter_turn_of_the_first_pair_is_exact_in_direction) {
   ropecheck::RopeSpec spec;
   spec.head_dim = spec.rotary_dim = 2;

@@ -282,6 +282,10 @@ std::vector<BatteryEntry> reference_battery() {
   b.push_back(entry<RopeCase>("half_split = P interleaved P^-1", false, [](const RopeCase& c) {
     check_half_split_is_permuted_interleaved(c, reference::apply_rotate_half<Real>);
   }));
+  b.push_back(entry<RopeCase>("MLA: interleaved and HF's permuted half_split give equal scores", false,
+                              [](const RopeCase& c) { check_permuted_half_split_scores_agree(c, true); }));
+  b.push_back(entry<RopeCase>("MLA: permuting q but not k changes the scores", true,
+                              [](const RopeCase& c) { check_permuted_half_split_scores_agree(c, false); }));
   b.push_back(entry<RopeCase>("rotate_half with swapped halves is not permuted interleaved", true, [](const RopeCase& c) {
     check_half_split_is_permuted_interleaved(c, bugs::apply_rotate_half_swapped_halves);
   }));

@@ -331,6 +331,30 @@ Real score_pair_tolerance(const RopeSpec& spec, const Vector<Real>& q, const Vec
 }
 }  // namespace
 
+void check_permuted_half_split_scores_agree(const RopeCase& c, bool permute_key) {
+  RopeSpec interleaved = c.spec, split = c.spec;
+  interleaved.layout = Layout::interleaved;
+  split.layout = Layout::half_split;
+  const std::size_t half = c.spec.pairs();
+  const auto deinterleave = [half](const Vector<Real>& z) {  // P·z on the rotary dims
+    Vector<Real> out = z;
+    for (std::size_t i = 0; i < half; ++i) {
+      out[i] = z[2 * i];
+      out[i + half] = z[2 * i + 1];
+    }
+    return out;
+  };
+  const Real m = to_real(c.m), n = to_real(c.n);
+  const Vector<Real> q = to_reals(c.x), k = to_reals(c.y);
+  const Real original = reference::score<Real>(reference::apply_rope<Real>, interleaved, q, m, k, n);
+  const Real hf = reference::score<Real>(reference::apply_rope<Real>, split, deinterleave(q), m,
+                                         permute_key ? deinterleave(k) : k, n);
+  const Real tolerance = score_pair_tolerance(c.spec, q, k, abs(m) + abs(n));
+  WorstRatio worst("⟨R_m q, R_n k⟩ = ⟨H_m Pq, H_n Pk⟩");
+  worst.add(abs(original - hf), tolerance, fmt::format("interleaved score {:.17g}, permuted half_split {:.17g}", d(original), d(hf)));
+  worst.require();
+}
+
 void check_score_shift_invariant(const RopeCase& c, const Form& encoding) {
   const Real m = to_real(c.m), n = to_real(c.n), t = to_real(c.shift);
   const Vector<Real> q = to_reals(c.x), k = to_reals(c.y);

@@ -47,6 +47,11 @@ void check_norm_preserved(const RopeCase& c, const Form& rope);
 void check_forms_agree(const RopeCase& c, const Form& candidate);
 // half_split(x) = P·interleaved(P⁻¹x), as matrices and as vectors: exact equality.
 void check_half_split_is_permuted_interleaved(const RopeCase& c, const Form& half_split);
+// DeepSeek MLA's two orders of its rope slice: the original interleaved pairs, and HF's
+// rope_interleave, which de-interleaves q and k (P) and rotates half_split. Their scores
+// agree: ⟨H_m·P q, H_n·P k⟩ = ⟨P·R_m q, P·R_n k⟩ = ⟨R_m q, R_n k⟩. `permute_key` false
+// permutes q only (the negative control: a port that forgot k).
+void check_permuted_half_split_scores_agree(const RopeCase& c, bool permute_key);
 // ⟨enc(q, m), enc(k, n)⟩ = ⟨enc(q, m+t), enc(k, n+t)⟩.
 void check_score_shift_invariant(const RopeCase& c, const Form& encoding);
 void check_softmax_attention_shift_invariant(const AttentionCase& c, const Form& encoding);
