@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The documented path for PyTorch users (scripts/adapters/torch_rope.py), end to end on
-# the committed golden set:
+# the committed golden sets (golden/v1 and the model cases in golden/models):
 #  - a correct float32 PyTorch pipeline (HF rotate_half for half_split cases, Meta's
 #    complex form for interleaved ones, HF's scaling formulas for the scaled cases) passes
 #    `check` under f32-angle;
@@ -19,6 +19,10 @@ adapter=("$python" "$src/scripts/adapters/torch_rope.py")
 
 "${adapter[@]}" --golden "$src/golden/v1" --out "$tmp/auto"
 "$cli" check --golden "$src/golden/v1" --candidate "$tmp/auto" --profile f32-angle
+# The model cases from golden/configs (every layer type of nine models): no false failure
+# of the same correct pipelines there either.
+"${adapter[@]}" --golden "$src/golden/models" --out "$tmp/models"
+"$cli" check --golden "$src/golden/models" --candidate "$tmp/models" --profile f32-angle
 
 status=0
 "$cli" check --golden "$src/golden/v1" --candidate "$tmp/auto" > "$tmp/exact.txt" || status=$?
