@@ -6,12 +6,14 @@
 // the golden (the diagnosis measures against the right thing).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <numbers>
 #include <string>
+#include <string_view>
 
 #include "ropecheck/gate/check_report.h"
 #include "ropecheck/gate/conformance.h"
@@ -225,6 +227,15 @@ std::string names(const CaseCheck& c) {
   return s + "| " + c.diagnosis.norm_finding;
 }
 
+// Whether `hypothesis` is among the explanations, with every one of `texts` in its description.
+bool explained_by(const CaseCheck& c, const std::string& hypothesis, std::initializer_list<std::string_view> texts = {}) {
+  return std::any_of(c.diagnosis.explanations.begin(), c.diagnosis.explanations.end(), [&](const Diagnosis& d) {
+    return d.name == hypothesis && std::all_of(texts.begin(), texts.end(), [&](std::string_view t) {
+             return d.description.find(t) != std::string::npos;
+           });
+  });
+}
+
 void expect_diagnosis(const std::string& case_id, const Bug& bug, const std::string& hypothesis) {
   const CaseCheck c = check_buggy(committed(case_id), bug);
   ASSERT_FALSE(c.passed) << case_id;
@@ -432,11 +443,7 @@ TEST(diagnosis, yarn_default_attention_on_deepseek_is_named) {
   bug.attention_override = 0.1 * std::log(40.0) + 1;
   const CaseCheck c = check_buggy(committed("deepseek_v3_yarn40_bf16"), bug);
   ASSERT_FALSE(c.passed);
-  bool named = false;
-  for (const auto& d : c.diagnosis.explanations) {
-    named |= d.name == "attention_factor" && d.description.find("0.1·ln(40) + 1") != std::string::npos;
-  }
-  EXPECT_TRUE(named) << names(c);
+  EXPECT_TRUE(explained_by(c, "attention_factor", {"0.1·ln(40) + 1"})) << names(c);
 }
 
 // An attention factor no formula gives (vLLM #46280 replaced an explicit one): the fitted
@@ -446,11 +453,7 @@ TEST(diagnosis, an_unknown_attention_factor_is_fitted) {
   bug.attention_override = 1.25;
   const CaseCheck c = check_buggy(committed("qwen25_7b_yarn4_bf16"), bug);
   ASSERT_FALSE(c.passed);
-  bool fitted = false;
-  for (const auto& d : c.diagnosis.explanations) {
-    fitted |= d.name == "attention_factor" && d.description.find("attention factor 1.25, fitted") != std::string::npos;
-  }
-  EXPECT_TRUE(fitted) << names(c);
+  EXPECT_TRUE(explained_by(c, "attention_factor", {"attention factor 1.25, fitted"})) << names(c);
 }
 
 // HF ≤ 4.47 (HF #33783) computed YaRN's correction dims for max_position_embeddings
@@ -536,9 +539,7 @@ TEST(diagnosis, proportional_and_partial_rotary_mistaken_for_each_other_are_name
   partial.spec_override = spec_from_json_text(R"({"head_dim":64,"rotary_dim":16,"layout":"half_split","base":1000000})");
   CaseCheck c = check_buggy(proportional, partial);
   ASSERT_FALSE(c.passed);
-  bool named = false;
-  for (const auto& d : c.diagnosis.explanations) named |= d.name == "proportional_as_partial";
-  EXPECT_TRUE(named) << names(c);
+  EXPECT_TRUE(explained_by(c, "proportional_as_partial")) << names(c);
 
   const golden::Golden neox = committed("gpt_neox_20b_f16");
   Bug as_proportional;
@@ -560,18 +561,10 @@ TEST(diagnosis, the_other_layer_types_rope_is_named) {
   bug.spec_override = sliding.spec;
   CaseCheck c = check_buggy(full, bug);
   ASSERT_FALSE(c.passed);
-  bool named = false;
-  for (const auto& d : c.diagnosis.explanations) {
-    named |= d.name == "other_layer_type" && d.description.find("sliding_attention") != std::string::npos;
-  }
-  EXPECT_TRUE(named) << names(c);
+  EXPECT_TRUE(explained_by(c, "other_layer_type", {"sliding_attention"})) << names(c);
   bug.spec_override = full.spec;
   c = check_buggy(sliding, bug);
-  named = false;
-  for (const auto& d : c.diagnosis.explanations) {
-    named |= d.name == "other_layer_type" && d.description.find("full_attention") != std::string::npos;
-  }
-  EXPECT_TRUE(named) << names(c);
+  EXPECT_TRUE(explained_by(c, "other_layer_type", {"full_attention"})) << names(c);
 }
 
 // vLLM-Ascend #1266: positions held in int16. pegainfer #220: a cos/sin cache shorter than
@@ -586,12 +579,7 @@ TEST(diagnosis, positions_beyond_int16_or_a_short_cache_are_named) {
     cache.cache_clamps = clamps;
     const CaseCheck c = check_buggy(committed("llama2_7b_half_split_f32"), cache);
     ASSERT_FALSE(c.passed);
-    bool named = false;
-    for (const auto& d : c.diagnosis.explanations) {
-      named |= d.name == "cache_too_short" && d.description.find("L = 4096") != std::string::npos &&
-               d.description.find(clamps ? "clamped" : "wrap") != std::string::npos;
-    }
-    EXPECT_TRUE(named) << clamps << ": " << names(c);
+    EXPECT_TRUE(explained_by(c, "cache_too_short", {"L = 4096", clamps ? "clamped" : "wrap"})) << clamps << ": " << names(c);
   }
 }
 
@@ -643,8 +631,6 @@ TEST(diagnosis, fast_trigonometry_without_range_reduction_fails_f32_angle_and_is
     const CaseCheck c = check_buggy(committed(id), bug);
     ASSERT_FALSE(c.passed) << id;
     EXPECT_TRUE(c.profiles_passed.empty() || c.profiles_passed.front() > numeric::Profile::f32_angle) << id << ": " << names(c);
-    bool named = false;
-    for (const auto& d : c.diagnosis.explanations) named |= d.name == "fast_trig_unreduced";
-    EXPECT_TRUE(named) << id << ": " << names(c);
+    EXPECT_TRUE(explained_by(c, "fast_trig_unreduced")) << id << ": " << names(c);
   }
 }

@@ -24,7 +24,11 @@ struct Hypothesis {
 constexpr double kCommonBases[] = {1e4, 1e5, 5e5, 1e6, 1e7};
 constexpr std::int64_t kMaxShift = 8;
 constexpr double kDefaultBase = 1e4;          // HF's rope_theta default
-constexpr std::int64_t kShortestCache = 16;   // the shortest cos/sin cache length tried
+// The cache screen: a token is "off" when an element misses the golden by more than this
+// fraction of the token's largest input (times the attention factor). bf16 compute, the
+// loosest profile, moves an element by about 4·2^-8 of it; a wrong cos/sin row moves it by
+// order 1 except at tiny angle differences, which the measured hypotheses then settle.
+constexpr double kScreenRelative = 1.0 / 16;
 
 // Least-squares factor s minimising Σ (candidate − s·expected)² over finite rotary elements.
 double fitted_scale(const golden::Golden& g, std::span<const double> candidate) {
@@ -187,21 +191,60 @@ void add_proportional_hypotheses(const golden::Golden& g, Add&& add) {
       });
 }
 
+// Where a cache too short starts to show: the smallest position whose token is off the
+// golden by more than bf16 rounding could make it (a rough screen that only picks which
+// lengths to try; each is then measured with the real bounds), and the largest position
+// below it whose token is not. A cache of L rows is right below L and wrong from L on, so
+// L lies in (agrees, differs]. nullopt when no token is off.
+struct CacheWindow {
+  std::int64_t agrees = -1, differs = 0;
+};
+std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const double> candidate) {
+  const std::size_t row = g.heads * g.spec.head_dim;
+  std::vector<bool> off(g.tokens, false);
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    double scale = 0, worst = 0;
+    for (std::size_t k = t * row; k < (t + 1) * row; ++k) {
+      if (!std::isfinite(g.expected[k])) continue;
+      scale = std::max(scale, std::fabs(g.x[k]));
+      worst = std::max(worst, std::isfinite(candidate[k]) ? std::fabs(candidate[k] - g.expected[k]) : HUGE_VAL);
+    }
+    off[t] = worst > kScreenRelative * scale * std::max(1.0, RopeVariant::of(g).attention_factor);
+  }
+  std::optional<CacheWindow> w;
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    if (off[t] && (!w || g.positions[t] < w->differs)) w = CacheWindow{-1, g.positions[t]};
+  }
+  if (!w) return w;
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    if (!off[t] && g.positions[t] < w->differs) w->agrees = std::max(w->agrees, g.positions[t]);
+  }
+  return w;
+}
+
 // Positions that do not reach the rotation intact: stored in int16 (vLLM-Ascend #1266),
 // or looked up in a cos/sin cache shorter than the golden's positions (pegainfer #220),
 // wrapped or clamped at its length L. L is tried at the powers of two and the model's
-// context lengths below the largest position; equal outputs are merged (diagnose).
+// context lengths inside the window where the candidate turns wrong (cache_window), and at
+// its upper end; lengths the positions cannot tell apart are merged (diagnose).
 template <class Add>
-void add_position_range_hypotheses(const golden::Golden& g, Add&& add) {
+void add_position_range_hypotheses(const golden::Golden& g, std::span<const double> candidate, Add&& add) {
   const std::int64_t largest = *std::max_element(g.positions.begin(), g.positions.end());
   if (largest >= 32768) {
     add("positions_overflow_int16", "matches positions stored in int16 (m wraps modulo 65536 above 32767)",
         [](RopeVariant& v) { v.positions_wrap_int16 = true; });
   }
-  std::vector<std::int64_t> lengths;
-  for (std::int64_t l = kShortestCache; l <= largest; l *= 2) lengths.push_back(l);
+  const std::optional<CacheWindow> window = cache_window(g, candidate);
+  if (!window || window->differs < 1) return;
+  const auto inside = [&](std::int64_t l) { return l > window->agrees && l <= window->differs; };
+  std::vector<std::int64_t> lengths{window->differs};
+  for (std::int64_t l = 1; l <= largest; l *= 2) {
+    if (inside(l)) lengths.push_back(l);
+  }
   for (const auto& context : {g.spec.scaling.original_max_position_embeddings, g.spec.scaling.max_position_embeddings}) {
-    if (context && *context >= 1 && *context <= static_cast<double>(largest)) lengths.push_back(static_cast<std::int64_t>(*context));
+    if (context && *context >= 1 && *context <= static_cast<double>(largest) && inside(static_cast<std::int64_t>(*context))) {
+      lengths.push_back(static_cast<std::int64_t>(*context));
+    }
   }
   std::sort(lengths.begin(), lengths.end());
   lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
@@ -293,7 +336,7 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
         });
   }
   add_proportional_hypotheses(g, add);
-  add_position_range_hypotheses(g, add);
+  add_position_range_hypotheses(g, candidate, add);
   if (r > 2) {
     add("other_pair_order",
         fmt::format("matches the right rotation written in {} pair order: correct values in the wrong places (HF's DeepSeek "
