@@ -3,6 +3,8 @@
 // shards that partition the set, and a verifier that catches every kind of tampering.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -312,8 +314,12 @@ TEST(golden_file, other_layer_types_are_read_and_checked) {
   ASSERT_EQ(g.other_layer_types.size(), 1u);
   EXPECT_EQ(g.other_layer_types[0].first, "sliding_attention");
   EXPECT_EQ(g.other_layer_types[0].second.base, 10000);
-  for (const char* bad : {"[1]", "{\"x\":1}", "{\"Bad Name\":{\"head_dim\":8,\"base\":10000}}",
-                          "{\"a\":{\"head_dim\":8,\"base\":0.5}}", "{", ""}) {
+  std::string many = "{";  // one more layer type than a file may carry
+  for (int k = 0; k < 17; ++k) many += fmt::format("{}\"t{}\":{{\"head_dim\":8,\"base\":10000}}", k ? "," : "", k);
+  many += "}";
+  const std::vector<std::string> bad_values = {"[1]", many, "{\"x\":1}", "{\"Bad Name\":{\"head_dim\":8,\"base\":10000}}",
+                                               "{\"a\":{\"head_dim\":8,\"base\":0.5}}", "{", ""};
+  for (const std::string& bad : bad_values) {
     file.metadata["other_layer_types"] = bad;
     try {
       parse_golden(file, "f");

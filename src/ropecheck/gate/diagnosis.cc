@@ -201,6 +201,7 @@ struct CacheWindow {
 };
 std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const double> candidate) {
   const std::size_t row = g.heads * g.spec.head_dim;
+  const double attention = std::max(1.0, RopeVariant::of(g).attention_factor);
   std::vector<bool> off(g.tokens, false);
   for (std::size_t t = 0; t < g.tokens; ++t) {
     double scale = 0, worst = 0;
@@ -209,7 +210,7 @@ std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const
       scale = std::max(scale, std::fabs(g.x[k]));
       worst = std::max(worst, std::isfinite(candidate[k]) ? std::fabs(candidate[k] - g.expected[k]) : HUGE_VAL);
     }
-    off[t] = worst > kScreenRelative * scale * std::max(1.0, RopeVariant::of(g).attention_factor);
+    off[t] = worst > kScreenRelative * scale * attention;
   }
   std::optional<CacheWindow> w;
   for (std::size_t t = 0; t < g.tokens; ++t) {

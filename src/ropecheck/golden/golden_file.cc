@@ -122,6 +122,9 @@ namespace {
 
 // Layer types are written into file names (<stem>_<layer type>), so they follow the ids' rule.
 constexpr std::size_t kMaxLayerTypeName = 64;
+// Models have two or three RoPE layer types; each one read becomes a diagnosis hypothesis,
+// so a hostile file cannot make the diagnosis try millions.
+constexpr std::size_t kMaxOtherLayerTypes = 16;
 
 // {"<layer type>": <spec>, …}, each spec valid.
 std::vector<std::pair<std::string, RopeSpec>> other_layer_types_from_json(const std::string& text, std::string_view source) {
@@ -132,6 +135,9 @@ std::vector<std::pair<std::string, RopeSpec>> other_layer_types_from_json(const 
     fail(source, e.what());
   }
   if (!j.is_object()) fail(source, "metadata 'other_layer_types' must be a JSON object of layer type to spec");
+  if (j.size() > kMaxOtherLayerTypes) {
+    fail(source, fmt::format("metadata 'other_layer_types' has {} entries, more than {}", j.size(), kMaxOtherLayerTypes));
+  }
   std::vector<std::pair<std::string, RopeSpec>> out;
   for (const auto& [name, spec] : j.items()) {
     const bool named = !name.empty() && name.size() <= kMaxLayerTypeName &&
