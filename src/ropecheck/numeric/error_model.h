@@ -99,8 +99,9 @@ inline constexpr double kAccurateTableAbsError = 0x1p-50;
 // recurrence peaks at 0.094 of the bound (f32 output), R = 2 with base 1e7 at 0.016. Tests:
 // properties/check_test.cc (every correct float32 pipeline — products, recurrence, the
 // PyTorch adapter — passes at positions up to 2^24, random angles fail).
-// A pair whose θ_i is exactly 1 (pair 0 of every spec whose scaling leaves it alone:
-// none, llama3, yarn, dynamic, proportional, longrope with factor 1) has an exact float32
+// A pair whose θ_i is exactly 1 (pair 0 wherever the scaling leaves it alone: none,
+// llama3, yarn and dynamic; proportional without a factor; longrope when its pair-0
+// factor is 1) has an exact float32
 // angle: base^0 = 1 in powf, 1/1 = 1, m·1 = m below 2^24, and ggml starts its recurrence
 // at m. That pair gets no angle allowance, only the table's position-independent term.
 // Without this, cos/sin evaluated on the unreduced angle (CUDA's __sinf/__cosf, whose
