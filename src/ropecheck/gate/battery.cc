@@ -147,34 +147,53 @@ std::vector<BatteryEntry> kernel_battery() {
   return b;
 }
 
+namespace {
+
+// What every implementation under test is held to, on the specs `specs` draws (labelled
+// "<label>: …"): agreement in each of `dtypes`, norms, score shift-invariance, and
+// whole-sequence = token-by-token calls (the last three in the first dtype).
+void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string& label,
+                                std::shared_ptr<const std::vector<KernelUnderTest>> under_test,
+                                const rc::Gen<RopeSpec>& specs, const std::vector<Dtype>& dtypes,
+                                numeric::Profile profile) {
+  const std::string bound(numeric::to_string(profile));
+  for (const Dtype dtype : dtypes) {
+    b.push_back(plugin_entry(fmt::format("{}: {} output within the {} bound", label, to_string(dtype), bound),
+                             gen_kernel_case(dtype, kMaxKernelPosition, specs),
+                             [under_test, profile](const KernelCase& c) { check_matches_reference(c, *under_test, profile); }));
+  }
+  const Dtype first = dtypes.front();
+  b.push_back(plugin_entry(fmt::format("{}: norm is preserved", label), gen_kernel_case(first, kMaxKernelPosition, specs),
+                           [under_test, profile](const KernelCase& c) { check_preserves_norm(c, *under_test, profile); }));
+  b.push_back(plugin_entry(fmt::format("{}: score depends on n-m only", label), gen_kernel_case(first, kMaxKernelPosition, specs),
+                           [under_test, profile](const KernelCase& c) {
+                             for (const KernelUnderTest& k : *under_test) check_score_shift_invariant(c, k, profile);
+                           }));
+  b.push_back(plugin_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", label),
+                           gen_kernel_case(first, kMaxKernelPosition, specs), [under_test](const KernelCase& c) {
+                             for (const KernelUnderTest& k : *under_test) check_decode_consistent(c, k);
+                           }));
+}
+
+}  // namespace
+
 std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile) {
-  const auto kernel = std::make_shared<KernelUnderTest>(plugin_kernel(plugin));
-  const std::string who = kernel->name;
+  const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{plugin_kernel(plugin)});
+  const std::string who = kernel->front().name;
   const std::string bound(numeric::to_string(profile));
   std::vector<BatteryEntry> b;
-  Dtype first = Dtype::f32;
-  bool any = false;
+  std::vector<Dtype> dtypes;
   for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
-    if (!plugin->supports(dtype)) continue;
-    if (!any) first = dtype;
-    any = true;
-    b.push_back(plugin_entry(fmt::format("{}: {} output within the {} bound", who, to_string(dtype), bound),
-                             gen_kernel_case(dtype, kMaxKernelPosition),
-                             [kernel, profile](const KernelCase& c) { check_matches_reference(c, {*kernel}, profile); }));
+    if (plugin->supports(dtype)) dtypes.push_back(dtype);
   }
-  if (!any) return b;
-  b.push_back(plugin_entry(fmt::format("{}: norm is preserved", who), gen_kernel_case(first, kMaxKernelPosition),
-                           [kernel, profile](const KernelCase& c) { check_preserves_norm(c, {*kernel}, profile); }));
-  b.push_back(plugin_entry(fmt::format("{}: score depends on n-m only", who), gen_kernel_case(first, kMaxKernelPosition),
-                           [kernel, profile](const KernelCase& c) { check_score_shift_invariant(c, *kernel, profile); }));
-  b.push_back(plugin_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", who),
-                           gen_kernel_case(first, kMaxKernelPosition),
-                           [kernel](const KernelCase& c) { check_decode_consistent(c, *kernel); }));
+  if (dtypes.empty()) return b;
+  const Dtype first = dtypes.front();
+  add_implementation_entries(b, who, kernel, gen_kernel_spec(), dtypes, profile);
   // Scaled specs (linear, dynamic, YaRN, LongRoPE, llama3): the same generator as the
   // built-in kernels' scaled property, so a plugin that drops or mangles rope_scaling fails.
   b.push_back(plugin_entry(fmt::format("{}: scaled specs (every scaling type) within the {} bound", who, bound),
                            gen_kernel_case(first, kMaxKernelPosition, gen_scaled_spec()),
-                           [kernel, profile](const KernelCase& c) { check_matches_reference(c, {*kernel}, profile); }));
+                           [kernel, profile](const KernelCase& c) { check_matches_reference(c, *kernel, profile); }));
   b.push_back(generated_entry(fmt::format("dropping rope_scaling is outside the {} bound", bound), true,
                               gen_kernel_case(first, kMaxKernelPosition, gen_scaled_spec()), [profile](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::scaling_ignored()}, profile);
@@ -190,25 +209,9 @@ std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<Kernel
   if (under_test->empty() || dtypes.empty()) return b;
   const std::string who = under_test->size() == 1 ? under_test->front().name : "kernels";
   const std::string bound(numeric::to_string(profile));
-  const Dtype first = dtypes.front();
   for (const ModelLayerSpec& layer : layers) {
     const rc::Gen<RopeSpec> spec = rc::gen::just(layer.spec);
-    const std::string on = fmt::format("{}: {}", who, layer.layer_type);
-    for (const Dtype dtype : dtypes) {
-      b.push_back(plugin_entry(fmt::format("{}: {} output within the {} bound", on, to_string(dtype), bound),
-                               gen_kernel_case(dtype, kMaxKernelPosition, spec),
-                               [under_test, profile](const KernelCase& c) { check_matches_reference(c, *under_test, profile); }));
-    }
-    b.push_back(plugin_entry(fmt::format("{}: norm is preserved", on), gen_kernel_case(first, kMaxKernelPosition, spec),
-                             [under_test, profile](const KernelCase& c) { check_preserves_norm(c, *under_test, profile); }));
-    b.push_back(plugin_entry(fmt::format("{}: score depends on n-m only", on), gen_kernel_case(first, kMaxKernelPosition, spec),
-                             [under_test, profile](const KernelCase& c) {
-                               for (const KernelUnderTest& k : *under_test) check_score_shift_invariant(c, k, profile);
-                             }));
-    b.push_back(plugin_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", on),
-                             gen_kernel_case(first, kMaxKernelPosition, spec), [under_test](const KernelCase& c) {
-                               for (const KernelUnderTest& k : *under_test) check_decode_consistent(c, k);
-                             }));
+    add_implementation_entries(b, fmt::format("{}: {}", who, layer.layer_type), under_test, spec, dtypes, profile);
     // The model's own cases catch the two bugs a model-specific implementation ships most.
     if (layer.spec.rotary_dim > 2) {
       b.push_back(generated_entry(fmt::format("{}: a swapped layout is outside the {} bound", layer.layer_type, bound), true,

@@ -199,9 +199,9 @@ void add_proportional_hypotheses(const golden::Golden& g, Add&& add) {
 struct CacheWindow {
   std::int64_t agrees = -1, differs = 0;
 };
-std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const double> candidate) {
+std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const double> candidate, double attention_factor) {
   const std::size_t row = g.heads * g.spec.head_dim;
-  const double attention = std::max(1.0, RopeVariant::of(g).attention_factor);
+  const double attention = std::max(1.0, attention_factor);
   std::vector<bool> off(g.tokens, false);
   for (std::size_t t = 0; t < g.tokens; ++t) {
     double scale = 0, worst = 0;
@@ -229,13 +229,14 @@ std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const
 // context lengths inside the window where the candidate turns wrong (cache_window), and at
 // its upper end; lengths the positions cannot tell apart are merged (diagnose).
 template <class Add>
-void add_position_range_hypotheses(const golden::Golden& g, std::span<const double> candidate, Add&& add) {
+void add_position_range_hypotheses(const golden::Golden& g, std::span<const double> candidate, double attention_factor,
+                                   Add&& add) {
   const std::int64_t largest = *std::max_element(g.positions.begin(), g.positions.end());
   if (largest >= 32768) {
     add("positions_overflow_int16", "matches positions stored in int16 (m wraps modulo 65536 above 32767)",
         [](RopeVariant& v) { v.positions_wrap_int16 = true; });
   }
-  const std::optional<CacheWindow> window = cache_window(g, candidate);
+  const std::optional<CacheWindow> window = cache_window(g, candidate, attention_factor);
   if (!window || window->differs < 1) return;
   const auto inside = [&](std::int64_t l) { return l > window->agrees && l <= window->differs; };
   std::vector<std::int64_t> lengths{window->differs};
@@ -337,7 +338,7 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
         });
   }
   add_proportional_hypotheses(g, add);
-  add_position_range_hypotheses(g, candidate, add);
+  add_position_range_hypotheses(g, candidate, base.attention_factor, add);
   if (r > 2) {
     add("other_pair_order",
         fmt::format("matches the right rotation written in {} pair order: correct values in the wrong places (HF's DeepSeek "

@@ -133,8 +133,12 @@ rc::Gen<RopeSpec> gen_corner_spec() {
 
 }  // namespace
 
+rc::Gen<RopeSpec> gen_kernel_spec() {
+  return rc::gen::weightedOneOf<RopeSpec>({{9, gen_spec()}, {1, gen_corner_spec()}});
+}
+
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
-  return gen_kernel_case(dtype, max_position, rc::gen::weightedOneOf<RopeSpec>({{9, gen_spec()}, {1, gen_corner_spec()}}));
+  return gen_kernel_case(dtype, max_position, gen_kernel_spec());
 }
 
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs) {

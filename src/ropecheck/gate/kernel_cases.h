@@ -46,6 +46,8 @@ struct KernelCase {
 
 std::ostream& operator<<(std::ostream& os, const KernelCase& c);
 
+// The specs gen_kernel_case draws by default: gen_spec(), and one case in ten a corner.
+rc::Gen<RopeSpec> gen_kernel_spec();
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position);
 // The same with specs from `specs` (e.g. gen_scaled_spec()).
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs);

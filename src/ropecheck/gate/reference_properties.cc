@@ -270,6 +270,19 @@ void check_forms_agree(const RopeCase& c, const Form& candidate) {
   worst.require();
 }
 
+namespace {
+// P·z: the rotary dims' interleaved pairs (z[2i], z[2i+1]) moved to (i, i + half), as an
+// index map (O(D), where the matrix P would cost O(D²) 257-bit entries).
+Vector<Real> deinterleaved(const Vector<Real>& z, std::size_t half) {
+  Vector<Real> out = z;
+  for (std::size_t i = 0; i < half; ++i) {
+    out[i] = z[2 * i];
+    out[i + half] = z[2 * i + 1];
+  }
+  return out;
+}
+}  // namespace
+
 void check_half_split_is_permuted_interleaved(const RopeCase& c, const Form& half_split) {
   RopeSpec interleaved = c.spec, split = c.spec;
   interleaved.layout = Layout::interleaved;
@@ -279,14 +292,7 @@ void check_half_split_is_permuted_interleaved(const RopeCase& c, const Form& hal
   // 257-bit entries, so a wrong form fails, and shrinks, without building them. The same
   // operations in the same order: exactly equal.
   const std::size_t half = c.spec.pairs();
-  const auto deinterleave = [half](Vector<Real> z) {  // P·z
-    Vector<Real> out = z;
-    for (std::size_t i = 0; i < half; ++i) {
-      out[i] = z[2 * i];
-      out[i + half] = z[2 * i + 1];
-    }
-    return out;
-  };
+  const auto deinterleave = [half](const Vector<Real>& z) { return deinterleaved(z, half); };  // P·z
   const auto interleave = [half](Vector<Real> z) {  // P⁻¹·z
     Vector<Real> out = z;
     for (std::size_t i = 0; i < half; ++i) {
@@ -336,14 +342,7 @@ void check_permuted_half_split_scores_agree(const RopeCase& c, bool permute_key)
   interleaved.layout = Layout::interleaved;
   split.layout = Layout::half_split;
   const std::size_t half = c.spec.pairs();
-  const auto deinterleave = [half](const Vector<Real>& z) {  // P·z on the rotary dims
-    Vector<Real> out = z;
-    for (std::size_t i = 0; i < half; ++i) {
-      out[i] = z[2 * i];
-      out[i + half] = z[2 * i + 1];
-    }
-    return out;
-  };
+  const auto deinterleave = [half](const Vector<Real>& z) { return deinterleaved(z, half); };
   const Real m = to_real(c.m), n = to_real(c.n);
   const Vector<Real> q = to_reals(c.x), k = to_reals(c.y);
   const Real original = reference::score<Real>(reference::apply_rope<Real>, interleaved, q, m, k, n);
