@@ -36,6 +36,11 @@ constexpr NameTable<YarnContext, 2> kYarnContextNames{{
     {YarnContext::max_position_embeddings, "max_position_embeddings"},
 }};
 
+constexpr NameTable<Role, 2> kRoleNames{{
+    {Role::query, "query"},
+    {Role::key, "key"},
+}};
+
 constexpr NameTable<LongropeSwitch, 2> kLongropeSwitchNames{{
     {LongropeSwitch::sequence_length, "sequence_length"},
     {LongropeSwitch::expanded_context, "expanded_context"},
@@ -67,12 +72,65 @@ std::size_t dimension_field(const Json& j, const char* key) {
   return static_cast<std::size_t>(value);
 }
 
+Role role_field(const Json& j, const char* key, std::string_view where) {
+  const Json& v = j.at(key);
+  if (v.is_string()) {
+    if (const auto role = value_named(kRoleNames, v.get<std::string>())) return *role;
+  }
+  throw InvalidInput(fmt::format("spec: {}'{}' = {} must be 'query' or 'key'", where, key, json_excerpt(v)));
+}
+
 double real_field(const Json& j, const char* key) {
   const Json& v = j.at(key);
   if (!v.is_number()) {
     throw InvalidInput(fmt::format("spec: '{}' must be a number, got {}", key, json_excerpt(v)));
   }
   return v.get<double>();
+}
+
+std::int64_t integer_field(const Json& j, const char* key, std::int64_t low, std::int64_t high) {
+  const Json& v = j.at(key);
+  if (!v.is_number_integer()) {
+    throw InvalidInput(fmt::format("spec: position_scale '{}' must be an integer, got {}", key, json_excerpt(v)));
+  }
+  const bool too_large = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(high);
+  if (too_large || v.get<std::int64_t>() < low || v.get<std::int64_t>() > high) {
+    throw InvalidInput(fmt::format("spec: position_scale '{}' = {} is outside [{}, {}]", key, json_excerpt(v), low, high));
+  }
+  return v.get<std::int64_t>();
+}
+
+// floor_scale is an integer so that ⌊(m + offset)/floor_scale⌋ is exact in integer
+// arithmetic at every position (HF's values, 8192 and 16384, are integers).
+constexpr std::int64_t kMaxFloorScale = std::int64_t{1} << 53;
+
+PositionScale position_scale_from_json(const Json& j) {
+  if (!j.is_object()) throw InvalidInput("spec: 'position_scale' must be an object");
+  static constexpr std::array<std::string_view, 4> kKeys{"beta", "floor_scale", "position_offset", "applies_to"};
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      throw InvalidInput(fmt::format("spec: unknown position_scale key '{}'", key));
+    }
+  }
+  for (std::string_view key : kKeys) {
+    if (!j.contains(key)) throw InvalidInput(fmt::format("spec: position_scale needs '{}'", key));
+  }
+  PositionScale p;
+  const Json& beta = j.at("beta");
+  if (!beta.is_number()) throw InvalidInput(fmt::format("spec: position_scale 'beta' must be a number, got {}", json_excerpt(beta)));
+  p.beta = beta.get<double>();
+  p.floor_scale = integer_field(j, "floor_scale", 1, kMaxFloorScale);
+  p.position_offset = integer_field(j, "position_offset", 0, kMaxPositionOffset);
+  p.applies_to = role_field(j, "applies_to", "position_scale ");
+  return p;
+}
+
+Json position_scale_to_json(const PositionScale& p) {
+  return Json{{"beta", p.beta},
+              {"floor_scale", p.floor_scale},
+              {"position_offset", p.position_offset},
+              {"applies_to", std::string(to_string(p.applies_to))}};
 }
 
 // The HF parameter names a scaling object may carry; each maps to its optional field.
@@ -299,6 +357,12 @@ void validate_scaling(const Scaling& s) {
 std::string_view to_string(Layout layout) { return name_of(kLayoutNames, layout); }
 std::string_view to_string(ScalingType type) { return name_of(kScalingNames, type); }
 
+std::string_view to_string(Role role) { return name_of(kRoleNames, role); }
+
+bool scales_positions(const RopeSpec& spec) {
+  return spec.position_scale && spec.role && spec.position_scale->applies_to == *spec.role;
+}
+
 std::string_view to_string(YarnContext context) { return name_of(kYarnContextNames, context); }
 std::string_view to_string(LongropeSwitch when) { return name_of(kLongropeSwitchNames, when); }
 
@@ -325,7 +389,28 @@ void validate(const RopeSpec& spec) {
   if (spec.rotary_dim % 2 != 0) {
     throw InvalidInput(fmt::format("spec: rotary_dim = {} is odd; rotary dims come in pairs", spec.rotary_dim));
   }
-  if (spec.rotary_dim < 2) throw InvalidInput("spec: rotary_dim must be at least 2");
+  if (spec.rotary_dim == 0 && !spec.position_scale) {
+    throw InvalidInput("spec: rotary_dim 0 (no rotation) needs a position_scale; otherwise rotary_dim must be at least 2");
+  }
+  if (spec.rotary_dim == 0 && spec.scaling.type != ScalingType::none) {
+    throw InvalidInput("spec: rotary_dim 0 (no rotation) takes scaling 'none'");
+  }
+  if (spec.position_scale.has_value() != spec.role.has_value()) {
+    throw InvalidInput(spec.role ? "spec: 'role' is only meaningful with a position_scale"
+                                 : "spec: a position_scale needs 'role' (query or key: the tensor this spec is applied to)");
+  }
+  if (spec.position_scale) {
+    const PositionScale& p = *spec.position_scale;
+    if (!std::isfinite(p.beta) || !(p.beta > 0)) {
+      throw InvalidInput(fmt::format("spec: position_scale 'beta' = {} must be finite and > 0", p.beta));
+    }
+    if (p.floor_scale < 1 || p.floor_scale > kMaxFloorScale) {
+      throw InvalidInput(fmt::format("spec: position_scale 'floor_scale' = {} is outside [1, 2^53]", p.floor_scale));
+    }
+    if (p.position_offset < 0 || p.position_offset > kMaxPositionOffset) {
+      throw InvalidInput(fmt::format("spec: position_scale 'position_offset' = {} is outside [0, 2^20]", p.position_offset));
+    }
+  }
   if (spec.rotary_dim > spec.head_dim) {
     throw InvalidInput(fmt::format("spec: rotary_dim = {} exceeds head_dim = {}", spec.rotary_dim, spec.head_dim));
   }
@@ -359,7 +444,8 @@ void validate(const RopeSpec& spec) {
 
 RopeSpec spec_from_json(const Json& j) {
   if (!j.is_object()) throw InvalidInput("spec: must be a JSON object");
-  static constexpr std::array<std::string_view, 5> kKeys{"head_dim", "rotary_dim", "layout", "base", "scaling"};
+  static constexpr std::array<std::string_view, 7> kKeys{"head_dim", "rotary_dim", "layout", "base", "scaling",
+                                                         "position_scale", "role"};
   for (const auto& [key, value] : j.items()) {
     (void)value;
     bool known = false;
@@ -371,11 +457,16 @@ RopeSpec spec_from_json(const Json& j) {
   }
   RopeSpec spec;
   spec.head_dim = dimension_field(j, "head_dim");
-  spec.rotary_dim = j.contains("rotary_dim") ? dimension_field(j, "rotary_dim") : spec.head_dim;
+  // rotary_dim 0 is a spec without rotation (validate() allows it only with a position scale).
+  const bool no_rotation = j.contains("rotary_dim") && j.at("rotary_dim").is_number_integer() &&
+                           j.at("rotary_dim").get<std::int64_t>() == 0;
+  spec.rotary_dim = no_rotation ? 0 : j.contains("rotary_dim") ? dimension_field(j, "rotary_dim") : spec.head_dim;
   if (!j.at("layout").is_string()) throw InvalidInput("spec: 'layout' must be a string");
   spec.layout = layout_from_string(j.at("layout").get<std::string>());
   spec.base = real_field(j, "base");
   if (j.contains("scaling")) spec.scaling = scaling_from_json(j.at("scaling"));
+  if (j.contains("position_scale")) spec.position_scale = position_scale_from_json(j.at("position_scale"));
+  if (j.contains("role")) spec.role = role_field(j, "role", "");
   validate(spec);
   return spec;
 }
@@ -391,6 +482,9 @@ Json to_json(const RopeSpec& spec) {
   j["layout"] = std::string(to_string(spec.layout));
   j["base"] = spec.base;
   j["scaling"] = scaling_to_json(spec.scaling);
+  // Written only when present, so every spec without one keeps its JSON (and golden bytes).
+  if (spec.position_scale) j["position_scale"] = position_scale_to_json(*spec.position_scale);
+  if (spec.role) j["role"] = std::string(to_string(*spec.role));
   return j;
 }
 

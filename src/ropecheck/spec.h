@@ -17,6 +17,13 @@
 //    (Gemma 4: partial_rotary_factor p in (0, 1], optional factor ≥ 1; the first
 //    ⌊p·R/2⌋ pairs rotate with θ_i/factor, the others have θ = 0 and pass through). A
 //    parameter the type does not take is an error.
+//  - position_scale (optional): a per-token factor σ(m) = 1 + beta·ln(1 + ⌊(m +
+//    position_offset)/floor_scale⌋) on the whole output vector of the tensor whose role it
+//    names (Llama 4's NoPE-layer query temperature, Mistral 3's llama_4_scaling_beta);
+//    beta > 0, floor_scale a positive integer, position_offset an integer in [0, 2^20].
+//    `role` (query or key) says which tensor this spec is applied to; it is present exactly
+//    when position_scale is, so a spec without one is written as before. rotary_dim 0 (no
+//    rotation: Llama 4's NoPE layers) is allowed only with a position_scale.
 //  - Where HF versions disagree, a named option picks the semantics; the default is HF's
 //    current one: yarn_context (yarn) and longrope_switch (longrope), see Scaling.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
@@ -25,6 +32,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,12 +94,34 @@ struct Scaling {
   friend bool operator==(const Scaling&, const Scaling&) = default;
 };
 
+// Which projection a spec is applied to: a position scale multiplies only one of them.
+enum class Role { query, key };
+std::string_view to_string(Role role);
+
+// σ(m) = 1 + beta·ln(1 + ⌊(m + position_offset) / floor_scale⌋) on the `applies_to` tensor.
+//  - Llama 4 (HF modeling_llama4.py, NoPE layers only): attn_scale 0.1, floor_scale 8192,
+//    offset 1 (log(floor((cache_position + 1) / floor_scale) + 1) · attn_scale + 1).
+//  - Mistral 3 (HF modular_ministral3.py _get_llama_4_attn_scale, every layer, after RoPE):
+//    beta = llama_4_scaling_beta, floor_scale = original_max_position_embeddings, offset 0.
+struct PositionScale {
+  double beta = 0.1;
+  std::int64_t floor_scale = 8192;
+  std::int64_t position_offset = 0;
+  Role applies_to = Role::query;
+
+  friend bool operator==(const PositionScale&, const PositionScale&) = default;
+};
+
+inline constexpr std::int64_t kMaxPositionOffset = std::int64_t{1} << 20;
+
 struct RopeSpec {
   std::size_t head_dim = 128;
   std::size_t rotary_dim = 128;
   Layout layout = Layout::interleaved;
   double base = 10000.0;
   Scaling scaling;
+  std::optional<PositionScale> position_scale;
+  std::optional<Role> role;  // set exactly when position_scale is
 
   std::size_t pairs() const { return rotary_dim / 2; }
   friend bool operator==(const RopeSpec&, const RopeSpec&) = default;
@@ -102,6 +132,10 @@ struct RopeSpec {
 inline constexpr std::size_t kMaxHeadDim = 65536;
 
 void validate(const RopeSpec& spec);  // throws InvalidInput
+
+// Whether the spec's position scale multiplies this spec's tensor (its role is the one the
+// scale applies to).
+bool scales_positions(const RopeSpec& spec);
 
 // proportional: how many pairs rotate, ⌊partial_rotary_factor · R / 2⌋ (the others have θ = 0).
 std::size_t proportional_rotating_pairs(const RopeSpec& spec);

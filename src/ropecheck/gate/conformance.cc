@@ -13,6 +13,7 @@
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
 
 namespace ropecheck::gate {
@@ -64,6 +65,9 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   const std::vector<reference::Real> thetas = reference::frequencies<reference::Real>(g.spec);
   e.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
   for (const reference::Real& theta : thetas) e.thetas.push_back(static_cast<double>(theta));
+  for (const std::int64_t m : g.positions) {
+    e.position_scale.push_back(static_cast<double>(reference::position_scale<reference::Real>(g.spec, m)));
+  }
   return e;
 }
 

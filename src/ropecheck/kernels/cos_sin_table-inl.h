@@ -46,8 +46,9 @@ HWY_INLINE VD Horner(VD x, double c0, double c1, double c2, double c3, double c4
   return hn::Add(hn::Mul(p, x), hn::Set(d, c0));
 }
 
-// cos and sin of m·θ for one vector of pairs, times the attention factor, in double.
-HWY_INLINE void CosSinVector(const detail::AccurateTableCall& call, VD m, VD hi, VD mid, VD lo,
+// cos and sin of m·θ for one vector of pairs, times the row's factor (the attention
+// factor, times the position scale where there is one), in double.
+HWY_INLINE void CosSinVector(const detail::AccurateTableCall& call, double factor, VD m, VD hi, VD mid, VD lo,
                              VD& cos_out, VD& sin_out) {
   const DD d;
   const VD a = hn::Mul(m, hi);   // exact: 26-bit θ_hi times |m| < 2^26
@@ -78,7 +79,7 @@ HWY_INLINE void CosSinVector(const detail::AccurateTableCall& call, VD m, VD hi,
   VD cos_phi = hn::IfThenElse(odd, sin_r, cos_r);
   sin_phi = hn::IfThenElse(hn::Or(q2, q3), hn::Neg(sin_phi), sin_phi);
   cos_phi = hn::IfThenElse(hn::Or(q1, q2), hn::Neg(cos_phi), cos_phi);
-  const VD attention = hn::Set(d, call.attention_factor);
+  const VD attention = hn::Set(d, factor);
   cos_out = hn::Mul(cos_phi, attention);
   sin_out = hn::Mul(sin_phi, attention);
 }
@@ -90,12 +91,13 @@ void BuildAccurateRows(const detail::AccurateTableCall& call) {
   constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(double);
   for (std::size_t t = 0; t < call.tokens; ++t) {
     const VD m = hn::Set(d, static_cast<double>(call.positions[t]));
+    const double factor = call.row_factor ? call.row_factor[t] : call.attention_factor;
     float* cos_row = call.cos + t * call.pairs;
     float* sin_row = call.sin + t * call.pairs;
     std::size_t i = 0;
     for (; i + n <= call.pairs; i += n) {
       VD c, s;
-      CosSinVector(call, m, hn::LoadU(d, call.theta_hi + i), hn::LoadU(d, call.theta_mid + i),
+      CosSinVector(call, factor, m, hn::LoadU(d, call.theta_hi + i), hn::LoadU(d, call.theta_mid + i),
                    hn::LoadU(d, call.theta_lo + i), c, s);
       hn::StoreU(hn::DemoteTo(df, c), df, cos_row + i);  // one RNE rounding to f32
       hn::StoreU(hn::DemoteTo(df, s), df, sin_row + i);
@@ -108,7 +110,7 @@ void BuildAccurateRows(const detail::AccurateTableCall& call) {
       std::memcpy(mid, call.theta_mid + i, rest * sizeof(double));
       std::memcpy(lo, call.theta_lo + i, rest * sizeof(double));
       VD c, s;
-      CosSinVector(call, m, hn::LoadU(d, hi), hn::LoadU(d, mid), hn::LoadU(d, lo), c, s);
+      CosSinVector(call, factor, m, hn::LoadU(d, hi), hn::LoadU(d, mid), hn::LoadU(d, lo), c, s);
       hn::StoreU(hn::DemoteTo(df, c), df, c_tail);
       hn::StoreU(hn::DemoteTo(df, s), df, s_tail);
       std::memcpy(cos_row + i, c_tail, rest * sizeof(float));
@@ -123,6 +125,7 @@ void BuildAccurateRows(const detail::AccurateTableCall& call) {
 void BuildAccurateRows(const detail::AccurateTableCall& call) {
   for (std::size_t t = 0; t < call.tokens; ++t) {
     const double m = static_cast<double>(call.positions[t]);
+    const double factor = call.row_factor ? call.row_factor[t] : call.attention_factor;
     for (std::size_t i = 0; i < call.pairs; ++i) {
       const double a = m * call.theta_hi[i], b = m * call.theta_mid[i], c = m * call.theta_lo[i];
       const double k = std::nearbyint((a + b) * 0.63661977236758134308);
@@ -132,8 +135,8 @@ void BuildAccurateRows(const detail::AccurateTableCall& call) {
       if (q == 1.0 || q == 3.0) std::swap(sin_phi, cos_phi);
       if (q >= 2.0) sin_phi = -sin_phi;
       if (q == 1.0 || q == 2.0) cos_phi = -cos_phi;
-      call.cos[t * call.pairs + i] = static_cast<float>(cos_phi * call.attention_factor);
-      call.sin[t * call.pairs + i] = static_cast<float>(sin_phi * call.attention_factor);
+      call.cos[t * call.pairs + i] = static_cast<float>(cos_phi * factor);
+      call.sin[t * call.pairs + i] = static_cast<float>(sin_phi * factor);
     }
   }
 }

@@ -16,6 +16,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/kernels/cos_sin_table.h"
 #include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
 
 namespace ropecheck::kernels {
@@ -51,6 +52,10 @@ const SplitDouble& half_pi_split() {
   return split;
 }
 
+double position_scale_of(const TableFrequencies& f, std::int64_t position) {
+  return reference::position_scale_double(*f.position_scale, position);
+}
+
 void check_positions(const TableFrequencies& f, std::span<const std::int64_t> positions) {
   for (const std::int64_t m : positions) {
     if (std::fabs(static_cast<double>(m)) * f.max_theta >= kAccurateAngleLimit) {
@@ -72,6 +77,11 @@ void build_accurate(const TableFrequencies& f, std::span<const std::int64_t> pos
   call.theta_mid = f.theta_mid.data();
   call.theta_lo = f.theta_lo.data();
   call.attention_factor = f.attention_factor;
+  std::vector<double> row_factor;
+  if (f.position_scale) {
+    for (const std::int64_t m : positions) row_factor.push_back(f.attention_factor * position_scale_of(f, m));
+    call.row_factor = row_factor.data();
+  }
   const SplitDouble& half_pi = half_pi_split();
   call.half_pi_1 = half_pi.hi;
   call.half_pi_2 = half_pi.mid;
@@ -81,6 +91,11 @@ void build_accurate(const TableFrequencies& f, std::span<const std::int64_t> pos
   HWY_DYNAMIC_DISPATCH(BuildAccurateRows)(call);
 }
 
+// The framework modes' f32 factor of a row: s, or s·σ(m) rounded once to f32.
+float row_attention(const TableFrequencies& f, std::int64_t position) {
+  return static_cast<float>(f.position_scale ? f.attention_factor * position_scale_of(f, position) : f.attention_factor);
+}
+
 // cos/sin of a float32 angle, evaluated accurately and rounded once: isolates the error
 // of forming the angle in float32, which is what the f32_angle mode is there to show.
 float accurate_cos(float angle) { return static_cast<float>(std::cos(static_cast<double>(angle))); }
@@ -88,9 +103,9 @@ float accurate_sin(float angle) { return static_cast<float>(std::sin(static_cast
 
 void build_f32_angle(const TableFrequencies& f, std::span<const std::int64_t> positions,
                      CosSinTable& table) {
-  const float attention = static_cast<float>(f.attention_factor);
   std::vector<float> angles(f.pairs);
   for (std::size_t t = 0; t < positions.size(); ++t) {
+    const float attention = row_attention(f, positions[t]);
     framework_angles(f, positions[t], TableMode::f32_angle, angles);
     for (std::size_t i = 0; i < f.pairs; ++i) {
       table.cos[t * f.pairs + i] = accurate_cos(angles[i]) * attention;
@@ -101,9 +116,9 @@ void build_f32_angle(const TableFrequencies& f, std::span<const std::int64_t> po
 
 void build_f32_recurrence(const TableFrequencies& f, std::span<const std::int64_t> positions,
                           CosSinTable& table) {
-  const float attention = static_cast<float>(f.attention_factor);
   std::vector<float> angles(f.pairs);
   for (std::size_t t = 0; t < positions.size(); ++t) {
+    const float attention = row_attention(f, positions[t]);
     framework_angles(f, positions[t], TableMode::f32_recurrence, angles);
     for (std::size_t i = 0; i < f.pairs; ++i) {
       table.cos[t * f.pairs + i] = std::cos(angles[i]) * attention;  // cosf/sinf, as ggml
@@ -141,6 +156,7 @@ TableFrequencies table_frequencies(const RopeSpec& spec) {
   f.rotary_dim = spec.rotary_dim;
   f.geometric = spec.scaling.type == ScalingType::none;
   f.attention_factor = static_cast<double>(reference::attention_factor<Real>(spec));
+  if (scales_positions(spec)) f.position_scale = spec.position_scale;
   for (const Real& theta : reference::frequencies<Real>(spec)) {
     const SplitDouble split = split26(theta);
     f.theta.push_back(static_cast<double>(theta));
@@ -167,6 +183,10 @@ void build_table(const TableFrequencies& freqs, std::span<const std::int64_t> po
   table.pairs = freqs.pairs;
   table.cos.resize(table.tokens * table.pairs);
   table.sin.resize(table.tokens * table.pairs);
+  table.scale.clear();
+  if (freqs.position_scale) {
+    for (const std::int64_t m : positions) table.scale.push_back(static_cast<float>(position_scale_of(freqs, m)));
+  }
   switch (mode) {
     case TableMode::accurate: build_accurate(freqs, positions, table); return;
     case TableMode::f32_angle: build_f32_angle(freqs, positions, table); return;

@@ -1,5 +1,8 @@
 // cos/sin tables for the RoPE kernels: one row of R/2 (cos, sin) per token, attention
 // factor folded in (row t, pair i holds s·cos(m_t·θ_i) and s·sin(m_t·θ_i) in float32).
+// A position scale σ(m_t) (spec.h) is folded in the same way, s·σ(m_t) formed in double
+// (one more rounding, ≤ 2^-53 relative), and kept per token in `scale` for the
+// pass-through dims.
 //
 // Modes:
 //  - accurate (the default): each entry is s·cos/sin of the angle m·θ_i evaluated in
@@ -28,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -53,6 +57,7 @@ struct TableFrequencies {
   double attention_factor = 1;
   double base = 10000;
   std::size_t rotary_dim = 0;
+  std::optional<PositionScale> position_scale;  // set when it multiplies the spec's tensor
   bool geometric = true;          // θ_i = base^(−2i/R) (scaling none): ggml's recurrence applies
 };
 
@@ -63,6 +68,7 @@ struct CosSinTable {
   std::size_t pairs = 0;
   std::vector<float> cos;  // [tokens][pairs]
   std::vector<float> sin;  // [tokens][pairs]
+  std::vector<float> scale;  // [tokens] RN_f32(σ(m_t)) with a position scale, else empty
 };
 
 // Fills `table` (reusing its storage) for the given positions. Throws InvalidInput when

@@ -15,6 +15,9 @@ struct RotateCall {
   bool interleaved = true;
   const float* cos = nullptr;  // [tokens][rotary_dim/2], attention factor folded in
   const float* sin = nullptr;
+  // [tokens] the position scale σ(m_t) in f32 for the pass-through dims, or null without
+  // one (the table rows already hold it); a token whose σ is 1 copies them bit-exactly.
+  const float* scale = nullptr;
   const void* in = nullptr;
   std::size_t in_token_stride = 0;  // elements
   void* out = nullptr;
@@ -36,6 +39,7 @@ struct AccurateTableCall {
   const double* theta_mid = nullptr;
   const double* theta_lo = nullptr;
   double attention_factor = 1;
+  const double* row_factor = nullptr;  // [tokens] s·σ(m_t) instead of attention_factor, or null
   double half_pi_1 = 0, half_pi_2 = 0, half_pi_3 = 0;  // π/2 = P1 + P2 + P3, P1/P2 26 bits
   float* cos = nullptr;
   float* sin = nullptr;

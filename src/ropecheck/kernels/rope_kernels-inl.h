@@ -526,6 +526,26 @@ HWY_INLINE void ExpandInterleaved(DF df, const float* HWY_RESTRICT c, const floa
   }
 }
 
+// y[k] = RN(x[k]·σ) for k < count, through the codec (one f32 product, one rounding to
+// the dtype), the last partial vector through a zero-padded buffer. x may equal y. Never
+// streamed: a pass-through run starts at rotary_dim, which streaming does not align.
+template <class Codec>
+HWY_INLINE void ScaleRun(DF df, const typename Codec::Raw* x, typename Codec::Raw* y, std::size_t count,
+                         float sigma) {
+  using Raw = typename Codec::Raw;
+  const std::size_t n = hn::Lanes(df);
+  const VF scale = hn::Set(df, sigma);
+  std::size_t k = 0;
+  for (; k + n <= count; k += n) Codec::template Store<false>(df, hn::Mul(Codec::Load(df, x + k), scale), y + k);
+  if (k < count) {
+    Raw in[kMaxFloatLanes] = {};
+    Raw out[kMaxFloatLanes];
+    std::memcpy(in, x + k, (count - k) * sizeof(Raw));
+    Codec::template Store<false>(df, hn::Mul(Codec::Load(df, in), scale), out);
+    std::memcpy(y + k, out, (count - k) * sizeof(Raw));
+  }
+}
+
 template <class Codec, bool kStream>
 HWY_NOINLINE void RotateAll(const detail::RotateCall& call) {
   using Raw = typename Codec::Raw;
@@ -548,7 +568,12 @@ HWY_NOINLINE void RotateAll(const detail::RotateCall& call) {
     const TokenRows<Raw> rows{in + t * call.in_token_stride, out + t * call.out_token_stride, call.heads,
                               call.head_dim};
     RotateToken<Codec, kStream>(df, rows, call.interleaved, call.rotary_dim, c, s);
-    if (!call.in_place && pass_through != 0) {
+    if (call.scale != nullptr && call.scale[t] != 1.0f && pass_through != 0) {
+      for (std::size_t h = 0; h < call.heads; ++h) {
+        const std::size_t first = h * call.head_dim + call.rotary_dim;
+        ScaleRun<Codec>(df, rows.x + first, rows.y + first, pass_through, call.scale[t]);
+      }
+    } else if (!call.in_place && pass_through != 0) {
       for (std::size_t h = 0; h < call.heads; ++h) {
         std::memcpy(rows.y + h * call.head_dim + call.rotary_dim, rows.x + h * call.head_dim + call.rotary_dim,
                     pass_through * sizeof(Raw));

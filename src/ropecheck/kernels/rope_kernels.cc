@@ -44,6 +44,9 @@ void check_call(const RopeShape& shape, const CosSinTable& table, const ConstTen
     throw InvalidInput(fmt::format("cos/sin table is [{}, {}], the call needs [{}, {}]", table.tokens,
                                    table.pairs, shape.tokens, shape.rotary_dim / 2));
   }
+  if (!table.scale.empty() && table.scale.size() != table.tokens) {
+    throw InvalidInput(fmt::format("the table's position scale has {} entries for {} tokens", table.scale.size(), table.tokens));
+  }
   if (shape.tokens * shape.heads * shape.head_dim == 0) return;
   if (in.data == nullptr || out.data == nullptr) throw InvalidInput("tensor data is null");
   const std::size_t row = shape.heads * shape.head_dim;
@@ -103,6 +106,7 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
   call.interleaved = shape.layout == Layout::interleaved;
   call.cos = table.cos.data();
   call.sin = table.sin.data();
+  call.scale = table.scale.empty() ? nullptr : table.scale.data();
   call.in = in.data;
   call.in_token_stride = in.token_stride;
   call.out = out.data;

@@ -10,7 +10,8 @@
 // Tensors are [tokens, heads, head_dim] in C order with heads contiguous inside a token
 // and any token stride ≥ heads·head_dim (in elements), so the q or k slice of a fused qkv
 // buffer can be rotated where it lies. Dims [rotary_dim, head_dim) pass through: copied
-// bit-exactly out of place, untouched in place. In place means out.data == in.data with
+// bit-exactly out of place, untouched in place; for a token whose table row carries a
+// position scale σ ≠ 1 (cos_sin_table.h) they are x·σ̂ in f32, rounded once to the dtype. In place means out.data == in.data with
 // the same stride; any other overlap is rejected.
 //
 // Dtypes: f32 → f32, bf16 → bf16, f16 → f16. Narrow inputs widen exactly to f32, the

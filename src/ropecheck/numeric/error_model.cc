@@ -80,7 +80,7 @@ double element_bound(const ErrorModel& model, double exact_y, const PairTerms& p
   const double sigma = s * (along * std::fabs(p.cos) + across * std::fabs(p.sin));
   const double delta = model.table_abs_error + angle_allowance(model, p.position, p.theta, p.pair);
   return model.output_roundoff * std::fabs(exact_y) + model.output_underflow +
-         model.compute_underflow + model.k * model.compute_roundoff * sigma +
+         model.compute_underflow + (model.k + (p.position_scaled ? kPositionScaleK : 0)) * model.compute_roundoff * sigma +
          delta * s * (std::fabs(p.a) + std::fabs(p.b));
 }
 

@@ -128,6 +128,20 @@ inline constexpr double kBf16ComputeK = 3 + 1.0 / 16;
 // in f16 (|value| < 2^-14) loses ≤ 2^-25 absolute, inside the table term Δ = 32·2^-24.
 inline constexpr double kF16ComputeK = 3 + 1.0 / 64;
 
+// A position scale σ(m) ≠ 1 (spec.h: Llama 4's query temperature, Mistral 3's β scale)
+// multiplies the whole output, and real pipelines apply it as a separate step after the
+// rotation (HF: query_states * scale, with the scale in f32 for Llama 4 and rounded to the
+// model dtype first for Mistral 3). With σ folded into s (s' = s·σ, so the σ term above is
+// already σ·s(…)), that step costs, in the compute precision u_c:
+//  - σ rounded to the compute dtype: ≤ u_c·σ·|y_rot| ≤ u_c·σ_term, one unit;
+//  - the product by σ rounded: ≤ u_c·|y| ≤ u_c·σ_term, one unit (for an f32 output the
+//    rotation's own final rounding is then an intermediate one, already a unit of K).
+// Second order: 2 more units add ≤ (2K + 1)·u_c² ≲ 7·2^-8·u_c in bf16-compute: 1/32.
+// Pass-through dims of a scaled token are the same with a = x, b = 0, c = 1 (θ = 0): they
+// are measured against this bound instead of bit equality. kernels/ fold σ into the table
+// (one rounding of s·σ·cos) and scale pass-through dims with one f32 product, within K + 2.
+inline constexpr double kPositionScaleK = 2 + 1.0 / 32;
+
 struct ErrorModel {
   Dtype output = Dtype::f32;
   double output_roundoff = 0;     // u_out
@@ -146,7 +160,8 @@ ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic);
 struct PairTerms {
   double a = 0, b = 0;      // the pair's inputs
   double cos = 1, sin = 0;  // exact trig of the exact angle (attention factor not applied)
-  double attention = 1;     // s
+  double attention = 1;     // s, times the position scale σ(m) where the spec has one
+  bool position_scaled = false;  // σ(m) ≠ 1: kPositionScaleK more units of u_c
   double position = 0;      // m
   double theta = 1;         // θ_i of the element's pair
   std::size_t pair = 0;     // i

@@ -16,6 +16,12 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 }  // namespace
 namespace {
 
+// Whether token t's output is multiplied by a position scale σ ≠ 1 (its pass-through dims
+// then carry a rounding error like the rotated ones).
+bool scaled_token(const reference::ExactRope& exact, std::size_t t) {
+  return t < exact.position_scale.size() && exact.position_scale[t] != 1;
+}
+
 bool same_value(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
 }
@@ -50,7 +56,8 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
         e.where = {t, h, dim, exact.positions[t]};
         e.candidate = got;
         e.exact = want;
-        if (dim >= spec.rotary_dim) {
+        const bool scaled = scaled_token(exact, t);
+        if (dim >= spec.rotary_dim && !scaled) {
           e.ulps = same_value(got, want) ? 0.0 : kInfinity;
           e.ratio = e.ulps;
         } else if (std::isinf(got) && std::isfinite(want) && rounds_to_infinity(want, model.output) &&
@@ -73,15 +80,23 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
 PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::size_t head, std::size_t dim) {
   const RopeSpec& spec = exact.spec;
   const std::size_t row = (token * exact.heads + head) * spec.head_dim;
+  PairTerms pair;
+  pair.position_scaled = scaled_token(exact, token);
+  const double sigma = pair.position_scaled ? exact.position_scale[token] : 1;
+  pair.position = static_cast<double>(exact.positions[token]);
+  if (dim >= spec.rotary_dim) {  // a scaled pass-through dim: σ·x, a rotation by angle 0
+    pair.a = exact.x[row + dim];
+    pair.attention = sigma;
+    pair.theta = 0;
+    return pair;
+  }
   const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim);
   const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
-  PairTerms pair;
   pair.a = exact.x[row + ia];
   pair.b = exact.x[row + ib];
   pair.cos = exact.cos[token * spec.pairs() + i];
   pair.sin = exact.sin[token * spec.pairs() + i];
-  pair.attention = exact.attention_factor;
-  pair.position = static_cast<double>(exact.positions[token]);
+  pair.attention = exact.attention_factor * sigma;
   pair.theta = i < exact.thetas.size() ? exact.thetas[i] : 0;
   pair.pair = i;
   pair.second = dim == ib;

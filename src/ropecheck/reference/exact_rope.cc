@@ -7,6 +7,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -27,30 +28,36 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
   r.heads = heads;
   r.positions.assign(positions.begin(), positions.end());
   r.x.assign(x.begin(), x.end());
-  r.expected.assign(x.begin(), x.end());  // pass-through dims stay x
+  r.expected.assign(x.begin(), x.end());  // pass-through dims stay x (times σ below)
   r.cos.resize(r.tokens * pairs);
   r.sin.resize(r.tokens * pairs);
-  if (rounded_to) {
-    r.expected_bits.resize(x.size());
-    for (std::size_t k = 0; k < x.size(); ++k) r.expected_bits[k] = round_to_bits(Real(x[k]), *rounded_to);
-  }
+  if (rounded_to) r.expected_bits.resize(x.size());
 
   const std::vector<Real> thetas = frequencies<Real>(spec);
   const Real s = attention_factor<Real>(spec);
   r.attention_factor = static_cast<double>(s);
   for (const Real& theta : thetas) r.thetas.push_back(static_cast<double>(theta));
 
+  r.position_scale.resize(r.tokens);
   for (std::size_t t = 0; t < r.tokens; ++t) {
     const CosSin<Real> cs = cos_sin(thetas, Real(positions[t]));
+    const Real sigma = position_scale<Real>(spec, positions[t]);
+    r.position_scale[t] = static_cast<double>(sigma);
     std::vector<Real> scaled_cos(pairs), scaled_sin(pairs);
     for (std::size_t i = 0; i < pairs; ++i) {
       r.cos[t * pairs + i] = static_cast<double>(cs.cos[i]);
       r.sin[t * pairs + i] = static_cast<double>(cs.sin[i]);
-      scaled_cos[i] = s * cs.cos[i];
-      scaled_sin[i] = s * cs.sin[i];
+      scaled_cos[i] = sigma * s * cs.cos[i];
+      scaled_sin[i] = sigma * s * cs.sin[i];
     }
     for (std::size_t h = 0; h < heads; ++h) {
       const std::size_t row = (t * heads + h) * d;
+      for (std::size_t dim = spec.rotary_dim; dim < d; ++dim) {
+        // σ = 1 keeps x itself, bit for bit (a NaN's sign too, which MPFR does not carry).
+        const Real y = sigma == 1 ? Real(x[row + dim]) : sigma * Real(x[row + dim]);
+        if (sigma != 1) r.expected[row + dim] = static_cast<double>(y);
+        if (rounded_to) r.expected_bits[row + dim] = round_to_bits(y, *rounded_to);
+      }
       for (std::size_t i = 0; i < pairs; ++i) {
         const auto [ia, ib] = pair_indices(spec.layout, spec.rotary_dim, i);
         const Real a(x[row + ia]);

@@ -4,12 +4,14 @@
 // Contract: computed at reference precision (Real, 257 bits) from the spec's θ_i and
 // attention factor; `expected` is the exact s(a·cos φ − b·sin φ) (pass-through dims: x
 // itself) rounded once to nearest double, `cos`/`sin` the exact trig of φ = m·θ_i rounded
-// once to double. Inputs are exact doubles (f32/bf16/f16 values widen exactly). Non-finite
+// once to double. A position scale σ(m_t) (spec.h, position_scale.h) multiplies the whole
+// output vector of token t, pass-through dims included: y = σ·s(a·c − b·sin φ), σ·x.
+// Inputs are exact doubles (f32/bf16/f16 values widen exactly). Non-finite
 // inputs follow MPFR's IEEE semantics (Inf·c − Inf·s is NaN). Rounding the reference to
 // double adds ≤ 2^-53·|y|, far below any tolerance built on it (≥ 2^-24·|y|).
 // With `rounded_to`, `expected_bits` also holds the exact result correctly rounded to that
 // dtype in one step from reference precision (rounding `expected` instead would round
-// twice); pass-through dims are x rounded the same way.
+// twice); pass-through dims are σ·x rounded the same way.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +35,7 @@ struct ExactRope {
   std::vector<double> cos;              // [tokens][rotary_dim/2]
   std::vector<double> sin;              // [tokens][rotary_dim/2]
   double attention_factor = 1;
+  std::vector<double> position_scale;   // [tokens] σ(m_t) rounded to double (1 without a position scale)
   std::vector<double> thetas;           // [rotary_dim/2] θ_i rounded to double (the f32-angle bound grows with each)
   std::vector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
 };
