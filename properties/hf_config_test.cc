@@ -94,18 +94,29 @@ TEST(hf_config, llama_3_1_reads_llama3_scaling_over_half_split_pairs) {
 }
 
 // Llama 4: interleaved (complex) pairs, llama3 with equal low and high factors (no
-// smoothing band), every 4th layer without RoPE and its query temperature named.
+// smoothing band), every 4th layer without RoPE, and those layers' query temperature as a
+// spec of its own: no rotation, σ(m) = 1 + 0.1·ln(1 + ⌊(m + 1)/8192⌋) on the query.
 TEST(hf_config, llama_4_scout_has_interleaved_pairs_and_nope_layers) {
   const HfRopeConfig c = read_hf_config(load("Llama-4-Scout-17B-16E-Instruct.json"));
   EXPECT_EQ(c.model_type, "llama4_text");
   EXPECT_EQ(c.no_rope_layers, range(3, 48, 4));
-  const HfLayerRope& l = only(c);
+  ASSERT_EQ(c.layer_types.size(), 2u);
+  const HfLayerRope& nope = layer_type(c, "no_rope");
+  EXPECT_EQ(nope.layers, range(3, 48, 4));
+  EXPECT_EQ(nope.spec.rotary_dim, 0u);
+  ASSERT_TRUE(nope.spec.position_scale);
+  EXPECT_EQ(*nope.spec.position_scale,
+            (ropecheck::PositionScale{.beta = 0.1, .floor_scale = 8192, .position_offset = 1, .applies_to = ropecheck::Role::query}));
+  EXPECT_TRUE(contains(c.warnings, "floor_scale and attn_scale are absent"));
+  json off = load("Llama-4-Scout-17B-16E-Instruct.json");
+  off["text_config"]["attn_temperature_tuning"] = false;
+  EXPECT_EQ(read_hf_config(off).layer_types.size(), 1u);  // NoPE layers then change nothing
+  const HfLayerRope& l = layer_type(c, "all_layers");
   EXPECT_EQ(l.layers.size(), 36u);
   EXPECT_EQ(l.spec.layout, Layout::interleaved);
   EXPECT_EQ(l.spec.head_dim, 128u);
   EXPECT_EQ(l.spec.scaling.type, ScalingType::llama3);
   EXPECT_EQ(l.spec.scaling.factor, 16.0);
-  EXPECT_TRUE(contains(c.warnings, "attn_temperature_tuning")) << c.warnings.size();
   EXPECT_TRUE(contains(c.warnings, "vision_config.rope_theta is not read"));
   // Equal factors: θ_i/16 exactly where the wavelength 2π/θ_i exceeds 8192, θ_i elsewhere.
   using ropecheck::reference::Real;
@@ -206,7 +217,12 @@ TEST(hf_config, ministral_3_reads_v5_rope_parameters_and_names_the_query_scale) 
   EXPECT_EQ(l.spec.scaling.type, ScalingType::yarn);
   EXPECT_EQ(l.spec.scaling.factor, 16.0);
   EXPECT_EQ(l.spec.scaling.original_max_position_embeddings, 16384.0);
-  EXPECT_TRUE(contains(c.warnings, "llama_4_scaling_beta"));
+  // llama_4_scaling_beta: the query, after RoPE, times 1 + 0.1·ln(1 + ⌊m/16384⌋).
+  ASSERT_TRUE(l.spec.position_scale);
+  EXPECT_EQ(*l.spec.position_scale,
+            (ropecheck::PositionScale{.beta = 0.1, .floor_scale = 16384, .position_offset = 0, .applies_to = ropecheck::Role::query}));
+  EXPECT_EQ(l.spec.role, ropecheck::Role::query);
+  EXPECT_TRUE(contains(c.fields_read, "rope_parameters.llama_4_scaling_beta"));
 }
 
 // v4 → v5 by hand, as HF's standardize_rope_params does it: rope_theta, rope_scaling
@@ -245,11 +261,16 @@ TEST(hf_config, v4_v5_and_v5_nested_give_the_same_specs) {
                            "DeepSeek-V3.json", "gpt-oss-20b.json", "Phi-4-mini-instruct.json", "glm-4-9b-chat-hf.json"}) {
     SCOPED_TRACE(name);
     const json v4 = load(name);
-    const RopeSpec expected = only(read_hf_config(v4)).spec;
+    // Llama 4's NoPE layers keep their temperature spec in every dialect; the rest is the RoPE.
+    const auto rope_types = [](HfRopeConfig c) {
+      std::erase_if(c.layer_types, [](const HfLayerRope& l) { return l.layer_type == ropecheck::config::kNoRopeLayerType; });
+      return c;
+    };
+    const RopeSpec expected = only(rope_types(read_hf_config(v4))).spec;
     const HfRopeConfig flat = read_hf_config(to_v5_flat(v4));
     EXPECT_EQ(flat.dialect, "v5");
-    EXPECT_EQ(only(flat).spec, expected);
-    const HfRopeConfig nested = read_hf_config(to_v5_nested(v4));
+    EXPECT_EQ(only(rope_types(flat)).spec, expected);
+    const HfRopeConfig nested = rope_types(read_hf_config(to_v5_nested(v4)));
     EXPECT_EQ(nested.dialect, "v5 nested");
     ASSERT_EQ(nested.layer_types.size(), 2u);
     std::vector<std::size_t> layers;
@@ -258,7 +279,7 @@ TEST(hf_config, v4_v5_and_v5_nested_give_the_same_specs) {
       layers.insert(layers.end(), l.layers.begin(), l.layers.end());
     }
     std::sort(layers.begin(), layers.end());
-    EXPECT_EQ(layers, only(read_hf_config(v4)).layers);
+    EXPECT_EQ(layers, only(rope_types(read_hf_config(v4))).layers);
   }
 }
 
@@ -393,7 +414,7 @@ TEST(hf_config, golden_models_regenerate_from_the_configs_and_the_kernels_pass_t
   const std::string models = ROPECHECK_SOURCE_DIR "/golden/models";
   auto r = run_cli("golden" + configs + " --verify " + models);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("golden --verify: 11 of 11 case files reproduce byte for byte"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("golden --verify: 14 of 14 case files reproduce byte for byte"), std::string::npos) << r.out;
   // A config changed by one value no longer reproduces its file.
   const std::string dir = ::testing::TempDir() + "ropecheck_hf_golden";
   std::filesystem::remove_all(dir);
@@ -414,7 +435,7 @@ TEST(hf_config, golden_models_regenerate_from_the_configs_and_the_kernels_pass_t
   ASSERT_EQ(r.exit_code, 0) << r.out;
   r = run_cli("check --golden " + models + " --candidate " + dir + "/candidates");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("check: 11 of 11 cases pass under profile exact"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check: 14 of 14 cases pass under profile exact"), std::string::npos) << r.out;
 }
 
 TEST(hf_config, golden_hf_config_refuses_what_it_cannot_make) {

@@ -18,6 +18,7 @@ Styles (--style):
   auto  (default) meta for interleaved golden files, hf for half_split ones.
 Scaling (linear, dynamic, yarn, llama3, longrope) follows modeling_rope_utils.py: θ_i in
 float32, the attention factor multiplying cos and sin (Meta style: the modulus of freqs_cis).
+A position scale (Llama 4's NoPE temperature, Mistral 3's β) multiplies the query after RoPE.
 Everything is computed in float32 (inputs widened exactly) and rounded once to the output
 dtype — a correct float32 pipeline, which `check` passes under profile f32-angle. Forcing a
 style on the other layout reproduces the classic swapped-layout bug on purpose.
@@ -163,6 +164,19 @@ def meta_rope(x, positions, spec):
     return torch.cat((out, x[..., rotary_dim:]), dim=-1)
 
 
+def position_scale(out, positions, spec):
+    """The spec's position scale on its role's tensor, after RoPE, as HF applies it: Llama 4's
+    NoPE temperature log(floor((cache_position + 1) / floor_scale) + 1) * attn_scale + 1
+    (offset 1) and Mistral 3's 1 + beta * log(1 + floor(positions / original)) (offset 0),
+    computed in float32 and multiplied in float32."""
+    scale = spec.get("position_scale")
+    if scale is None or spec.get("role") != scale["applies_to"]:
+        return out
+    steps = torch.floor((positions.float() + scale["position_offset"]) / scale["floor_scale"])
+    sigma = torch.log(steps + 1.0) * scale["beta"] + 1.0
+    return out * sigma[:, None, None]
+
+
 def candidate(golden_path, style):
     tensors, metadata = read_safetensors(golden_path)
     spec = json.loads(metadata["spec"])
@@ -171,7 +185,7 @@ def candidate(golden_path, style):
     x = torch.from_numpy(np.array(tensors["x"], dtype=np.float32))
     positions = torch.from_numpy(np.array(tensors["positions"], dtype=np.int64))
     rope = meta_rope if style == "meta" else hf_rope
-    out = rope(x, positions, spec)
+    out = position_scale(rope(x, positions, spec), positions, spec)
     dtype_name, dtype = _OUT[metadata["output_dtype"]]
     out = out.to(dtype)  # one rounding, to nearest even
     raw = out.view(torch.int16).numpy().tobytes() if dtype == torch.bfloat16 else out.numpy().tobytes()

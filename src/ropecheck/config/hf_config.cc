@@ -48,6 +48,14 @@ std::string shown(std::string_view text) {
   return out;
 }
 
+// A config number that must be a positive integer (a floor divisor of positions).
+std::int64_t positive_integer(double value, const std::string& field) {
+  if (!(value >= 1 && value <= 0x1p53 && value == std::floor(value))) {
+    fail(field, fmt::format("must be a positive integer, not {}", value));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
 std::string join(const std::string& base, std::string_view key) {
   return base.empty() ? shown(key) : fmt::format("{}.{}", base, shown(key));
 }
@@ -254,11 +262,6 @@ Scaling scaling_from(FieldReader& reader, const RopeParameters& p, const std::st
          fmt::format("unknown rope_type '{}' (expected default, linear, dynamic, yarn, llama3, longrope or proportional)",
                      shown(rope_type)));
   }
-  if (const json* beta = reader.find(d, p.path, "llama_4_scaling_beta")) {
-    warnings.push_back(fmt::format("{}.llama_4_scaling_beta {}: the position-dependent query scale 1 + β·ln(1 + ⌊p / "
-                                   "original_max_position_embeddings⌋) is not checked yet (only the rotation is)",
-                                   p.path, json_excerpt(*beta)));
-  }
   return s;
 }
 
@@ -334,6 +337,20 @@ RopeSpec spec_from(FieldReader& reader, const RopeParameters& p, std::optional<d
   // says how many of them rotate, not how wide the rotary part is.
   spec.rotary_dim = rope_type == "proportional" ? spec.head_dim : rotary_width(reader, p, m, warnings);
   spec.scaling = scaling_from(reader, p, rope_type, m, warnings);
+  if (p.dict) {
+    if (const std::optional<double> beta = reader.number(*p.dict, p.path, "llama_4_scaling_beta")) {
+      // Mistral 3 (HF modular_ministral3.py _get_llama_4_attn_scale): the query, after RoPE,
+      // times 1 + β·log(1 + floor(cache_position / original_max_position_embeddings)),
+      // both read from rope_parameters.
+      const std::optional<double> floor = reader.number(*p.dict, p.path, "original_max_position_embeddings");
+      if (!floor) fail(join(p.path, "original_max_position_embeddings"), "missing: llama_4_scaling_beta divides positions by it");
+      spec.position_scale = PositionScale{.beta = *beta,
+                                          .floor_scale = positive_integer(*floor, join(p.path, "original_max_position_embeddings")),
+                                          .position_offset = 0,
+                                          .applies_to = Role::query};
+      spec.role = Role::query;
+    }
+  }
   try {
     validate(spec);
   } catch (const InvalidInput& e) {
@@ -427,17 +444,38 @@ std::set<std::size_t> no_rope_layers_of(FieldReader& reader, const ModelContext&
     warnings.push_back(fmt::format("no_rope_layers is {}: HF's default, every {}th layer without RoPE",
                                    listed ? "empty" : "absent", interval));
   }
-  // configuration_llama4.py: attn_temperature_tuning (default on), floor_scale 8192, attn_scale
-  // 0.1; modeling_llama4.py scales the query of NoPE layers by that temperature.
-  const std::optional<bool> tuning = reader.boolean(text, at, "attn_temperature_tuning");
-  if (tuning.value_or(true) && !nope.empty()) {
-    const double floor_scale = reader.number(text, at, "floor_scale").value_or(8192);
-    const double attn_scale = reader.number(text, at, "attn_scale").value_or(0.1);
-    warnings.push_back(fmt::format("the NoPE layers scale the query by 1 + {}·ln(⌊(p + 1) / {}⌋ + 1) "
-                                   "(attn_temperature_tuning); that temperature is not checked yet",
-                                   attn_scale, floor_scale));
-  }
   return nope;
+}
+
+// Llama 4's NoPE layers: no rotation, and with attn_temperature_tuning (default on) the
+// query times 1 + attn_scale·log(floor((cache_position + 1) / floor_scale) + 1)
+// (modeling_llama4.py; configuration_llama4.py defaults floor_scale 8192, attn_scale 0.1).
+// nullopt when the tuning is off: those layers then change nothing.
+std::optional<RopeSpec> no_rope_spec(FieldReader& reader, const ModelContext& m, std::vector<std::string>& warnings) {
+  const json& text = *m.text;
+  const std::string& at = m.text_path;
+  if (!reader.boolean(text, at, "attn_temperature_tuning").value_or(true)) return std::nullopt;
+  const std::optional<double> floor = reader.number(text, at, "floor_scale");
+  const std::optional<double> beta = reader.number(text, at, "attn_scale");
+  if (!floor || !beta) {
+    warnings.push_back(fmt::format("{}: the NoPE layers' temperature uses HF's default floor_scale 8192 / attn_scale 0.1",
+                                   !floor && !beta ? "floor_scale and attn_scale are absent" : !floor ? "floor_scale is absent" : "attn_scale is absent"));
+  }
+  RopeSpec spec;
+  spec.head_dim = m.head_dim;
+  spec.rotary_dim = 0;
+  spec.layout = m.row->layout;
+  spec.position_scale = PositionScale{.beta = beta.value_or(0.1),
+                                      .floor_scale = positive_integer(floor.value_or(8192), join(at, "floor_scale")),
+                                      .position_offset = 1,
+                                      .applies_to = Role::query};
+  spec.role = Role::query;
+  try {
+    validate(spec);
+  } catch (const InvalidInput& e) {
+    fail(join(at, "attn_scale"), fmt::format("gives an invalid temperature: {}", e.what()));
+  }
+  return spec;
 }
 
 std::string applies_to(FieldReader& reader, const ModelContext& m) {
@@ -582,6 +620,11 @@ HfRopeConfig read_hf_config(const json& config) {
     if (layers_of_type.empty()) fail(join(top, "no_rope_layers"), "leaves no layer with RoPE");
     out.layer_types.push_back({"all_layers", spec_from(reader, p, m.top_rope_theta, m, warnings),
                                layers_of_type["all_layers"], where});
+  }
+  if (!nope.empty()) {
+    if (const std::optional<RopeSpec> temperature = no_rope_spec(reader, m, warnings)) {
+      out.layer_types.push_back({std::string(kNoRopeLayerType), *temperature, out.no_rope_layers, where});
+    }
   }
   if (m.row->head_dim == HeadDimSource::qk_rope_head_dim) {
     for (const HfLayerRope& l : out.layer_types) {

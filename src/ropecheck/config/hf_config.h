@@ -39,6 +39,10 @@
 
 namespace ropecheck::config {
 
+// The layer type of Llama 4's NoPE layers when they carry a query temperature: a spec with
+// rotary_dim 0 and a position scale.
+inline constexpr std::string_view kNoRopeLayerType = "no_rope";
+
 struct HfLayerRope {
   std::string layer_type;           // "full_attention", "sliding_attention", … or "all_layers"
   RopeSpec spec;

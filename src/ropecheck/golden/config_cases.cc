@@ -34,6 +34,63 @@ std::optional<double> context_of(const config::HfRopeConfig& model, const RopeSp
   return context;
 }
 
+// The case of one layer type (and role, for a spec with a position scale).
+GoldenCase case_for_layer(const config::HfRopeConfig& model, const config::HfLayerRope& layer, std::optional<Role> role,
+                          std::string_view stem, const std::string& config_sha256, Dtype dtype,
+                          const std::optional<std::vector<std::int64_t>>& positions) {
+  GoldenCase c;
+  std::string suffix = "_";  // not "_" + …: GCC 12's -Wrestrict false positive (bug 105651)
+  suffix += id_part(layer.layer_type);
+  if (role) {
+    suffix += '_';
+    suffix += to_string(*role);
+  }
+  std::string base = id_part(stem);
+  if (base.size() + suffix.size() > kMaxCaseIdLength) base.resize(kMaxCaseIdLength - std::min(kMaxCaseIdLength, suffix.size()));
+  c.id = base + suffix;
+  c.spec = layer.spec;
+  if (role) c.spec.role = *role;
+  c.input_dtype = c.output_dtype = dtype;
+  if (positions) {
+    c.positions.values = *positions;
+  } else {
+    const std::optional<double> context = context_of(model, layer.spec);
+    if (!context || !(*context >= 1)) {
+      throw InvalidInput(fmt::format("golden: {}: the config gives no context length (max_position_embeddings); "
+                                     "give --positions",
+                                     layer.layer_type));
+    }
+    c.positions.max = static_cast<std::int64_t>(std::min(*context, static_cast<double>(kPositionLimit))) - 1;
+  }
+  const std::vector<std::int64_t> drawn = case_positions(c);
+  std::string length_note;
+  if (c.spec.scaling.type == ScalingType::dynamic || c.spec.scaling.type == ScalingType::longrope) {
+    const std::int64_t largest = drawn.empty() ? 0 : *std::max_element(drawn.begin(), drawn.end());
+    c.spec.scaling.sequence_length = static_cast<double>(largest + 1);
+    length_note = fmt::format(" The sequence length is the largest position + 1 = {}, as HF takes it.", largest + 1);
+  }
+  c.description = fmt::format("{} layers {} of the model_type {} ({} of {} layers, {}), from {}.{}",
+                              layer.layer_type, fmt::join(layer.layers, ","), model.model_type, layer.layers.size(),
+                              model.num_hidden_layers, role ? fmt::format("the {}", to_string(*role)) : layer.applies_to, stem,
+                              length_note);
+  // Through the catalogue's own rules (ids, positions, tokens, the spec), as if read.
+  GoldenCase checked = case_from_json(case_to_json(c), fmt::format("--hf-config {}", stem));
+  checked.metadata = {{"layer_type", layer.layer_type},
+                      {"model_type", model.model_type},
+                      {"hf_config_sha256", config_sha256}};
+  if (role) checked.metadata.emplace_back("role", std::string(to_string(*role)));
+  // The model's other RoPE layer types, for the diagnosis of a layer given the wrong one.
+  nlohmann::ordered_json others = nlohmann::ordered_json::object();
+  for (const config::HfLayerRope& other : model.layer_types) {
+    if (other.layer_type == layer.layer_type) continue;
+    RopeSpec spec = other.spec;
+    if (role && spec.role) spec.role = *role;  // as it would be applied to this case's tensor
+    others[other.layer_type] = to_json(spec);
+  }
+  if (!others.empty()) checked.metadata.emplace_back("other_layer_types", others.dump());
+  return checked;
+}
+
 }  // namespace
 
 std::vector<GoldenCase> cases_from_hf_config(const config::HfRopeConfig& model, std::string_view stem,
@@ -41,47 +98,13 @@ std::vector<GoldenCase> cases_from_hf_config(const config::HfRopeConfig& model, 
                                              const std::optional<std::vector<std::int64_t>>& positions) {
   std::vector<GoldenCase> cases;
   for (const config::HfLayerRope& layer : model.layer_types) {
-    GoldenCase c;
-    std::string suffix = "_";  // not "_" + …: GCC 12's -Wrestrict false positive (bug 105651)
-    suffix += id_part(layer.layer_type);
-    std::string base = id_part(stem);
-    if (base.size() + suffix.size() > kMaxCaseIdLength) base.resize(kMaxCaseIdLength - std::min(kMaxCaseIdLength, suffix.size()));
-    c.id = base + suffix;
-    c.spec = layer.spec;
-    c.input_dtype = c.output_dtype = dtype;
-    if (positions) {
-      c.positions.values = *positions;
-    } else {
-      const std::optional<double> context = context_of(model, layer.spec);
-      if (!context || !(*context >= 1)) {
-        throw InvalidInput(fmt::format("golden: {}: the config gives no context length (max_position_embeddings); "
-                                       "give --positions",
-                                       layer.layer_type));
-      }
-      c.positions.max = static_cast<std::int64_t>(std::min(*context, static_cast<double>(kPositionLimit))) - 1;
+    // A layer type whose spec scales one role by position gets a case per role: the
+    // query's output is scaled, the key's is not, and each has its own bug.
+    std::vector<std::optional<Role>> roles{std::nullopt};
+    if (layer.spec.position_scale) roles = {Role::query, Role::key};
+    for (const std::optional<Role> role : roles) {
+      cases.push_back(case_for_layer(model, layer, role, stem, config_sha256, dtype, positions));
     }
-    const std::vector<std::int64_t> drawn = case_positions(c);
-    std::string length_note;
-    if (c.spec.scaling.type == ScalingType::dynamic || c.spec.scaling.type == ScalingType::longrope) {
-      const std::int64_t largest = drawn.empty() ? 0 : *std::max_element(drawn.begin(), drawn.end());
-      c.spec.scaling.sequence_length = static_cast<double>(largest + 1);
-      length_note = fmt::format(" The sequence length is the largest position + 1 = {}, as HF takes it.", largest + 1);
-    }
-    c.description = fmt::format("{} layers {} of the model_type {} ({} of {} layers, {}), from {}.{}",
-                                layer.layer_type, fmt::join(layer.layers, ","), model.model_type, layer.layers.size(),
-                                model.num_hidden_layers, layer.applies_to, stem, length_note);
-    // Through the catalogue's own rules (ids, positions, tokens, the spec), as if read.
-    GoldenCase checked = case_from_json(case_to_json(c), fmt::format("--hf-config {}", stem));
-    checked.metadata = {{"layer_type", layer.layer_type},
-                        {"model_type", model.model_type},
-                        {"hf_config_sha256", config_sha256}};
-    // The model's other RoPE layer types, for the diagnosis of a layer given the wrong one.
-    nlohmann::ordered_json others = nlohmann::ordered_json::object();
-    for (const config::HfLayerRope& other : model.layer_types) {
-      if (other.layer_type != layer.layer_type) others[other.layer_type] = to_json(other.spec);
-    }
-    if (!others.empty()) checked.metadata.emplace_back("other_layer_types", others.dump());
-    cases.push_back(std::move(checked));
   }
   return cases;
 }

@@ -4,7 +4,8 @@
 // Contract of cases_from_hf_config(model, stem, config_sha256, dtype, positions):
 //  - Case id "<stem>_<layer type>", the stem lowercased with every character outside
 //    [a-z0-9] replaced by '_' and cut so the id fits kMaxCaseIdLength; file
-//    "<id>.safetensors". Input and output dtype `dtype`, 2 heads, normal inputs, seed 1.
+//    "<id>.safetensors". A layer type whose spec has a position scale gets two cases,
+//    "<id>_query" and "<id>_key", with the spec's role set to each. Input and output dtype `dtype`, 2 heads, normal inputs, seed 1.
 //  - Positions: the given list, else 0, 1, 2 and 2^k − 1, 2^k, 2^k + 1 up to the model's
 //    context minus one, then 8 drawn from [0, context − 1]. The context is
 //    max_position_embeddings, or factor · original_max_position_embeddings when a scaling
@@ -12,7 +13,7 @@
 //    2^24. A config without either is InvalidInput: there is no context to cover.
 //  - dynamic and longrope depend on the sequence length: it is set to the largest
 //    position + 1 (HF: max(position_ids) + 1), and the description says so.
-//  - Extra metadata: layer_type, model_type, hf_config_sha256.
+//  - Extra metadata: layer_type, model_type, hf_config_sha256, role (with a position scale).
 #pragma once
 
 #include <cstdint>
