@@ -4,6 +4,7 @@
 // changed — runs the gate on a committed golden case, and expects the case to fail and the
 // matching hypothesis among the explanations. Variants evaluated without a bug reproduce
 // the golden (the diagnosis measures against the right thing).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
+#include "ropecheck/numeric/measure.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
@@ -76,7 +78,18 @@ struct Bug {
   bool other_pair_order = false;             // rotated pairs written at the other layout's indices
   std::optional<Dtype> compute_dtype;        // the products and their sum rounded to the model dtype
   bool fast_trig = false;                    // __sinf/__cosf: the angle reduced by a float32 multiply by 1/2π
+  // The position scale the pipeline multiplies its output by after RoPE, as HF does (σ in
+  // float32, one float32 product): by default the golden's where it scales the golden's
+  // tensor; `drop_position_scale` leaves it out, an override applies another.
+  bool drop_position_scale = false;
+  std::optional<PositionScale> position_scale_override;
 };
+
+// HF's float32 σ: log(floor((m + offset) / floor_scale) + 1) · β + 1 (modeling_llama4.py).
+float hf_position_scale(const PositionScale& p, std::int64_t m) {
+  const float steps = std::floor((static_cast<float>(m) + static_cast<float>(p.position_offset)) / static_cast<float>(p.floor_scale));
+  return std::log(steps + 1.0f) * static_cast<float>(p.beta) + 1.0f;
+}
 
 // The llama3 frequencies as the port computed them, in double, then float32.
 std::vector<float> unparenthesized_llama3(const golden::Golden& g, std::size_t r) {
@@ -146,8 +159,11 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
       : bug.spec_override    ? static_cast<double>(reference::attention_factor<reference::Real>(*bug.spec_override))
                              : RopeVariant::of(g).attention_factor);
   std::vector<double> out(g.x.size());
+  std::optional<PositionScale> position_scale = bug.position_scale_override;
+  if (!position_scale && !bug.drop_position_scale && scales_positions(g.spec)) position_scale = g.spec.position_scale;
   for (std::size_t t = 0; t < g.tokens; ++t) {
     std::int64_t p = g.positions[t] + bug.position_offset;
+    const float sigma = position_scale ? hf_position_scale(*position_scale, p) : 1.0f;
     if (bug.int16_positions) p = static_cast<std::int16_t>(static_cast<std::uint16_t>(p & 0xFFFF));
     if (bug.cache_rows && p >= bug.cache_rows) p = bug.cache_clamps ? bug.cache_rows - 1 : p % bug.cache_rows;
     float m = static_cast<float>(p);
@@ -192,7 +208,7 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
         }
       }
       for (std::size_t k = 0; k < d; ++k) {
-        float v = x[k];
+        float v = x[k] * sigma;
         if (bug.truncate && g.output_dtype == Dtype::bf16 && std::isfinite(v)) {
           std::uint32_t bits;
           std::memcpy(&bits, &v, 4);
@@ -632,5 +648,44 @@ TEST(diagnosis, fast_trigonometry_without_range_reduction_fails_f32_angle_and_is
     ASSERT_FALSE(c.passed) << id;
     EXPECT_TRUE(c.profiles_passed.empty() || c.profiles_passed.front() > numeric::Profile::f32_angle) << id << ": " << names(c);
     EXPECT_TRUE(explained_by(c, "fast_trig_unreduced")) << id << ": " << names(c);
+  }
+}
+
+// Llama 4's NoPE temperature and Mistral 3's β scale, each as HF applies it after RoPE in
+// float32: the correct pipeline passes f32-angle (Llama 4's NoPE query: exact too); left out
+// of the query, applied to the key as well, or taken at m + 1 instead of m (and the
+// reverse), each is named.
+TEST(diagnosis, a_position_scale_missing_on_the_key_or_off_by_one_is_named) {
+  for (const char* model : {"llama_4_scout_17b_16e_instruct_no_rope", "ministral3_ernie_image_pe_all_layers"}) {
+    SCOPED_TRACE(model);
+    const golden::Golden query = committed_model(std::string(model) + "_query");
+    const golden::Golden key = committed_model(std::string(model) + "_key");
+    for (const golden::Golden* g : {&query, &key}) {
+      const std::vector<double> correct = buggy_candidate(*g, Bug{});
+      EXPECT_LE(numeric::measure(exact_from_golden(*g), correct,
+                                 numeric::error_model(numeric::Profile::f32_angle, g->output_dtype, numeric::Arithmetic::fused))
+                    .peak_ratio(),
+                1.0)
+          << g->case_id;
+    }
+    Bug missing;
+    missing.drop_position_scale = true;
+    CaseCheck c = check_buggy(query, missing);
+    ASSERT_FALSE(c.passed);
+    EXPECT_TRUE(explained_by(c, "position_scale_missing", {"the query is not scaled"})) << names(c);
+
+    Bug on_key;
+    on_key.position_scale_override = query.spec.position_scale;
+    c = check_buggy(key, on_key);
+    ASSERT_FALSE(c.passed);
+    EXPECT_TRUE(explained_by(c, "position_scale_on_key", {"applied to the key as well"})) << names(c);
+
+    Bug shifted;
+    PositionScale other = *query.spec.position_scale;
+    other.position_offset = 1 - other.position_offset;
+    shifted.position_scale_override = other;
+    c = check_buggy(query, shifted);
+    ASSERT_FALSE(c.passed);
+    EXPECT_TRUE(explained_by(c, "position_scale_offset", {fmt::format("m {:+d} instead", other.position_offset)})) << names(c);
   }
 }

@@ -11,6 +11,7 @@
 #include "ropecheck/numeric/ulp.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/position_scale.h"
 
 namespace ropecheck::gate {
 namespace {
@@ -177,7 +178,7 @@ void add_proportional_hypotheses(const golden::Golden& g, Add&& add) {
     return;
   }
   const std::size_t r = g.spec.rotary_dim, d = g.spec.head_dim;
-  if (s.type != ScalingType::none || r >= d || d % 2 != 0) return;
+  if (s.type != ScalingType::none || r < 2 || r >= d || d % 2 != 0) return;
   add("partial_as_proportional",
       fmt::format("matches proportional rotary (Gemma 4's): {} pairs (i, i+{}) over the whole head, θ_i = base^(−2i/{}); "
                   "the golden rotates its first {} dims",
@@ -262,6 +263,33 @@ void add_position_range_hypotheses(const golden::Golden& g, std::span<const doub
   }
 }
 
+// A position-dependent output scale (Llama 4's NoPE temperature, Mistral 3's β scale)
+// missing, applied to the role it is not for, or at m + 1 instead of m (and back).
+template <class Add>
+void add_position_scale_hypotheses(const golden::Golden& g, Add&& add) {
+  if (!g.spec.position_scale) return;
+  const PositionScale& p = *g.spec.position_scale;
+  const std::string formula = fmt::format("σ(m) = 1 + {:g}·ln(1 + ⌊(m + {})/{}⌋)", p.beta, p.position_offset, p.floor_scale);
+  const std::string_view role = to_string(*g.spec.role), target = to_string(p.applies_to);
+  if (!scales_positions(g.spec)) {
+    add("position_scale_on_" + std::string(role),
+        fmt::format("matches the output scaled by {}: the {} scale is applied to the {} as well", formula, target, role),
+        [&](RopeVariant& v) { v.position_scale = p; });
+    return;
+  }
+  add("position_scale_missing",
+      fmt::format("matches the output without the position scale {}: the {} is not scaled", formula, role),
+      [](RopeVariant& v) { v.position_scale.reset(); });
+  for (const std::int64_t other : {p.position_offset + 1, p.position_offset - 1}) {
+    if (other < 0) continue;
+    add("position_scale_offset",
+        fmt::format("matches the position scale at m {:+d} instead of m {:+d} (Llama 4 takes cache_position + 1, "
+                    "Mistral 3 the position itself)",
+                    other, p.position_offset),
+        [&](RopeVariant& v) { v.position_scale->position_offset = other; });
+  }
+}
+
 std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const double> candidate) {
   const RopeVariant base = RopeVariant::of(g);
   const std::size_t r = g.spec.rotary_dim, d = g.spec.head_dim;
@@ -271,6 +299,9 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
     change(v);
     list.push_back({std::move(name), std::move(description), v});
   };
+  // First: without rotation (Llama 4's NoPE layers) a short cache or a position shift
+  // changes only σ and gives the same output; the scale's own bug is the answer to give.
+  add_position_scale_hypotheses(g, add);
   const Layout other = g.spec.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
   if (r > 2) {
     add("swapped_layout",
@@ -317,7 +348,7 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
     add("rotary_dim", fmt::format("matches rotary_dim {} (golden is {})", other_r, r),
         [other_r](RopeVariant& v) { v.rotary_dim = v.theta_dim = other_r; });
   }
-  if (r < d && !per_pair_factors) {
+  if (r >= 2 && r < d && !per_pair_factors) {
     add("theta_from_head_dim",
         fmt::format("matches frequencies θ_i = base^(−2i/{}) from head_dim instead of rotary_dim {}", d, r),
         [d](RopeVariant& v) { v.theta_dim = d; });
@@ -383,6 +414,7 @@ reference::ExactRope variant_reference(const golden::Golden& g, const reference:
   e.sin = std::move(out.sin);
   e.thetas = std::move(out.thetas);  // the f32-angle term grows with the variant's own θ_i
   e.attention_factor = v.attention_factor * v.output_scale;  // σ scales with the variant's factor
+  e.position_scale = std::move(out.position_scale);
   return e;
 }
 
@@ -431,7 +463,8 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
       const std::size_t row = (t * g.heads + h) * d;
       for (std::size_t i = 0; i < g.spec.pairs(); ++i) {
         const auto [ia, ib] = reference::pair_indices(g.spec.layout, g.spec.rotary_dim, i);
-        const double before = attention * std::hypot(g.x[row + ia], g.x[row + ib]);
+        const double before =
+            attention * reference::position_scale_double(g.spec, g.positions[t]) * std::hypot(g.x[row + ia], g.x[row + ib]);
         const double after = std::hypot(candidate[row + ia], candidate[row + ib]);
         // Near the underflow range the output quantum is no longer small relative to the
         // pair, so its norm is not kept by correct rounding either.

@@ -8,6 +8,7 @@
 #include "ropecheck/numeric/ulp.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -98,6 +99,7 @@ RopeVariant RopeVariant::of(const golden::Golden& g) {
   v.base = g.spec.base;
   v.scaling = g.spec.scaling;
   v.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
+  if (scales_positions(g.spec)) v.position_scale = g.spec.position_scale;
   return v;
 }
 
@@ -110,8 +112,16 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
   std::vector<double> thetas = variant_thetas(g.spec, v);
   out.thetas = thetas;
   for (double& theta : thetas) theta = rounded_to(theta, v.thetas_in);
+  out.position_scale.assign(g.tokens, 1);
   for (std::size_t t = 0; t < g.tokens; ++t) {
     const double m = rounded_to(variant_position(g.positions[t], v), v.positions_in);
+    // σ at the position the variant reads; outside its domain (a shift below −offset) HF's
+    // log(0) would give −Inf, and such a variant is left unscaled there instead.
+    double sigma = 1;
+    if (v.position_scale && std::isfinite(m) && m + static_cast<double>(v.position_scale->position_offset) >= 0) {
+      sigma = reference::position_scale_double(*v.position_scale, static_cast<std::int64_t>(m));
+    }
+    out.position_scale[t] = sigma;
     for (std::size_t i = 0; i < pairs; ++i) {
       double angle = rounded_to(m * thetas[i], v.angles_in);
       if (v.fast_trig_unreduced) angle = fast_trig_angle(angle);
@@ -123,8 +133,8 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
       const std::size_t row = (t * g.heads + h) * d;
       for (std::size_t i = 0; i < pairs; ++i) {
         const auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
-        const double c = v.attention_factor * out.cos[t * pairs + i];
-        const double s = v.attention_factor * out.sin[t * pairs + i];
+        const double c = sigma * v.attention_factor * out.cos[t * pairs + i];
+        const double s = sigma * v.attention_factor * out.sin[t * pairs + i];
         const double a = g.x[row + ia], b = g.x[row + ib];
         const double new_a = a * c - b * s;
         const double new_b = b * c + (v.in_place_update ? new_a : a) * s;
@@ -135,6 +145,7 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
         out.y[row + oa] = new_a;
         out.y[row + ob] = new_b;
       }
+      for (std::size_t k = v.rotary_dim; k < d; ++k) out.y[row + k] *= sigma;
     }
   }
   for (std::size_t k = 0; k < out.y.size(); ++k) {

@@ -61,6 +61,9 @@ struct RopeVariant {
   // cos/sin of the unreduced float32 angle, reduced the way CUDA's __sinf/__cosf and
   // Metal's fast:: functions do: one float32 multiply by 1/2π, then the fraction.
   bool fast_trig_unreduced = false;
+  // The position scale the variant multiplies its output by (the golden's where it scales
+  // the golden's tensor; none, the other role's, or another offset for the bugs).
+  std::optional<PositionScale> position_scale;
 
   static RopeVariant of(const golden::Golden& g);
 };
@@ -69,6 +72,7 @@ struct VariantOutput {
   std::vector<double> y;         // [T][H][D]
   std::vector<double> cos, sin;  // [T][rotary_dim/2], attention factor not applied
   std::vector<double> thetas;    // [rotary_dim/2] θ_i of the variant (before any rounding it names)
+  std::vector<double> position_scale;  // [T] σ(m_t) the variant applied (1 without one)
 };
 
 VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v);
