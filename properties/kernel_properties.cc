@@ -75,6 +75,27 @@ TEST(rope_kernels_negative_control, pair_updated_from_updated_element_changes_no
   });
 }
 
+// A position scale (Llama 4's NoPE temperature, Mistral 3's query scale): rows of s·σ(m)
+// in the table, pass-through dims times σ(m), within exact + kPositionScaleK on every
+// target; norms and σ-divided scores as for plain RoPE.
+RC_GTEST_PROP(rope_kernels, position_scaled_output_is_within_the_exact_bound_on_every_target, ()) {
+  const Dtype dtype = *rc::gen::element(Dtype::f32, Dtype::bf16, Dtype::f16);
+  const KernelCase c = *gen_kernel_case(dtype, kMaxPosition, gen_position_scaled_spec());
+  check_matches_reference(c, all_targets(), Profile::exact);
+  check_preserves_norm(c, all_targets(), Profile::exact);
+  for (const KernelUnderTest& k : all_targets()) check_score_shift_invariant(c, k, Profile::exact);
+}
+TEST(rope_kernels_negative_control, a_position_scale_on_the_other_role_is_outside_the_exact_bound) {
+  expect_counterexample("position scale on the other role", [] {
+    check_matches_reference(*gen_kernel_case(Dtype::f32, kMaxPosition, gen_position_scaled_spec()),
+                            {kernel_bugs::position_scale_on_the_other_role()}, Profile::exact);
+  });
+  expect_counterexample("position scale on the other role", [] {
+    check_preserves_norm(*gen_kernel_case(Dtype::bf16, kMaxPosition, gen_position_scaled_spec()),
+                         {kernel_bugs::position_scale_on_the_other_role()}, Profile::exact);
+  });
+}
+
 RC_GTEST_PROP(rope_kernels, avx512_bf16_rounding_equals_by_hand_rounding, ()) {
   // Both must be the correctly rounded bf16 of the same f32 value: bit equality.
   const std::vector<KernelUnderTest>& kernels = all_targets();

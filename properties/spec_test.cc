@@ -16,6 +16,10 @@
 
 using ropecheck::InvalidInput;
 using ropecheck::RopeSpec;
+using ropecheck::Role;
+using ropecheck::spec_from_json_text;
+using ropecheck::to_json_text;
+using ropecheck::scales_positions;
 
 namespace {
 using Writer = std::function<std::string(const RopeSpec&)>;
@@ -46,7 +50,8 @@ TEST(rope_spec, rotary_dim_defaults_to_head_dim) {
 }
 
 namespace {
-void expect_rejected(const char* json, const char* reason) {
+void expect_rejected(const std::string& json_text, const char* reason) {
+  const char* json = json_text.c_str();
   try {
     ropecheck::spec_from_json_text(json);
     ADD_FAILURE() << "accepted: " << json;
@@ -78,6 +83,40 @@ TEST(rope_spec, invalid_specs_are_rejected_with_the_rule_they_break) {
                   "unknown scaling parameter");
   expect_rejected(R"({"head_dim":128,)", "not valid JSON");
   expect_rejected(R"([1,2])", "must be a JSON object");
+}
+
+// A position scale and its role: written only when present, round-tripped exactly, and
+// every rule broken named. rotary_dim 0 (no rotation) only with a scale.
+TEST(rope_spec, position_scale_round_trips_and_its_rules_are_enforced) {
+  const std::string nope =
+      R"({"base":10000.0,"head_dim":128,"layout":"interleaved","position_scale":{"applies_to":"query","beta":0.1,)"
+      R"("floor_scale":8192,"position_offset":1},"role":"key","rotary_dim":0,"scaling":{"type":"none"}})";
+  const RopeSpec spec = spec_from_json_text(nope);
+  EXPECT_EQ(spec.rotary_dim, 0u);
+  EXPECT_EQ(spec.role, Role::key);
+  EXPECT_FALSE(scales_positions(spec));
+  EXPECT_EQ(to_json_text(spec), nope);
+  EXPECT_EQ(to_json_text(RopeSpec{}).find("position_scale"), std::string::npos);
+  const std::string head = R"({"head_dim":128,"layout":"interleaved","base":10000,)";
+  const std::string scale = R"("position_scale":{"applies_to":"query","beta":0.1,"floor_scale":8192,"position_offset":0})";
+  expect_rejected(head + R"("rotary_dim":0})", "needs a position_scale");
+  expect_rejected(head + scale + "}", "needs 'role'");
+  expect_rejected(head + R"("role":"query"})", "only meaningful with a position_scale");
+  expect_rejected(head + scale + R"(,"role":"value"})", "must be 'query' or 'key'");
+  expect_rejected(head + R"("role":"query","position_scale":{"beta":0,"floor_scale":8192,"position_offset":0,"applies_to":"query"}})",
+                  "must be finite and > 0");
+  expect_rejected(head + R"("role":"query","position_scale":{"beta":0.1,"floor_scale":8192.5,"position_offset":0,"applies_to":"query"}})",
+                  "must be an integer");
+  expect_rejected(head + R"("role":"query","position_scale":{"beta":0.1,"floor_scale":0,"position_offset":0,"applies_to":"query"}})",
+                  "outside [1, 9007199254740992]");
+  expect_rejected(head + R"("role":"query","position_scale":{"beta":0.1,"floor_scale":8,"position_offset":-1,"applies_to":"query"}})",
+                  "outside [0, 1048576]");
+  expect_rejected(head + R"("role":"query","position_scale":{"beta":0.1,"floor_scale":8,"applies_to":"query"}})",
+                  "needs 'position_offset'");
+  expect_rejected(head + R"("role":"query","position_scale":{"beta":0.1,"floor_scale":8,"position_offset":0,"applies_to":"query","x":1}})",
+                  "unknown position_scale key 'x'");
+  expect_rejected(head + R"("role":"query","rotary_dim":0,"scaling":{"type":"linear","factor":2},)" + scale + "}",
+                  "takes scaling 'none'");
 }
 
 TEST(rope_spec, non_finite_base_is_rejected) {

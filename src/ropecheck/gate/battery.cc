@@ -139,6 +139,21 @@ std::vector<BatteryEntry> kernel_battery() {
                               gen_kernel_case(Dtype::f32, kMaxPosition, gen_scaled_spec()), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::scaling_ignored()}, numeric::Profile::exact);
                               }));
+  for (const Dtype dtype : {Dtype::f32, Dtype::bf16}) {
+    b.push_back(generated_entry(
+        fmt::format("kernels: position-scaled specs (query temperature, NoPE) {} within the exact bound", to_string(dtype)),
+        false, gen_kernel_case(dtype, kMaxPosition, gen_position_scaled_spec()),
+        [targets](const KernelCase& c) { check_matches_reference(c, *targets, numeric::Profile::exact); }));
+  }
+  b.push_back(generated_entry("kernels: position-scaled norms and scores", false,
+                              gen_kernel_case(Dtype::bf16, kMaxPosition, gen_position_scaled_spec()), [targets](const KernelCase& c) {
+                                check_preserves_norm(c, *targets, numeric::Profile::exact);
+                                for (const KernelUnderTest& k : *targets) check_score_shift_invariant(c, k, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: a position scale on the other role is outside the exact bound", true,
+                              gen_kernel_case(Dtype::f32, kMaxPosition, gen_position_scaled_spec()), [](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::position_scale_on_the_other_role()}, numeric::Profile::exact);
+                              }));
   b.push_back(generated_entry("kernels: bf16 cos/sin table is outside the f32-angle bound", true,
                               gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::bf16_table()}, numeric::Profile::f32_angle);
@@ -217,6 +232,13 @@ std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<Kernel
       b.push_back(generated_entry(fmt::format("{}: a swapped layout is outside the {} bound", layer.layer_type, bound), true,
                                   gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
                                     check_matches_reference(c, {kernel_bugs::swapped_layout()}, profile);
+                                  }));
+    }
+    if (layer.spec.position_scale) {
+      b.push_back(generated_entry(fmt::format("{}: its position scale on the other role is outside the {} bound",
+                                              layer.layer_type, bound),
+                                  true, gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
+                                    check_matches_reference(c, {kernel_bugs::position_scale_on_the_other_role()}, profile);
                                   }));
     }
     if (layer.spec.scaling.type != ScalingType::none) {

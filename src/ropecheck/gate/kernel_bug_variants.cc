@@ -123,6 +123,13 @@ KernelUnderTest scaling_ignored() {
   });
 }
 
+KernelUnderTest position_scale_on_the_other_role() {
+  return with_spec(", position scale on the other role", [](RopeSpec spec) {
+    if (spec.role) spec.role = *spec.role == Role::query ? Role::key : Role::query;
+    return spec;
+  });
+}
+
 namespace {
 
 // The best built-in kernel called with positions changed by `change`.

@@ -39,4 +39,8 @@ KernelUnderTest contiguous_positions();
 // port that reads rope_theta but not rope_scaling (llama.cpp #8650, unsloth PR #6197).
 KernelUnderTest scaling_ignored();
 
+// The best built-in kernel with a position scale applied to the other role: the query's
+// scale left out, or applied to the key as well (Llama 4's temperature, Mistral 3's β).
+KernelUnderTest position_scale_on_the_other_role();
+
 }  // namespace ropecheck::gate::kernel_bugs

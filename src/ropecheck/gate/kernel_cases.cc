@@ -137,6 +137,26 @@ rc::Gen<RopeSpec> gen_kernel_spec() {
   return rc::gen::weightedOneOf<RopeSpec>({{9, gen_spec()}, {1, gen_corner_spec()}});
 }
 
+rc::Gen<RopeSpec> gen_position_scaled_spec() {
+  using namespace rc;
+  return gen::apply(
+      [](RopeSpec spec, int beta_256ths, std::int64_t floor_scale, bool offset, bool query, bool no_rotation) {
+        spec.position_scale = PositionScale{.beta = beta_256ths / 256.0,
+                                            .floor_scale = floor_scale,
+                                            .position_offset = offset ? 1 : 0,
+                                            .applies_to = Role::query};
+        spec.role = query ? Role::query : Role::key;
+        if (no_rotation) {
+          spec.rotary_dim = 0;
+          spec.scaling = Scaling{};
+        }
+        return spec;
+      },
+      gen_spec(), gen::inRange(1, 17), gen::inRange<std::int64_t>(1, (std::int64_t{1} << 14) + 1), gen::arbitrary<bool>(),
+      gen::weightedOneOf<bool>({{3, gen::just(true)}, {1, gen::just(false)}}),
+      gen::weightedOneOf<bool>({{1, gen::just(true)}, {3, gen::just(false)}}));
+}
+
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
   return gen_kernel_case(dtype, max_position, gen_kernel_spec());
 }

@@ -49,6 +49,11 @@ std::ostream& operator<<(std::ostream& os, const KernelCase& c);
 // The specs gen_kernel_case draws by default: gen_spec(), and one case in ten a corner.
 rc::Gen<RopeSpec> gen_kernel_spec();
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position);
+// gen_spec() with a position scale (spec.h): beta in [1/256, 1/16], floor_scale 1…2^14,
+// offset 0 or 1, role query or key; one in four without rotation (Llama 4's NoPE layers).
+// σ ≤ 1 + ln(1 + 2^24)/16 < 2.1 below position 2^24 (Llama 4's and Mistral 3's 0.1 with
+// floor 8192 or 16384 stays under 1.8), so σ·√2·max/4 keeps every exact result finite.
+rc::Gen<RopeSpec> gen_position_scaled_spec();
 // The same with specs from `specs` (e.g. gen_scaled_spec()).
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs);
 

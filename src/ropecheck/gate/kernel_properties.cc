@@ -102,27 +102,36 @@ void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest
   const std::size_t pairs = c.spec.pairs();
   // Each norm is a sum of R squares in double: relative error ≤ (R/2 + 2)·2^-53 for
   // √ of a sum of R terms (R additions, R products, one square root, halved by the √).
-  const double norm_rounding = (static_cast<double>(c.spec.rotary_dim) / 2 + 2) * 0x1p-53;
+  const double norm_rounding = (static_cast<double>(d) / 2 + 2) * 0x1p-53;
   for (const Run& run : run_all(c, buffers, kernels)) {
     const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, run.kernel->arithmetic);
     for (std::size_t t = 0; t < c.tokens(); ++t) {
       for (std::size_t h = 0; h < c.heads; ++h) {
         const std::size_t row = (t * c.heads + h) * d;
+        // Rotated dims scale by s·σ(m), pass-through dims by σ(m) where it is not 1 (and are
+        // bit-exact copies, checked elsewhere, where it is).
+        const double sigma = exact.position_scale[t];
         double x_sq = 0, y_sq = 0, bound_sq = 0;
+        const auto add = [&](std::size_t dim, double factor) {
+          const double scaled = factor * exact.x[row + dim];
+          x_sq += scaled * scaled;
+          y_sq += run.output[row + dim] * run.output[row + dim];
+          const double b = numeric::element_bound(model, exact.expected[row + dim], numeric::pair_terms(exact, t, h, dim));
+          bound_sq += b * b;
+        };
         for (std::size_t i = 0; i < pairs; ++i) {
           const auto [ia, ib] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, i);
-          for (const std::size_t dim : {ia, ib}) {
-            x_sq += exact.x[row + dim] * exact.x[row + dim];
-            y_sq += run.output[row + dim] * run.output[row + dim];
-            const double b = numeric::element_bound(model, exact.expected[row + dim], numeric::pair_terms(exact, t, h, dim));
-            bound_sq += b * b;
-          }
+          add(ia, exact.attention_factor * sigma);
+          add(ib, exact.attention_factor * sigma);
         }
-        const double x_norm = exact.attention_factor * std::sqrt(x_sq);
+        if (sigma != 1) {
+          for (std::size_t dim = c.spec.rotary_dim; dim < d; ++dim) add(dim, sigma);
+        }
+        const double x_norm = std::sqrt(x_sq);
         const double y_norm = std::sqrt(y_sq);
         const double allowed = std::sqrt(bound_sq) + norm_rounding * (x_norm + y_norm);
         if (!(std::fabs(y_norm - x_norm) <= allowed)) {
-          RC_FAIL(fmt::format("{}: token {} head {} position {}: ‖ŷ‖ = {:a}, s‖x‖ = {:a}, difference {:.3g} > allowed {:.3g}",
+          RC_FAIL(fmt::format("{}: token {} head {} position {}: ‖ŷ‖ = {:a}, sσ‖x‖ = {:a}, difference {:.3g} > allowed {:.3g}",
                               run.kernel->name, t, h, c.positions[t], y_norm, x_norm,
                               std::fabs(y_norm - x_norm), allowed));
         }
@@ -171,7 +180,9 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
   const std::size_t d = c.spec.head_dim;
   std::vector<double> bound(y.size(), 0.0);
   for (std::size_t t = 0; t < 4; ++t) {
-    for (std::size_t dim = 0; dim < c.spec.rotary_dim; ++dim) {
+    // Pass-through dims are exact unless the token is position-scaled.
+    const std::size_t measured = exact.position_scale[t] != 1 ? d : c.spec.rotary_dim;
+    for (std::size_t dim = 0; dim < measured; ++dim) {
       bound[t * d + dim] = numeric::element_bound(model, exact.expected[t * d + dim], numeric::pair_terms(exact, t, 0, dim));
     }
   }
@@ -188,9 +199,16 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
     tolerance += static_cast<double>(d) * 0x1p-52 * magnitude;
     return sum;
   };
-  double tolerance = 0;
-  const double before = score(0, 1, tolerance);
-  const double after = score(2, 3, tolerance);
+  // A position scale multiplies the score by σ(m_q)·σ(m_k) (exact, from the reference):
+  // divided out, what remains must depend on n − m only.
+  double tolerance_before = 0, tolerance_after = 0;
+  const double scale_before = exact.position_scale[0] * exact.position_scale[1];
+  const double scale_after = exact.position_scale[2] * exact.position_scale[3];
+  const double before = score(0, 1, tolerance_before) / scale_before;
+  const double after = score(2, 3, tolerance_after) / scale_after;
+  // The divisions add ≤ 2^-52 relative each (the σ products are rounded too: 2^-52 more).
+  const double tolerance = tolerance_before / scale_before + tolerance_after / scale_after +
+                           0x1p-50 * (std::fabs(before) + std::fabs(after));
   if (!(std::fabs(before - after) <= tolerance)) {
     RC_FAIL(fmt::format("{}: ⟨q', k'⟩ at positions ({}, {}) is {:a}, at ({}, {}) {:a}: differ by {:.3g} > allowed {:.3g}",
                         kernel.name, m, n, before, m + shift, n + shift, after, std::fabs(before - after), tolerance));

@@ -4,14 +4,16 @@
 // properties/ and `ropecheck props` run these same bodies.
 //
 //  - check_matches_reference: every output element is within element_bound() of the
-//    profile (numeric/error_model.h), pass-through dims are exact, stride padding is
-//    never written;
-//  - check_preserves_norm: per token and head, |‖ŷ‖ − s‖x‖| ≤ ‖bounds‖₂ + the double
-//    evaluation error of the two norms;
+//    profile (numeric/error_model.h), pass-through dims are exact (unless position-scaled),
+//    stride padding is never written;
+//  - check_preserves_norm: per token and head, |‖ŷ‖ − sσ‖x‖| ≤ ‖bounds‖₂ + the double
+//    evaluation error of the two norms (σ = σ(m) of a position scale, else 1; with σ ≠ 1
+//    the pass-through dims count too, times σ);
 //  - check_bitwise_equal: two implementations give identical bits (e.g. AVX512-BF16 and
 //    the by-hand RNE, which must both be correct rounding of the same f32 value);
 //  - check_score_shift_invariant: with q at positions m and m+Δ and k at n and n+Δ in one
-//    call, the two scores ⟨q', k'⟩ agree within the sum of both scores' error bounds
+//    call, the two scores ⟨q', k'⟩, each divided by its tokens' σ(m_q)·σ(m_k), agree
+//    within the sum of both scores' error bounds
 //    (each output element within element_bound() of its exact value, propagated through
 //    the dot product, plus its evaluation in double);
 //  - check_decode_consistent: a call over all tokens gives, bit for bit, what one call per
