@@ -96,6 +96,21 @@ TEST(rope_kernels_negative_control, a_position_scale_on_the_other_role_is_outsid
   });
 }
 
+// DeepSeek MLA's q_pe: the rotated dims start rotary_offset dims into the head; dims
+// before and after pass through.
+RC_GTEST_PROP(rope_kernels, rotated_dims_at_an_offset_are_within_the_exact_bound_on_every_target, ()) {
+  const Dtype dtype = *rc::gen::element(Dtype::f32, Dtype::bf16, Dtype::f16);
+  const KernelCase c = *gen_kernel_case(dtype, kMaxPosition, gen_offset_spec());
+  check_matches_reference(c, all_targets(), Profile::exact);
+  check_preserves_norm(c, all_targets(), Profile::exact);
+}
+TEST(rope_kernels_negative_control, rotating_the_first_dims_instead_of_the_offset_ones_is_outside_the_exact_bound) {
+  expect_counterexample("rotary_offset ignored", [] {
+    check_matches_reference(*gen_kernel_case(Dtype::f32, kMaxPosition, gen_offset_spec()),
+                            {kernel_bugs::rotary_offset_ignored()}, Profile::exact);
+  });
+}
+
 RC_GTEST_PROP(rope_kernels, avx512_bf16_rounding_equals_by_hand_rounding, ()) {
   // Both must be the correctly rounded bf16 of the same f32 value: bit equality.
   const std::vector<KernelUnderTest>& kernels = all_targets();

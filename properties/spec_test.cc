@@ -119,6 +119,20 @@ TEST(rope_spec, position_scale_round_trips_and_its_rules_are_enforced) {
                   "takes scaling 'none'");
 }
 
+// rotary_offset: DeepSeek MLA's q_pe after q_nope. Written only when nonzero.
+TEST(rope_spec, rotary_offset_round_trips_and_must_fit_the_head) {
+  const std::string mla = R"({"base":10000.0,"head_dim":192,"layout":"interleaved","rotary_dim":64,"rotary_offset":128,)"
+                          R"("scaling":{"type":"none"}})";
+  const RopeSpec spec = spec_from_json_text(mla);
+  EXPECT_EQ(spec.rotary_offset, 128u);
+  EXPECT_TRUE(spec.rotates(128) && spec.rotates(191) && !spec.rotates(127));
+  EXPECT_EQ(to_json_text(spec), mla);
+  EXPECT_EQ(to_json_text(RopeSpec{}).find("rotary_offset"), std::string::npos);
+  expect_rejected(R"({"head_dim":192,"rotary_dim":64,"rotary_offset":129,"layout":"interleaved","base":10000})",
+                  "rotary_offset 129 + rotary_dim 64 exceeds head_dim = 192");
+  expect_rejected(R"({"head_dim":192,"rotary_dim":64,"rotary_offset":-1,"layout":"interleaved","base":10000})", "outside");
+}
+
 TEST(rope_spec, non_finite_base_is_rejected) {
   RopeSpec s;
   s.base = std::nan("");

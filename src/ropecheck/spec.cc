@@ -414,6 +414,10 @@ void validate(const RopeSpec& spec) {
   if (spec.rotary_dim > spec.head_dim) {
     throw InvalidInput(fmt::format("spec: rotary_dim = {} exceeds head_dim = {}", spec.rotary_dim, spec.head_dim));
   }
+  if (spec.rotary_offset > spec.head_dim - spec.rotary_dim) {
+    throw InvalidInput(fmt::format("spec: rotary_offset {} + rotary_dim {} exceeds head_dim = {}", spec.rotary_offset,
+                                   spec.rotary_dim, spec.head_dim));
+  }
   if (!std::isfinite(spec.base)) throw InvalidInput("spec: base is not finite");
   if (!(spec.base > 1.0)) {
     throw InvalidInput(fmt::format("spec: base = {} must be > 1 (θ_i = base^(-2i/R) must decrease)", spec.base));
@@ -444,8 +448,8 @@ void validate(const RopeSpec& spec) {
 
 RopeSpec spec_from_json(const Json& j) {
   if (!j.is_object()) throw InvalidInput("spec: must be a JSON object");
-  static constexpr std::array<std::string_view, 7> kKeys{"head_dim", "rotary_dim", "layout", "base", "scaling",
-                                                         "position_scale", "role"};
+  static constexpr std::array<std::string_view, 8> kKeys{"head_dim", "rotary_dim", "rotary_offset", "layout", "base",
+                                                         "scaling", "position_scale", "role"};
   for (const auto& [key, value] : j.items()) {
     (void)value;
     bool known = false;
@@ -461,6 +465,11 @@ RopeSpec spec_from_json(const Json& j) {
   const bool no_rotation = j.contains("rotary_dim") && j.at("rotary_dim").is_number_integer() &&
                            j.at("rotary_dim").get<std::int64_t>() == 0;
   spec.rotary_dim = no_rotation ? 0 : j.contains("rotary_dim") ? dimension_field(j, "rotary_dim") : spec.head_dim;
+  if (j.contains("rotary_offset")) {
+    const Json& v = j.at("rotary_offset");
+    const bool zero = v.is_number_integer() && v.get<std::int64_t>() == 0;
+    spec.rotary_offset = zero ? 0 : dimension_field(j, "rotary_offset");
+  }
   if (!j.at("layout").is_string()) throw InvalidInput("spec: 'layout' must be a string");
   spec.layout = layout_from_string(j.at("layout").get<std::string>());
   spec.base = real_field(j, "base");
@@ -479,6 +488,7 @@ Json to_json(const RopeSpec& spec) {
   Json j = Json::object();
   j["head_dim"] = spec.head_dim;
   j["rotary_dim"] = spec.rotary_dim;
+  if (spec.rotary_offset != 0) j["rotary_offset"] = spec.rotary_offset;  // only when set: old specs keep their bytes
   j["layout"] = std::string(to_string(spec.layout));
   j["base"] = spec.base;
   j["scaling"] = scaling_to_json(spec.scaling);

@@ -2,6 +2,9 @@
 //
 // Contract:
 //  - head_dim D ≥ 1; rotary_dim R even, 2 ≤ R ≤ D; the last D−R dims pass through.
+//    rotary_offset o (default 0, written only when nonzero): dims [o, o + R) rotate and
+//    the others pass through, o + R ≤ D — DeepSeek MLA's q head [q_nope | q_pe], whose
+//    last qk_rope_head_dim dims rotate (o = qk_nope_head_dim).
 //  - layout: `interleaved` pairs (x[2i], x[2i+1]); `half_split` pairs (x[i], x[i+R/2]).
 //  - base finite and > 1; θ_i = base^(−2i/R) before scaling.
 //  - scaling: a type plus the HF `rope_scaling` parameters by their HF names. `none`,
@@ -117,6 +120,7 @@ inline constexpr std::int64_t kMaxPositionOffset = std::int64_t{1} << 20;
 struct RopeSpec {
   std::size_t head_dim = 128;
   std::size_t rotary_dim = 128;
+  std::size_t rotary_offset = 0;
   Layout layout = Layout::interleaved;
   double base = 10000.0;
   Scaling scaling;
@@ -124,6 +128,8 @@ struct RopeSpec {
   std::optional<Role> role;  // set exactly when position_scale is
 
   std::size_t pairs() const { return rotary_dim / 2; }
+  // Whether head dim `dim` is one of the rotated dims [rotary_offset, rotary_offset + R).
+  bool rotates(std::size_t dim) const { return dim >= rotary_offset && dim - rotary_offset < rotary_dim; }
   friend bool operator==(const RopeSpec&, const RopeSpec&) = default;
 };
 

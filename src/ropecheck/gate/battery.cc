@@ -150,6 +150,15 @@ std::vector<BatteryEntry> kernel_battery() {
                                 check_preserves_norm(c, *targets, numeric::Profile::exact);
                                 for (const KernelUnderTest& k : *targets) check_score_shift_invariant(c, k, numeric::Profile::exact);
                               }));
+  b.push_back(generated_entry("kernels: rotated dims at an offset (MLA's q_pe) within the exact bound", false,
+                              gen_kernel_case(Dtype::bf16, kMaxPosition, gen_offset_spec()), [targets](const KernelCase& c) {
+                                check_matches_reference(c, *targets, numeric::Profile::exact);
+                                check_preserves_norm(c, *targets, numeric::Profile::exact);
+                              }));
+  b.push_back(generated_entry("kernels: rotating the first dims instead of the offset ones is outside the exact bound", true,
+                              gen_kernel_case(Dtype::f32, kMaxPosition, gen_offset_spec()), [](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::rotary_offset_ignored()}, numeric::Profile::exact);
+                              }));
   b.push_back(generated_entry("kernels: a position scale on the other role is outside the exact bound", true,
                               gen_kernel_case(Dtype::f32, kMaxPosition, gen_position_scaled_spec()), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::position_scale_on_the_other_role()}, numeric::Profile::exact);
@@ -232,6 +241,14 @@ std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<Kernel
       b.push_back(generated_entry(fmt::format("{}: a swapped layout is outside the {} bound", layer.layer_type, bound), true,
                                   gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
                                     check_matches_reference(c, {kernel_bugs::swapped_layout()}, profile);
+                                  }));
+    }
+    if (layer.spec.rotary_offset > 0) {
+      b.push_back(generated_entry(fmt::format("{}: rotating dims [0, {}) instead of [{}, {}) is outside the {} bound",
+                                              layer.layer_type, layer.spec.rotary_dim, layer.spec.rotary_offset,
+                                              layer.spec.rotary_offset + layer.spec.rotary_dim, bound),
+                                  true, gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
+                                    check_matches_reference(c, {kernel_bugs::rotary_offset_ignored()}, profile);
                                   }));
     }
     if (layer.spec.position_scale) {

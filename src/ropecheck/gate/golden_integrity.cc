@@ -50,14 +50,15 @@ std::string golden_inconsistency(const golden::Golden& g) {
   for (std::size_t r = 0; r < g.tokens * g.heads; ++r) {
     const bool scaled = reference::position_scale_double(g.spec, g.positions[r / g.heads]) != 1;
     for (std::size_t i = 0; i < pairs; ++i) {
-      const auto [ia, ib] = reference::pair_indices(g.spec.layout, g.spec.rotary_dim, i);
+      const auto [ia, ib] = reference::pair_dims(g.spec, i);
       const std::size_t a = r * d + ia, b = r * d + ib;
       if (std::isfinite(g.x[a]) && std::isfinite(g.x[b]) && !(std::isfinite(g.expected[a]) && std::isfinite(g.expected[b]))) {
         return fmt::format("expected at token {} holds {} for finite inputs", r / g.heads,
                            std::isfinite(g.expected[a]) ? g.expected[b] : g.expected[a]);
       }
     }
-    for (std::size_t k = g.spec.rotary_dim; k < d; ++k) {
+    for (std::size_t k = 0; k < d; ++k) {
+      if (g.spec.rotates(k)) continue;
       if (scaled) {
         if (std::isfinite(g.x[r * d + k]) && !std::isfinite(g.expected[r * d + k])) {
           return fmt::format("expected at token {} holds {} for a finite input", r / g.heads, g.expected[r * d + k]);

@@ -43,7 +43,7 @@ void scalar_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, 
       const std::size_t in_row = t * in.token_stride + h * spec.head_dim;
       const std::size_t out_row = t * out.token_stride + h * spec.head_dim;
       for (std::size_t i = 0; i < pairs; ++i) {
-        const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
+        const auto [ia, ib] = reference::pair_dims(spec, i);
         const auto a = static_cast<float>(widen(src + (in_row + ia) * bytes, in.dtype));
         const auto b = static_cast<float>(widen(src + (in_row + ib) * bytes, in.dtype));
         const float c = table.cos[t * pairs + i];
@@ -54,8 +54,9 @@ void scalar_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, 
         store_bits(dst + (out_row + ib) * bytes, out.dtype, narrow(new_b, out.dtype, flaws.truncate_bf16));
       }
       if (dst != src) {
-        std::memcpy(dst + (out_row + spec.rotary_dim) * bytes, src + (in_row + spec.rotary_dim) * bytes,
-                    (spec.head_dim - spec.rotary_dim) * bytes);
+        for (std::size_t k = 0; k < spec.head_dim; ++k) {
+          if (!spec.rotates(k)) std::memcpy(dst + (out_row + k) * bytes, src + (in_row + k) * bytes, bytes);
+        }
       }
     }
   }
@@ -119,6 +120,13 @@ KernelUnderTest framework_table(kernels::TableMode mode) { return builtin_kernel
 KernelUnderTest scaling_ignored() {
   return with_spec(", scaling ignored", [](RopeSpec spec) {
     spec.scaling = Scaling{};
+    return spec;
+  });
+}
+
+KernelUnderTest rotary_offset_ignored() {
+  return with_spec(", rotary_offset ignored", [](RopeSpec spec) {
+    spec.rotary_offset = 0;
     return spec;
   });
 }

@@ -43,4 +43,8 @@ KernelUnderTest scaling_ignored();
 // scale left out, or applied to the key as well (Llama 4's temperature, Mistral 3's β).
 KernelUnderTest position_scale_on_the_other_role();
 
+// The best built-in kernel rotating the first R dims of the head instead of those at the
+// spec's rotary_offset (MLA's rotation applied to the nope part).
+KernelUnderTest rotary_offset_ignored();
+
 }  // namespace ropecheck::gate::kernel_bugs

@@ -157,6 +157,17 @@ rc::Gen<RopeSpec> gen_position_scaled_spec() {
       gen::weightedOneOf<bool>({{1, gen::just(true)}, {3, gen::just(false)}}));
 }
 
+rc::Gen<RopeSpec> gen_offset_spec() {
+  using namespace rc;
+  return gen::apply(
+      [](RopeSpec spec, std::size_t offset) {
+        spec.rotary_offset = offset;
+        spec.head_dim += offset;
+        return spec;
+      },
+      gen_spec(), gen::inRange<std::size_t>(1, 65));
+}
+
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
   return gen_kernel_case(dtype, max_position, gen_kernel_spec());
 }

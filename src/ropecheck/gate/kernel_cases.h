@@ -54,6 +54,9 @@ rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position);
 // σ ≤ 1 + ln(1 + 2^24)/16 < 2.1 below position 2^24 (Llama 4's and Mistral 3's 0.1 with
 // floor 8192 or 16384 stays under 1.8), so σ·√2·max/4 keeps every exact result finite.
 rc::Gen<RopeSpec> gen_position_scaled_spec();
+// gen_spec() with its rotated dims moved 1…64 dims into the head (DeepSeek MLA's q_pe
+// after q_nope): rotary_offset o, head_dim D + o, so dims before and after pass through.
+rc::Gen<RopeSpec> gen_offset_spec();
 // The same with specs from `specs` (e.g. gen_scaled_spec()).
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs);
 

@@ -120,12 +120,14 @@ void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest
           bound_sq += b * b;
         };
         for (std::size_t i = 0; i < pairs; ++i) {
-          const auto [ia, ib] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, i);
+          const auto [ia, ib] = reference::pair_dims(c.spec, i);
           add(ia, exact.attention_factor * sigma);
           add(ib, exact.attention_factor * sigma);
         }
         if (sigma != 1) {
-          for (std::size_t dim = c.spec.rotary_dim; dim < d; ++dim) add(dim, sigma);
+          for (std::size_t dim = 0; dim < d; ++dim) {
+            if (!c.spec.rotates(dim)) add(dim, sigma);
+          }
         }
         const double x_norm = std::sqrt(x_sq);
         const double y_norm = std::sqrt(y_sq);
@@ -181,8 +183,9 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
   std::vector<double> bound(y.size(), 0.0);
   for (std::size_t t = 0; t < 4; ++t) {
     // Pass-through dims are exact unless the token is position-scaled.
-    const std::size_t measured = exact.position_scale[t] != 1 ? d : c.spec.rotary_dim;
-    for (std::size_t dim = 0; dim < measured; ++dim) {
+    const bool scaled = exact.position_scale[t] != 1;
+    for (std::size_t dim = 0; dim < d; ++dim) {
+      if (!scaled && !c.spec.rotates(dim)) continue;
       bound[t * d + dim] = numeric::element_bound(model, exact.expected[t * d + dim], numeric::pair_terms(exact, t, 0, dim));
     }
   }

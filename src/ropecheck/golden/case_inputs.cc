@@ -88,12 +88,14 @@ std::vector<double> case_inputs(const GoldenCase& c, std::span<const std::int64_
         for (std::size_t h = 0; h < heads; ++h) {
           double* row = &x[(t * heads + h) * d];
           for (std::size_t i = 0; i < pairs; ++i) {
-            const auto [ia, ib] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, i);
+            const auto [ia, ib] = reference::pair_dims(c.spec, i);
             const Real r(irwin_hall(rng));
             row[ia] = rounded(r * cs.sin[i], c.input_dtype);
             row[ib] = rounded(r * cs.cos[i], c.input_dtype);
           }
-          for (std::size_t k = c.spec.rotary_dim; k < d; ++k) row[k] = normal_value(rng, c.input_dtype);
+          for (std::size_t k = 0; k < d; ++k) {
+            if (!c.spec.rotates(k)) row[k] = normal_value(rng, c.input_dtype);
+          }
         }
       }
       break;
@@ -104,11 +106,13 @@ std::vector<double> case_inputs(const GoldenCase& c, std::span<const std::int64_
       std::size_t pair = 0, pass = 0;
       for (std::size_t row = 0; row < positions.size() * heads; ++row) {
         for (std::size_t i = 0; i < pairs; ++i, ++pair) {
-          const auto [ia, ib] = reference::pair_indices(c.spec.layout, c.spec.rotary_dim, i);
+          const auto [ia, ib] = reference::pair_dims(c.spec, i);
           x[row * d + ia] = table[pair % n];
           x[row * d + ib] = table[(pair / n) % n];
         }
-        for (std::size_t k = c.spec.rotary_dim; k < d; ++k, ++pass) x[row * d + k] = table[pass % n];
+        for (std::size_t k = 0; k < d; ++k) {
+          if (!c.spec.rotates(k)) x[row * d + k] = table[pass++ % n];
+        }
       }
       break;
     }

@@ -12,6 +12,7 @@ struct RotateCall {
   std::size_t heads = 0;
   std::size_t head_dim = 0;
   std::size_t rotary_dim = 0;
+  std::size_t rotary_offset = 0;  // rotated dims [rotary_offset, rotary_offset + rotary_dim)
   bool interleaved = true;
   const float* cos = nullptr;  // [tokens][rotary_dim/2], attention factor folded in
   const float* sin = nullptr;

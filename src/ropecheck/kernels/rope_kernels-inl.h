@@ -22,6 +22,7 @@
 
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -551,7 +552,10 @@ HWY_NOINLINE void RotateAll(const detail::RotateCall& call) {
   using Raw = typename Codec::Raw;
   const DF df;
   const std::size_t pairs = call.rotary_dim / 2;
-  const std::size_t pass_through = call.head_dim - call.rotary_dim;
+  // Pass-through runs: [0, rotary_offset) and [rotary_offset + rotary_dim, head_dim).
+  const std::size_t before = call.rotary_offset;
+  const std::size_t after_at = call.rotary_offset + call.rotary_dim;
+  const std::size_t after = call.head_dim - after_at;
   const Raw* in = static_cast<const Raw*>(call.in);
   Raw* out = static_cast<Raw*>(call.out);
   // Interleaved: per-token cos duplicated (ĉ0 ĉ0 ĉ1 ĉ1 …) and sine signed (−ŝ0 ŝ0 …).
@@ -565,18 +569,22 @@ HWY_NOINLINE void RotateAll(const detail::RotateCall& call) {
       c = c_dup;
       s = s_signed;
     }
-    const TokenRows<Raw> rows{in + t * call.in_token_stride, out + t * call.out_token_stride, call.heads,
-                              call.head_dim};
+    const Raw* x = in + t * call.in_token_stride;
+    Raw* y = out + t * call.out_token_stride;
+    // The rotated block of every head starts rotary_offset dims in: the same head stride.
+    const TokenRows<Raw> rows{x + call.rotary_offset, y + call.rotary_offset, call.heads, call.head_dim};
     RotateToken<Codec, kStream>(df, rows, call.interleaved, call.rotary_dim, c, s);
-    if (call.scale != nullptr && call.scale[t] != 1.0f && pass_through != 0) {
+    const bool scaled = call.scale != nullptr && call.scale[t] != 1.0f;
+    if (scaled || !call.in_place) {
       for (std::size_t h = 0; h < call.heads; ++h) {
-        const std::size_t first = h * call.head_dim + call.rotary_dim;
-        ScaleRun<Codec>(df, rows.x + first, rows.y + first, pass_through, call.scale[t]);
-      }
-    } else if (!call.in_place && pass_through != 0) {
-      for (std::size_t h = 0; h < call.heads; ++h) {
-        std::memcpy(rows.y + h * call.head_dim + call.rotary_dim, rows.x + h * call.head_dim + call.rotary_dim,
-                    pass_through * sizeof(Raw));
+        for (const auto& [first, count] : {std::pair{h * call.head_dim, before}, std::pair{h * call.head_dim + after_at, after}}) {
+          if (count == 0) continue;
+          if (scaled) {
+            ScaleRun<Codec>(df, x + first, y + first, count, call.scale[t]);
+          } else {
+            std::memcpy(y + first, x + first, count * sizeof(Raw));
+          }
+        }
       }
     }
   }
@@ -596,6 +604,7 @@ HWY_INLINE bool CanStream(const detail::RotateCall& call) {
   return call.stream && !call.in_place &&
          aligned(reinterpret_cast<std::uintptr_t>(call.out)) &&
          aligned(call.out_token_stride * sizeof(Raw)) && aligned(call.head_dim * sizeof(Raw)) &&
+         aligned(call.rotary_offset * sizeof(Raw)) &&
          (call.interleaved || aligned(call.rotary_dim / 2 * sizeof(Raw)));
 }
 

@@ -39,6 +39,10 @@ void check_call(const RopeShape& shape, const CosSinTable& table, const ConstTen
     throw InvalidInput(fmt::format("rotary_dim {} must be even and ≤ head_dim {}", shape.rotary_dim,
                                    shape.head_dim));
   }
+  if (shape.rotary_offset > shape.head_dim - shape.rotary_dim) {
+    throw InvalidInput(fmt::format("rotary_offset {} + rotary_dim {} exceeds head_dim {}", shape.rotary_offset,
+                                   shape.rotary_dim, shape.head_dim));
+  }
   if (table.tokens != shape.tokens || table.pairs != shape.rotary_dim / 2 ||
       table.cos.size() != table.tokens * table.pairs || table.sin.size() != table.cos.size()) {
     throw InvalidInput(fmt::format("cos/sin table is [{}, {}], the call needs [{}, {}]", table.tokens,
@@ -85,7 +89,7 @@ MutableTensor with_default_stride(MutableTensor t, const RopeShape& s) {
 
 RopeShape rope_shape(const RopeSpec& spec, std::size_t tokens, std::size_t heads) {
   validate(spec);
-  return {tokens, heads, spec.head_dim, spec.rotary_dim, spec.layout};
+  return {tokens, heads, spec.head_dim, spec.rotary_dim, spec.layout, spec.rotary_offset};
 }
 
 void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in_arg,
@@ -103,6 +107,7 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
   call.heads = shape.heads;
   call.head_dim = shape.head_dim;
   call.rotary_dim = shape.rotary_dim;
+  call.rotary_offset = shape.rotary_offset;
   call.interleaved = shape.layout == Layout::interleaved;
   call.cos = table.cos.data();
   call.sin = table.sin.data();

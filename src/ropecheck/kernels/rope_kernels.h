@@ -9,7 +9,8 @@
 //
 // Tensors are [tokens, heads, head_dim] in C order with heads contiguous inside a token
 // and any token stride ≥ heads·head_dim (in elements), so the q or k slice of a fused qkv
-// buffer can be rotated where it lies. Dims [rotary_dim, head_dim) pass through: copied
+// buffer can be rotated where it lies. Dims outside [rotary_offset, rotary_offset +
+// rotary_dim) (by default [rotary_dim, head_dim)) pass through: copied
 // bit-exactly out of place, untouched in place; for a token whose table row carries a
 // position scale σ ≠ 1 (cos_sin_table.h) they are x·σ̂ in f32, rounded once to the dtype. In place means out.data == in.data with
 // the same stride; any other overlap is rejected.
@@ -40,6 +41,7 @@ struct RopeShape {
   std::size_t head_dim = 0;
   std::size_t rotary_dim = 0;  // even, ≤ head_dim
   Layout layout = Layout::interleaved;
+  std::size_t rotary_offset = 0;  // the rotated dims are [rotary_offset, rotary_offset + rotary_dim)
 };
 
 RopeShape rope_shape(const RopeSpec& spec, std::size_t tokens, std::size_t heads);

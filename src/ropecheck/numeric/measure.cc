@@ -57,7 +57,7 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
         e.candidate = got;
         e.exact = want;
         const bool scaled = scaled_token(exact, t);
-        if (dim >= spec.rotary_dim && !scaled) {
+        if (!spec.rotates(dim) && !scaled) {
           e.ulps = same_value(got, want) ? 0.0 : kInfinity;
           e.ratio = e.ulps;
         } else if (std::isinf(got) && std::isfinite(want) && rounds_to_infinity(want, model.output) &&
@@ -84,14 +84,14 @@ PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::
   pair.position_scaled = scaled_token(exact, token);
   const double sigma = pair.position_scaled ? exact.position_scale[token] : 1;
   pair.position = static_cast<double>(exact.positions[token]);
-  if (dim >= spec.rotary_dim) {  // a scaled pass-through dim: σ·x, a rotation by angle 0
+  if (!spec.rotates(dim)) {  // a scaled pass-through dim: σ·x, a rotation by angle 0
     pair.a = exact.x[row + dim];
     pair.attention = sigma;
     pair.theta = 0;
     return pair;
   }
-  const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim);
-  const auto [ia, ib] = reference::pair_indices(spec.layout, spec.rotary_dim, i);
+  const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim - spec.rotary_offset);
+  const auto [ia, ib] = reference::pair_dims(spec, i);
   pair.a = exact.x[row + ia];
   pair.b = exact.x[row + ib];
   pair.cos = exact.cos[token * spec.pairs() + i];

@@ -52,14 +52,15 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
     }
     for (std::size_t h = 0; h < heads; ++h) {
       const std::size_t row = (t * heads + h) * d;
-      for (std::size_t dim = spec.rotary_dim; dim < d; ++dim) {
+      for (std::size_t dim = 0; dim < d; ++dim) {
+        if (spec.rotates(dim)) continue;
         // σ = 1 keeps x itself, bit for bit (a NaN's sign too, which MPFR does not carry).
         const Real y = sigma == 1 ? Real(x[row + dim]) : sigma * Real(x[row + dim]);
         if (sigma != 1) r.expected[row + dim] = static_cast<double>(y);
         if (rounded_to) r.expected_bits[row + dim] = round_to_bits(y, *rounded_to);
       }
       for (std::size_t i = 0; i < pairs; ++i) {
-        const auto [ia, ib] = pair_indices(spec.layout, spec.rotary_dim, i);
+        const auto [ia, ib] = pair_dims(spec, i);
         const Real a(x[row + ia]);
         const Real b(x[row + ib]);
         const Real new_a = a * scaled_cos[i] - b * scaled_sin[i];

@@ -17,7 +17,7 @@ template <class R> Matrix<R> rotation_matrix(const RopeSpec& spec, const R& posi
   const CosSin<R> cs = cos_sin<R>(spec, position);
   const R s = attention_factor<R>(spec);
   for (std::size_t i = 0; i < spec.pairs(); ++i) {
-    const auto [a, b] = pair_indices(spec.layout, spec.rotary_dim, i);
+    const auto [a, b] = pair_dims(spec, i);
     m(a, a) = s * cs.cos[i];
     m(a, b) = -(s * cs.sin[i]);
     m(b, a) = s * cs.sin[i];

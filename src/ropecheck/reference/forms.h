@@ -45,6 +45,12 @@ inline std::pair<std::size_t, std::size_t> pair_indices(Layout layout, std::size
   return layout == Layout::interleaved ? std::pair{2 * i, 2 * i + 1} : std::pair{i, i + rotary_dim / 2};
 }
 
+// The head dims of pair i of a spec: pair_indices shifted by the spec's rotary_offset.
+inline std::pair<std::size_t, std::size_t> pair_dims(const RopeSpec& spec, std::size_t i) {
+  const auto [a, b] = pair_indices(spec.layout, spec.rotary_dim, i);
+  return {a + spec.rotary_offset, b + spec.rotary_offset};
+}
+
 // The pair a rotary dim belongs to (dim < rotary_dim): dim/2 or dim mod R/2.
 inline std::size_t pair_of_dim(Layout layout, std::size_t rotary_dim, std::size_t dim) {
   return layout == Layout::interleaved ? dim / 2 : dim % (rotary_dim / 2);

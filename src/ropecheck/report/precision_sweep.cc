@@ -30,8 +30,8 @@ class Aggregator {
     peak_safe_ratio_[t] = std::max(peak_safe_ratio_[t], safe_ratio(e));
     sum_sq_[t] += e.ulps * e.ulps;
     ++count_[t];
-    if (t == long_token_ && e.where.dim < g_.spec.rotary_dim) {
-      const std::size_t pair = reference::pair_of_dim(g_.spec.layout, g_.spec.rotary_dim, e.where.dim);
+    if (t == long_token_ && g_.spec.rotates(e.where.dim)) {
+      const std::size_t pair = reference::pair_of_dim(g_.spec.layout, g_.spec.rotary_dim, e.where.dim - g_.spec.rotary_offset);
       pair_ulps_[pair] = std::max(pair_ulps_[pair], e.ulps);
       pair_ratio_[pair] = std::max(pair_ratio_[pair], e.ratio);
     }
@@ -41,7 +41,7 @@ class Aggregator {
   // (safe_context.h). Pass-through dims and overflowing elements keep their exact ratio
   // (0 or +Inf).
   double safe_ratio(const numeric::ElementError& e) const {
-    if (e.where.dim >= g_.spec.rotary_dim || e.ratio == 0 || !std::isfinite(e.ratio)) return e.ratio;
+    if (!g_.spec.rotates(e.where.dim) || e.ratio == 0 || !std::isfinite(e.ratio)) return e.ratio;
     const numeric::PairTerms terms = numeric::pair_terms(exact_, e.where.token, e.where.head, e.where.dim);
     const double pair_scale = 2 * std::fabs(terms.attention) * std::hypot(terms.a, terms.b);
     return std::fabs(e.candidate - e.exact) / numeric::element_bound(model_, pair_scale, terms);
