@@ -150,6 +150,8 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
   const std::size_t freq_dim = bug.inv_freq_dim ? bug.inv_freq_dim : r;
   const Layout layout = bug.spec_override ? bug.spec_override->layout : bug.override_layout ? bug.layout_override : g.spec.layout;
   const Layout other_layout = layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
+  // Where the rotated dims start (DeepSeek MLA: after q_nope).
+  const std::size_t offset = bug.spec_override ? bug.spec_override->rotary_offset : g.spec.rotary_offset;
   std::vector<float> inv_freq = pipeline_inv_freq(g, bug, r, freq_dim);
   if (bug.inv_freq_dtype) {
     for (float& f : inv_freq) f = to_dtype(f, *bug.inv_freq_dtype);
@@ -194,9 +196,13 @@ std::vector<double> buggy_candidate(const golden::Golden& g, const Bug& bug) {
           s *= attention;
         }
         if (bug.minus_sin) s = -s;
-        const auto [ia, ib] = reference::pair_indices(layout, r, i);
+        auto [ia, ib] = reference::pair_indices(layout, r, i);
+        ia += offset;
+        ib += offset;
         const float a = in[ia], b = in[ib];
-        const auto [oa, ob] = bug.other_pair_order ? reference::pair_indices(other_layout, r, i) : std::pair{ia, ib};
+        auto [oa, ob] = bug.other_pair_order ? reference::pair_indices(other_layout, r, i) : std::pair{ia - offset, ib - offset};
+        oa += offset;
+        ob += offset;
         if (bug.compute_dtype) {
           // torch's float16/bfloat16 ops: each product and the sum rounded to the dtype.
           const auto narrow = [&](float v) { return to_dtype(v, *bug.compute_dtype); };
@@ -688,4 +694,32 @@ TEST(diagnosis, a_position_scale_missing_on_the_key_or_off_by_one_is_named) {
     ASSERT_FALSE(c.passed);
     EXPECT_TRUE(explained_by(c, "position_scale_offset", {fmt::format("m {:+d} instead", other.position_offset)})) << names(c);
   }
+}
+
+// DeepSeek MLA: the head is [q_nope 128 | q_pe 64] and only q_pe rotates. A port that
+// rotates the whole 192-dim head (θ over 192), or the first 64 dims (inside q_nope), is
+// named; the right pipeline passes f32-angle.
+TEST(diagnosis, mla_rotation_on_the_whole_head_or_the_nope_part_is_named) {
+  const golden::Golden g = committed_model("deepseek_v3_all_layers");
+  ASSERT_EQ(g.spec.rotary_offset, 128u);
+  EXPECT_LE(numeric::measure(exact_from_golden(g), buggy_candidate(g, Bug{}),
+                             numeric::error_model(numeric::Profile::f32_angle, g.output_dtype, numeric::Arithmetic::fused))
+                .peak_ratio(),
+            1.0);
+  Bug whole;
+  RopeSpec spec = g.spec;
+  spec.rotary_offset = 0;
+  spec.rotary_dim = spec.head_dim;
+  whole.spec_override = spec;
+  CaseCheck c = check_buggy(g, whole);
+  ASSERT_FALSE(c.passed);
+  EXPECT_TRUE(explained_by(c, "rotation_on_whole_head", {"192-dim head", "[128, 192)"})) << names(c);
+
+  Bug nope_part;
+  spec = g.spec;
+  spec.rotary_offset = 0;
+  nope_part.spec_override = spec;
+  c = check_buggy(g, nope_part);
+  ASSERT_FALSE(c.passed);
+  EXPECT_TRUE(explained_by(c, "rotation_on_nope_part", {"[0, 64)"})) << names(c);
 }

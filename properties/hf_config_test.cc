@@ -167,11 +167,13 @@ TEST(hf_config, qwen_2_5_with_and_without_the_model_cards_yarn) {
   EXPECT_EQ(yarn.spec.scaling.original_max_position_embeddings, 32768.0);
 }
 
-// DeepSeek MLA: only the qk_rope_head_dim slice rotates, in interleaved pairs, with YaRN.
+// DeepSeek MLA: the q/k head is [nope 128 | rope 64]; only the last 64 dims rotate, in
+// interleaved pairs, with YaRN over those 64 dims.
 TEST(hf_config, deepseek_v3_rotates_the_rope_slice_with_yarn) {
   const HfRopeConfig c = read_hf_config(load("DeepSeek-V3.json"));
   const HfLayerRope& l = only(c);
-  EXPECT_EQ(l.spec.head_dim, 64u);
+  EXPECT_EQ(l.spec.head_dim, 192u);
+  EXPECT_EQ(l.spec.rotary_offset, 128u);
   EXPECT_EQ(l.spec.rotary_dim, 64u);
   EXPECT_EQ(l.spec.layout, Layout::interleaved);
   EXPECT_EQ(l.spec.scaling.type, ScalingType::yarn);

@@ -149,8 +149,9 @@ def hf_rope(x, positions, spec):
     freqs = torch.outer(positions.float(), inv_freq)
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = (emb.cos() * attention)[:, None, :], (emb.sin() * attention)[:, None, :]  # [T, 1, R]
-    rot = x[..., :rotary_dim]
-    return torch.cat((rot * cos + rotate_half(rot) * sin, x[..., rotary_dim:]), dim=-1)
+    start = spec.get("rotary_offset", 0)
+    rot = x[..., start:start + rotary_dim]
+    return torch.cat((x[..., :start], rot * cos + rotate_half(rot) * sin, x[..., start + rotary_dim:]), dim=-1)
 
 
 def meta_rope(x, positions, spec):
@@ -158,10 +159,11 @@ def meta_rope(x, positions, spec):
     inv_freq, attention = inv_freq_and_attention(spec)
     freqs = torch.outer(positions.float(), inv_freq).float()
     freqs_cis = torch.polar(torch.full_like(freqs, attention), freqs)[:, None, :]  # complex64 [T, 1, R/2]
-    rot = x[..., :rotary_dim]
+    start = spec.get("rotary_offset", 0)  # DeepSeek MLA: q_pe after q_nope
+    rot = x[..., start:start + rotary_dim]
     rot_ = torch.view_as_complex(rot.reshape(*rot.shape[:-1], -1, 2).contiguous())
     out = torch.view_as_real(rot_ * freqs_cis).flatten(-2)
-    return torch.cat((out, x[..., rotary_dim:]), dim=-1)
+    return torch.cat((x[..., :start], out, x[..., start + rotary_dim:]), dim=-1)
 
 
 def position_scale(out, positions, spec):

@@ -482,8 +482,9 @@ std::string applies_to(FieldReader& reader, const ModelContext& m) {
   if (m.row->head_dim != HeadDimSource::qk_rope_head_dim) return "each query and key head";
   const std::optional<std::size_t> nope = reader.count(*m.text, m.text_path, "qk_nope_head_dim", 0, kLargestHeadDim);
   if (!nope) fail(join(m.text_path, "qk_nope_head_dim"), "missing (it places the rotated slice in the head)");
-  return fmt::format("dims [{}, {}) of each query head of {} (q_pe) and the key's shared rotary part (k_pe)", *nope,
-                     *nope + m.head_dim, *nope + m.head_dim);
+  return fmt::format("each query head [q_nope | q_pe] and key [k_nope | k_pe] of {} dims: dims [{}, {}) rotate (q_pe, "
+                     "and k_pe shared by the heads)",
+                     *nope + m.head_dim, *nope, *nope + m.head_dim);
 }
 
 }  // namespace
@@ -627,6 +628,21 @@ HfRopeConfig read_hf_config(const json& config) {
     }
   }
   if (m.row->head_dim == HeadDimSource::qk_rope_head_dim) {
+    // The spec is of the whole q/k head, [nope | rope]: its last qk_rope_head_dim dims
+    // rotate (HF modeling_deepseek_v3.py: q_pass, q_rot = torch.split(q_states,
+    // [self.qk_nope_head_dim, self.qk_rope_head_dim], dim=-1), RoPE on q_rot and k_rot, then
+    // query_states = torch.cat((q_pass, q_rot), dim=-1); DeepSeek's inference/model.py splits
+    // q into q_nope, q_pe the same way).
+    const std::size_t nope = *reader.count(*m.text, m.text_path, "qk_nope_head_dim", 0, kLargestHeadDim);
+    for (HfLayerRope& l : out.layer_types) {
+      l.spec.rotary_offset = nope;
+      l.spec.head_dim = nope + l.spec.head_dim;
+      try {
+        validate(l.spec);
+      } catch (const InvalidInput& e) {
+        fail(join(m.text_path, "qk_nope_head_dim"), fmt::format("gives an invalid spec: {}", e.what()));
+      }
+    }
     for (const HfLayerRope& l : out.layer_types) {
       if (l.spec.scaling.type == ScalingType::yarn && l.spec.scaling.mscale_all_dim && *l.spec.scaling.mscale_all_dim != 0) {
         warnings.push_back("mscale_all_dim also multiplies the softmax scale by mscale(factor, mscale_all_dim)²; "

@@ -35,7 +35,7 @@ constexpr double kScreenRelative = 1.0 / 16;
 double fitted_scale(const golden::Golden& g, std::span<const double> candidate) {
   double num = 0, den = 0;
   for (std::size_t k = 0; k < candidate.size(); ++k) {
-    if (k % g.spec.head_dim >= g.spec.rotary_dim) continue;
+    if (!g.spec.rotates(k % g.spec.head_dim)) continue;
     if (!std::isfinite(candidate[k]) || !std::isfinite(g.expected[k])) continue;
     num += candidate[k] * g.expected[k];
     den += g.expected[k] * g.expected[k];
@@ -178,7 +178,7 @@ void add_proportional_hypotheses(const golden::Golden& g, Add&& add) {
     return;
   }
   const std::size_t r = g.spec.rotary_dim, d = g.spec.head_dim;
-  if (s.type != ScalingType::none || r < 2 || r >= d || d % 2 != 0) return;
+  if (s.type != ScalingType::none || r < 2 || r >= d || d % 2 != 0 || g.spec.rotary_offset != 0) return;
   add("partial_as_proportional",
       fmt::format("matches proportional rotary (Gemma 4's): {} pairs (i, i+{}) over the whole head, θ_i = base^(−2i/{}); "
                   "the golden rotates its first {} dims",
@@ -263,6 +263,27 @@ void add_position_range_hypotheses(const golden::Golden& g, std::span<const doub
   }
 }
 
+// DeepSeek MLA: only q_pe, dims [o, o + R) after q_nope, rotates. A port that rotates the
+// whole head (θ over D) or the first R dims (part of q_nope) instead.
+template <class Add>
+void add_mla_slice_hypotheses(const golden::Golden& g, Add&& add) {
+  const std::size_t r = g.spec.rotary_dim, d = g.spec.head_dim, offset = g.spec.rotary_offset;
+  if (d % 2 == 0 && g.spec.scaling.type != ScalingType::longrope) {
+    add("rotation_on_whole_head",
+        fmt::format("matches RoPE over the whole {}-dim head (θ_i = base^(−2i/{})): only dims [{}, {}) should rotate "
+                    "(MLA's q_pe after q_nope)",
+                    d, d, offset, offset + r),
+        [d](RopeVariant& v) {
+          v.rotary_offset = 0;
+          v.rotary_dim = v.theta_dim = d;
+        });
+  }
+  add("rotation_on_nope_part",
+      fmt::format("matches the rotation applied to dims [0, {}) (the nope part) instead of [{}, {}) (MLA's q_pe)", r, offset,
+                  offset + r),
+      [](RopeVariant& v) { v.rotary_offset = 0; });
+}
+
 // A position-dependent output scale (Llama 4's NoPE temperature, Mistral 3's β scale)
 // missing, applied to the role it is not for, or at m + 1 instead of m (and back).
 template <class Add>
@@ -343,11 +364,13 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
   }
   // Per-pair factor lists (longrope) have R/2 entries: no other dims to compute them for.
   const bool per_pair_factors = g.spec.scaling.type == ScalingType::longrope;
-  for (const std::size_t other_r : {r / 2, 2 * r, d}) {
-    if (per_pair_factors || other_r == r || other_r < 2 || other_r % 2 != 0 || other_r > d) continue;
+  const std::size_t offset = g.spec.rotary_offset;
+  for (const std::size_t other_r : {r / 2, 2 * r, d - offset}) {
+    if (per_pair_factors || other_r == r || other_r < 2 || other_r % 2 != 0 || other_r > d - offset) continue;
     add("rotary_dim", fmt::format("matches rotary_dim {} (golden is {})", other_r, r),
         [other_r](RopeVariant& v) { v.rotary_dim = v.theta_dim = other_r; });
   }
+  if (offset > 0 && r >= 2) add_mla_slice_hypotheses(g, add);
   if (r >= 2 && r < d && !per_pair_factors) {
     add("theta_from_head_dim",
         fmt::format("matches frequencies θ_i = base^(−2i/{}) from head_dim instead of rotary_dim {}", d, r),
@@ -356,13 +379,14 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
   // sglang #21537: a layer given another layer type's RoPE (Gemma 3's full layers with the
   // sliding layers' base). Only types with the same head width can be confused so.
   for (const auto& [layer_type, spec] : g.other_layer_types) {
-    if (spec.head_dim != d || spec == g.spec) continue;
+    if (spec.head_dim != d || spec == g.spec || spec.rotary_offset + spec.rotary_dim > d) continue;
     add("other_layer_type",
         fmt::format("matches the {} layers' RoPE (base {:g}, {} scaling, rotary_dim {}): this golden is another layer type's",
                     layer_type, spec.base, to_string(spec.scaling.type), spec.rotary_dim),
         [&](RopeVariant& v) {
           v.layout = spec.layout;
           v.rotary_dim = v.theta_dim = spec.rotary_dim;
+          v.rotary_offset = spec.rotary_offset;
           v.base = spec.base;
           v.scaling = spec.scaling;
           v.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(spec));
@@ -409,6 +433,7 @@ reference::ExactRope variant_reference(const golden::Golden& g, const reference:
   VariantOutput out = evaluate_variant(g, v);
   e.spec.layout = v.layout;
   e.spec.rotary_dim = v.rotary_dim;
+  e.spec.rotary_offset = v.rotary_offset;
   e.expected = std::move(out.y);
   e.cos = std::move(out.cos);
   e.sin = std::move(out.sin);
@@ -442,11 +467,12 @@ std::vector<double> back_in_pair_order(const golden::Golden& g, const RopeVarian
   const Layout other = v.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
   for (std::size_t row = 0; row < g.tokens * g.heads; ++row) {
     const std::size_t base = row * g.spec.head_dim;
+    const std::size_t at = base + v.rotary_offset;
     for (std::size_t i = 0; i < v.rotary_dim / 2; ++i) {
       const auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
       const auto [oa, ob] = reference::pair_indices(other, v.rotary_dim, i);
-      out[base + ia] = candidate[base + oa];
-      out[base + ib] = candidate[base + ob];
+      out[at + ia] = candidate[at + oa];
+      out[at + ib] = candidate[at + ob];
     }
   }
   return out;
@@ -462,7 +488,7 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
     for (std::size_t h = 0; h < g.heads; ++h) {
       const std::size_t row = (t * g.heads + h) * d;
       for (std::size_t i = 0; i < g.spec.pairs(); ++i) {
-        const auto [ia, ib] = reference::pair_indices(g.spec.layout, g.spec.rotary_dim, i);
+        const auto [ia, ib] = reference::pair_dims(g.spec, i);
         const double before =
             attention * reference::position_scale_double(g.spec, g.positions[t]) * std::hypot(g.x[row + ia], g.x[row + ib]);
         const double after = std::hypot(candidate[row + ia], candidate[row + ib]);

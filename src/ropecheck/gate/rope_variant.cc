@@ -5,6 +5,9 @@
 #include <numbers>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "ropecheck/errors.h"
 #include "ropecheck/numeric/ulp.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/forms.h"
@@ -67,6 +70,7 @@ std::vector<double> variant_thetas(const RopeSpec& golden_spec, const RopeVarian
   RopeSpec spec = golden_spec;
   spec.base = v.base;
   spec.rotary_dim = v.theta_dim;
+  spec.rotary_offset = 0;  // θ_i do not depend on where the rotated dims sit
   spec.head_dim = std::max(spec.head_dim, spec.rotary_dim);
   spec.scaling = v.scaling;
   validate(spec);
@@ -95,6 +99,7 @@ RopeVariant RopeVariant::of(const golden::Golden& g) {
   RopeVariant v;
   v.layout = g.spec.layout;
   v.rotary_dim = g.spec.rotary_dim;
+  v.rotary_offset = g.spec.rotary_offset;
   v.theta_dim = g.spec.rotary_dim;
   v.base = g.spec.base;
   v.scaling = g.spec.scaling;
@@ -105,6 +110,10 @@ RopeVariant RopeVariant::of(const golden::Golden& g) {
 
 VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
   const std::size_t d = g.spec.head_dim, pairs = v.rotary_dim / 2;
+  if (v.rotary_offset > d || v.rotary_dim > d - v.rotary_offset) {
+    throw InvalidInput(fmt::format("variant: rotary_offset {} + rotary_dim {} exceeds head_dim {}", v.rotary_offset,
+                                   v.rotary_dim, d));
+  }
   VariantOutput out;
   out.y = g.x;  // pass-through dims
   out.cos.resize(g.tokens * pairs);
@@ -132,24 +141,31 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
     for (std::size_t h = 0; h < g.heads; ++h) {
       const std::size_t row = (t * g.heads + h) * d;
       for (std::size_t i = 0; i < pairs; ++i) {
-        const auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
+        auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
+        ia += v.rotary_offset;
+        ib += v.rotary_offset;
         const double c = sigma * v.attention_factor * out.cos[t * pairs + i];
         const double s = sigma * v.attention_factor * out.sin[t * pairs + i];
         const double a = g.x[row + ia], b = g.x[row + ib];
         const double new_a = a * c - b * s;
         const double new_b = b * c + (v.in_place_update ? new_a : a) * s;
-        const auto [oa, ob] = v.output_in_other_pair_order
-                                  ? reference::pair_indices(v.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved,
-                                                            v.rotary_dim, i)
-                                  : std::pair{ia, ib};
+        auto [oa, ob] = std::pair{ia, ib};
+        if (v.output_in_other_pair_order) {
+          const auto [other_a, other_b] = reference::pair_indices(
+              v.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved, v.rotary_dim, i);
+          oa = other_a + v.rotary_offset;
+          ob = other_b + v.rotary_offset;
+        }
         out.y[row + oa] = new_a;
         out.y[row + ob] = new_b;
       }
-      for (std::size_t k = v.rotary_dim; k < d; ++k) out.y[row + k] *= sigma;
+      for (std::size_t k = 0; k < d; ++k) {
+        if (k < v.rotary_offset || k >= v.rotary_offset + v.rotary_dim) out.y[row + k] *= sigma;
+      }
     }
   }
   for (std::size_t k = 0; k < out.y.size(); ++k) {
-    const bool rotary = k % d < v.rotary_dim;
+    const bool rotary = k % d >= v.rotary_offset && k % d < v.rotary_offset + v.rotary_dim;
     if (rotary) out.y[k] *= v.output_scale;
     if (v.truncate_output) out.y[k] = truncation_centre(out.y[k], g.output_dtype);
   }

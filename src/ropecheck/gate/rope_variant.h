@@ -32,6 +32,7 @@ namespace ropecheck::gate {
 struct RopeVariant {
   Layout layout = Layout::interleaved;
   std::size_t rotary_dim = 0;
+  std::size_t rotary_offset = 0;  // the rotated dims start here (MLA: after q_nope)
   std::size_t theta_dim = 0;  // the R in θ_i = base^(−2i/R), ≥ rotary_dim
   double base = 10000;
   Scaling scaling;                     // the scaling θ_i are computed with
