@@ -321,6 +321,17 @@ TEST(scaling_reference, yarn_mscale_rules_follow_deepseek_and_hf) {
   RopeSpec explicit_factor = v3;
   explicit_factor.scaling.attention_factor = 0.5;
   EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(explicit_factor)), 0.5);
+  // DeepSeek-V2 and V2-Lite (their config.json: mscale = mscale_all_dim = 0.707): HF's
+  // ratio get_mscale(40, 0.707)/get_mscale(40, 0.707) is 1 as well; 0.707 reaches only the
+  // softmax scale, (0.1·0.707·ln 40 + 1)², outside the rotation.
+  RopeSpec v2 = v3;
+  v2.scaling.mscale = v2.scaling.mscale_all_dim = 0.707;
+  EXPECT_EQ(static_cast<double>(reference::attention_factor<Real>(v2)), 1.0);
+  // A config with mscale ≠ mscale_all_dim (mscale 1.0, mscale_all_dim 0.707) gets their ratio.
+  RopeSpec unequal = v3;
+  unequal.scaling.mscale_all_dim = 0.707;
+  EXPECT_NEAR(static_cast<double>(reference::attention_factor<Real>(unequal)),
+              (0.1 * std::log(40.0) + 1) / (0.1 * 0.707 * std::log(40.0) + 1), 1e-15);
 }
 
 // yarn_context = max_position_embeddings reproduces HF ≤ 4.47, which ignored

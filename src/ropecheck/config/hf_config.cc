@@ -633,10 +633,10 @@ HfRopeConfig read_hf_config(const json& config) {
     // [self.qk_nope_head_dim, self.qk_rope_head_dim], dim=-1), RoPE on q_rot and k_rot, then
     // query_states = torch.cat((q_pass, q_rot), dim=-1); DeepSeek's inference/model.py splits
     // q into q_nope, q_pe the same way).
-    const std::size_t nope = *reader.count(*m.text, m.text_path, "qk_nope_head_dim", 0, kLargestHeadDim);
+    const std::size_t nope_dims = *reader.count(*m.text, m.text_path, "qk_nope_head_dim", 0, kLargestHeadDim);
     for (HfLayerRope& l : out.layer_types) {
-      l.spec.rotary_offset = nope;
-      l.spec.head_dim = nope + l.spec.head_dim;
+      l.spec.rotary_offset = nope_dims;
+      l.spec.head_dim = nope_dims + l.spec.head_dim;
       try {
         validate(l.spec);
       } catch (const InvalidInput& e) {
