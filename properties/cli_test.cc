@@ -204,7 +204,7 @@ TEST(cli, props_plugin_fails_the_buggy_plugin_with_a_reproducible_counterexample
 }
 
 TEST(cli, props_plugin_reports_a_crashing_plugin_as_a_failure) {
-  const CliResult r = run_cli("props --plugin " ROPECHECK_CRASHING_PLUGIN " --cases 10");
+  const CliResult r = run_cli("props --plugin " ROPECHECK_CRASHING_PLUGIN " --cases 10 --no-shrink");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("crashed with SIGSEGV"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("props: "), std::string::npos) << "ropecheck finished its report: " << r.out;
@@ -220,7 +220,7 @@ TEST(cli, props_plugin_contains_the_plugins_processes_and_output) {
   std::filesystem::create_directories(dir);
   const std::string pids = dir + "/pids", out = dir + "/out";
   const CliResult r = run_shell("ROPECHECK_TEST_PID_FILE=" + pids + " timeout 120 sh -c '{ " ROPECHECK_CLI
-                                " props --plugin " ROPECHECK_ESCAPING_PLUGIN " --cases 3; echo \"exit $?\"; } 2>&1 | cat > " +
+                                " props --plugin " ROPECHECK_ESCAPING_PLUGIN " --cases 3 --no-shrink; echo \"exit $?\"; } 2>&1 | cat > " +
                                 out + "'; echo \"timeout $?\"");
   EXPECT_EQ(r.out, "timeout 0\n") << "the pipe's reader did not get its end of file: " << r.out;
   const std::string text = read_text(out);
@@ -251,7 +251,7 @@ TEST(cli, props_plugin_stops_calling_a_plugin_that_timed_out) {
 }
 
 TEST(cli, props_plugin_reports_the_memory_limit) {
-  const CliResult r = run_cli("props --plugin " ROPECHECK_MEMORY_HOG_PLUGIN " --plugin-memory 256M --cases 2");
+  const CliResult r = run_cli("props --plugin " ROPECHECK_MEMORY_HOG_PLUGIN " --plugin-memory 256M --cases 2 --no-shrink");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("of the --plugin-memory limit of 256 MiB"), std::string::npos) << r.out;
 }
@@ -264,7 +264,7 @@ TEST(cli, props_plugin_that_measured_nothing_fails) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("measured nothing"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nprops: 0 passed, 0 failed\n"), std::string::npos) << r.out;
-  r = run_cli("props --plugin " ROPECHECK_EXITING_PLUGIN " --cases 3");
+  r = run_cli("props --plugin " ROPECHECK_EXITING_PLUGIN " --cases 3 --no-shrink");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("\nplugin: 0 passed, 7 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
             std::string::npos)
@@ -275,10 +275,12 @@ TEST(cli, props_plugin_that_measured_nothing_fails) {
 // Scaled specs reach the plugin: dropping rope_scaling fails; declining scaled specs is a
 // visible skip, and the unscaled properties still pass.
 TEST(cli, props_plugin_measures_scaled_specs) {
-  CliResult r = run_cli("props --plugin " ROPECHECK_DROP_SCALING_PLUGIN " --cases 20");
+  CliResult r = run_cli("props --plugin " ROPECHECK_DROP_SCALING_PLUGIN " --cases 20 --no-shrink");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("FAIL   plugin kernels, rope_scaling dropped: scaled specs (every scaling type)"), std::string::npos)
       << r.out;
+  // --no-shrink: the drawn case is reported, and the reproduce line keeps the flag.
+  EXPECT_NE(r.out.find("--cases 20 --no-shrink)"), std::string::npos) << r.out;
   r = run_cli("props --plugin " ROPECHECK_REFUSE_SCALING_PLUGIN " --cases 20");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("SKIP   plugin kernels, rope_scaling refused: scaled specs (every scaling type) within the exact bound "

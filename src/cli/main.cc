@@ -107,6 +107,7 @@ struct PropsOptions {
   std::string profile = "exact";
   std::string hf_config;
   std::string layer_type;
+  bool no_shrink = false;
   ropecheck::cli::PluginLimitOptions limits;
 };
 
@@ -129,6 +130,9 @@ int run_props(const PropsOptions& options) {
   rc::detail::TestParams params;
   params.seed = seed;
   params.maxSuccess = cases;
+  // Shrinking a plugin's failure makes one plugin call (a child process) per attempt:
+  // hundreds for a plugin that fails everything. --no-shrink reports the drawn case.
+  params.disableShrinking = options.no_shrink;
   std::vector<ropecheck::gate::BatteryEntry> battery;
   std::string what = "reference and kernel battery";
   std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", seed, cases);
@@ -219,7 +223,8 @@ int run_props(const PropsOptions& options) {
     std::cout.flush();
   });
   std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", tally.held,
-                           tally.caught, tally.failed + tally.missed, reproduce);
+                           tally.caught, tally.failed + tally.missed,
+                           reproduce + (options.no_shrink ? " --no-shrink" : ""));
   if (!with_plugin && options.hf_config.empty()) {
     std::cout << fmt::format("props: {} passed, {} failed\n", tally.held + tally.caught, tally.failed + tally.missed);
     return tally.failed + tally.missed == 0 ? kExitPass : kExitFailure;
@@ -263,6 +268,9 @@ int main(int argc, char** argv) {
                     "a model's config.json: the battery over that model's RoPE layer types only (with --plugin: the "
                     "plugin's; without: the built-in kernels')");
   props->add_option("--layer-type", props_options.layer_type, "with --hf-config: only this layer type");
+  props->add_flag("--no-shrink", props_options.no_shrink,
+                  "report each failing property's first counterexample as drawn, without shrinking it (faster; the "
+                  "same --seed and --cases reproduce it)");
   props->add_option("--profile", props_options.profile, "accuracy profile for --plugin and --hf-config: exact (default), f32-angle, f16-compute, bf16-compute")
       ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
   ropecheck::cli::add_plugin_limit_options(props, props_options.limits);
