@@ -76,6 +76,9 @@ RC_GTEST_PROP(position_scale, sigma_steps_at_multiples_of_floor_scale_and_agrees
   // An independent evaluation: std::log of 1 + k in double (≤ 1 ulp), then 2 roundings.
   const double independent = 1 + scale.beta * std::log(1 + static_cast<double>(k));
   RC_ASSERT(std::fabs(static_cast<double>(sigma) - independent) <= 0x1p-49 * independent);
+  // The double path the tables use, within its stated 3·2^-53 + 2^-52 of σ (position_scale.h).
+  const double table = reference::position_scale_double(scale, m);
+  RC_ASSERT(static_cast<double>(abs(Real(table) - sigma)) <= 5 * 0x1p-53 * static_cast<double>(sigma));
 }
 
 RC_GTEST_PROP(position_scale, the_scaled_result_is_sigma_times_the_unscaled_one, ()) {

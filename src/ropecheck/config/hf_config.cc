@@ -478,10 +478,17 @@ std::optional<RopeSpec> no_rope_spec(FieldReader& reader, const ModelContext& m,
   return spec;
 }
 
-std::string applies_to(FieldReader& reader, const ModelContext& m) {
-  if (m.row->head_dim != HeadDimSource::qk_rope_head_dim) return "each query and key head";
+// DeepSeek MLA: the width of q_nope in front of the rotated slice of each q/k head;
+// nullopt for a model whose whole head is the spec's.
+std::optional<std::size_t> mla_nope_dims(FieldReader& reader, const ModelContext& m) {
+  if (m.row->head_dim != HeadDimSource::qk_rope_head_dim) return std::nullopt;
   const std::optional<std::size_t> nope = reader.count(*m.text, m.text_path, "qk_nope_head_dim", 0, kLargestHeadDim);
   if (!nope) fail(join(m.text_path, "qk_nope_head_dim"), "missing (it places the rotated slice in the head)");
+  return nope;
+}
+
+std::string applies_to(const ModelContext& m, std::optional<std::size_t> nope) {
+  if (!nope) return "each query and key head";
   return fmt::format("each query head [q_nope | q_pe] and key [k_nope | k_pe] of {} dims: dims [{}, {}) rotate (q_pe, "
                      "and k_pe shared by the heads)",
                      *nope + m.head_dim, *nope, *nope + m.head_dim);
@@ -551,7 +558,8 @@ HfRopeConfig read_hf_config(const json& config) {
   out.dialect = parameters ? (nested ? "v5 nested" : "v5") : "v4";
   const std::set<std::size_t> nope = no_rope_layers_of(reader, m, *layers, warnings);
   out.no_rope_layers.assign(nope.begin(), nope.end());
-  const std::string where = applies_to(reader, m);
+  const std::optional<std::size_t> nope_dims = mla_nope_dims(reader, m);
+  const std::string where = applies_to(m, nope_dims);
 
   // Layer type → its RoPE, and which layers have it.
   std::map<std::string, std::vector<std::size_t>> layers_of_type;
@@ -627,16 +635,15 @@ HfRopeConfig read_hf_config(const json& config) {
       out.layer_types.push_back({std::string(kNoRopeLayerType), *temperature, out.no_rope_layers, where});
     }
   }
-  if (m.row->head_dim == HeadDimSource::qk_rope_head_dim) {
+  if (nope_dims) {
     // The spec is of the whole q/k head, [nope | rope]: its last qk_rope_head_dim dims
     // rotate (HF modeling_deepseek_v3.py: q_pass, q_rot = torch.split(q_states,
     // [self.qk_nope_head_dim, self.qk_rope_head_dim], dim=-1), RoPE on q_rot and k_rot, then
     // query_states = torch.cat((q_pass, q_rot), dim=-1); DeepSeek's inference/model.py splits
     // q into q_nope, q_pe the same way).
-    const std::size_t nope_dims = *reader.count(*m.text, m.text_path, "qk_nope_head_dim", 0, kLargestHeadDim);
     for (HfLayerRope& l : out.layer_types) {
-      l.spec.rotary_offset = nope_dims;
-      l.spec.head_dim = nope_dims + l.spec.head_dim;
+      l.spec.rotary_offset = *nope_dims;
+      l.spec.head_dim = *nope_dims + l.spec.head_dim;
       try {
         validate(l.spec);
       } catch (const InvalidInput& e) {

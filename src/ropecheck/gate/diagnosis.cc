@@ -485,12 +485,12 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
   const DtypeFormat f = format_of(g.output_dtype);
   const double normal_floor = std::ldexp(1.0, f.min_exponent + f.precision);
   for (std::size_t t = 0; t < g.tokens; ++t) {
+    const double factor = attention * reference::position_scale_double(g.spec, g.positions[t]);
     for (std::size_t h = 0; h < g.heads; ++h) {
       const std::size_t row = (t * g.heads + h) * d;
       for (std::size_t i = 0; i < g.spec.pairs(); ++i) {
         const auto [ia, ib] = reference::pair_dims(g.spec, i);
-        const double before =
-            attention * reference::position_scale_double(g.spec, g.positions[t]) * std::hypot(g.x[row + ia], g.x[row + ib]);
+        const double before = factor * std::hypot(g.x[row + ia], g.x[row + ib]);
         const double after = std::hypot(candidate[row + ia], candidate[row + ib]);
         // Near the underflow range the output quantum is no longer small relative to the
         // pair, so its norm is not kept by correct rounding either.

@@ -47,8 +47,9 @@ std::string golden_inconsistency(const golden::Golden& g) {
   // a bounded attention factor cannot overflow a double from f32 inputs); a pass-through
   // dim is x itself, or for a token with a position scale σ ≠ 1 finite for finite x (its
   // exact value σ·x is checked on the sampled tokens below).
+  bool scaled = false;
   for (std::size_t r = 0; r < g.tokens * g.heads; ++r) {
-    const bool scaled = reference::position_scale_double(g.spec, g.positions[r / g.heads]) != 1;
+    if (r % g.heads == 0) scaled = reference::position_scale_double(g.spec, g.positions[r / g.heads]) != 1;  // per token
     for (std::size_t i = 0; i < pairs; ++i) {
       const auto [ia, ib] = reference::pair_dims(g.spec, i);
       const std::size_t a = r * d + ia, b = r * d + ib;

@@ -131,6 +131,7 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
       sigma = reference::position_scale_double(*v.position_scale, static_cast<std::int64_t>(m));
     }
     out.position_scale[t] = sigma;
+    const double factor = sigma * v.attention_factor;  // the row's factor, once per token
     for (std::size_t i = 0; i < pairs; ++i) {
       double angle = rounded_to(m * thetas[i], v.angles_in);
       if (v.fast_trig_unreduced) angle = fast_trig_angle(angle);
@@ -144,8 +145,8 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
         auto [ia, ib] = reference::pair_indices(v.layout, v.rotary_dim, i);
         ia += v.rotary_offset;
         ib += v.rotary_offset;
-        const double c = sigma * v.attention_factor * out.cos[t * pairs + i];
-        const double s = sigma * v.attention_factor * out.sin[t * pairs + i];
+        const double c = factor * out.cos[t * pairs + i];
+        const double s = factor * out.sin[t * pairs + i];
         const double a = g.x[row + ia], b = g.x[row + ib];
         const double new_a = a * c - b * s;
         const double new_b = b * c + (v.in_place_update ? new_a : a) * s;

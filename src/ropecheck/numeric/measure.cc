@@ -47,6 +47,7 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
   const std::size_t d = spec.head_dim;
   ErrorStats stats;
   for (std::size_t t = 0; t < exact.tokens; ++t) {
+    const bool scaled = scaled_token(exact, t);
     for (std::size_t h = 0; h < exact.heads; ++h) {
       const std::size_t row = (t * exact.heads + h) * d;
       for (std::size_t dim = 0; dim < d; ++dim) {
@@ -56,7 +57,6 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
         e.where = {t, h, dim, exact.positions[t]};
         e.candidate = got;
         e.exact = want;
-        const bool scaled = scaled_token(exact, t);
         if (!spec.rotates(dim) && !scaled) {
           e.ulps = same_value(got, want) ? 0.0 : kInfinity;
           e.ratio = e.ulps;

@@ -43,12 +43,13 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
     const CosSin<Real> cs = cos_sin(thetas, Real(positions[t]));
     const Real sigma = position_scale<Real>(spec, positions[t]);
     r.position_scale[t] = static_cast<double>(sigma);
+    const Real factor = sigma * s;  // the row's factor, once per token
     std::vector<Real> scaled_cos(pairs), scaled_sin(pairs);
     for (std::size_t i = 0; i < pairs; ++i) {
       r.cos[t * pairs + i] = static_cast<double>(cs.cos[i]);
       r.sin[t * pairs + i] = static_cast<double>(cs.sin[i]);
-      scaled_cos[i] = sigma * s * cs.cos[i];
-      scaled_sin[i] = sigma * s * cs.sin[i];
+      scaled_cos[i] = factor * cs.cos[i];
+      scaled_sin[i] = factor * cs.sin[i];
     }
     for (std::size_t h = 0; h < heads; ++h) {
       const std::size_t row = (t * heads + h) * d;
