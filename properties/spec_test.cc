@@ -11,6 +11,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/property_cases.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 #include "support/expect_counterexample.h"
 
@@ -131,6 +132,37 @@ TEST(rope_spec, rotary_offset_round_trips_and_must_fit_the_head) {
   expect_rejected(R"({"head_dim":192,"rotary_dim":64,"rotary_offset":129,"layout":"interleaved","base":10000})",
                   "rotary_offset 129 + rotary_dim 64 exceeds head_dim = 192");
   expect_rejected(R"({"head_dim":192,"rotary_dim":64,"rotary_offset":-1,"layout":"interleaved","base":10000})", "outside");
+}
+
+// Multi-axis positions: HF's key names, written only when set.
+TEST(rope_spec, multi_axis_keys_round_trip_and_their_rules_are_enforced) {
+  const std::string qwen3_vl = R"({"base":5000000.0,"head_dim":128,"layout":"half_split","mrope_interleaved":true,)"
+                               R"("mrope_section":[24,20,20],"rotary_dim":128,"scaling":{"type":"none"}})";
+  const RopeSpec spec = spec_from_json_text(qwen3_vl);
+  EXPECT_EQ(position_axes(spec), 3u);
+  EXPECT_EQ(to_json_text(spec), qwen3_vl);
+  const std::string pixtral = R"({"base":10000.0,"head_dim":64,"layout":"half_split","rotary_dim":64,)"
+                              R"("scaling":{"type":"none"},"vision_2d":"pixtral"})";
+  EXPECT_EQ(to_json_text(spec_from_json_text(pixtral)), pixtral);
+  EXPECT_EQ(position_axes(spec_from_json_text(pixtral)), 2u);
+  // false is accepted and not written (the canonical form omits it).
+  EXPECT_EQ(to_json_text(spec_from_json_text(
+                R"({"head_dim":8,"layout":"half_split","base":10000,"mrope_section":[2,1,1],"mrope_interleaved":false})")),
+            R"({"base":10000.0,"head_dim":8,"layout":"half_split","mrope_section":[2,1,1],"rotary_dim":8,"scaling":{"type":"none"}})");
+  EXPECT_EQ(to_json_text(RopeSpec{}).find("mrope"), std::string::npos);
+  const std::string head = R"({"head_dim":8,"layout":"half_split","base":10000,)";
+  expect_rejected(head + R"("mrope_section":[2,1,2]})", "sums to 5, rotary_dim/2 = 4");
+  expect_rejected(head + R"("mrope_section":[2,2]})", "list of 3 integers");
+  expect_rejected(head + R"("mrope_section":[-1,3,2]})", "integers in [0,");
+  expect_rejected(head + R"("mrope_interleaved":true})", "needs 'mrope_section'");
+  expect_rejected(head + R"("mrope_section":[2,1,1],"mrope_interleaved":1})", "true or false");
+  expect_rejected(head + R"("vision_2d":"qwen"})", "'pixtral' or 'qwen_vl'");
+  expect_rejected(head + R"("vision_2d":"pixtral","mrope_section":[2,1,1]})", "exclude each other");
+  expect_rejected(R"({"head_dim":6,"layout":"half_split","base":10000,"vision_2d":"pixtral"})", "multiple of 4");
+  expect_rejected(head + R"("vision_2d":"pixtral","scaling":{"type":"linear","factor":2}})", "scaling 'none'");
+  expect_rejected(head + R"("mrope_section":[2,1,1],"role":"query",)"
+                         R"("position_scale":{"beta":0.1,"floor_scale":8192,"position_offset":0,"applies_to":"query"}})",
+                  "one position axis");
 }
 
 TEST(rope_spec, non_finite_base_is_rejected) {

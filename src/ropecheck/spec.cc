@@ -12,6 +12,7 @@
 #include "ropecheck/json_document.h"
 #include "ropecheck/json_excerpt.h"
 #include "ropecheck/name_table.h"
+#include "ropecheck/position_axes.h"
 
 namespace ropecheck {
 namespace {
@@ -444,12 +445,14 @@ void validate(const RopeSpec& spec) {
       throw InvalidInput(fmt::format("spec: longrope '{}' has {} values, rotary_dim/2 = {}", key, (*list)->size(), spec.pairs()));
     }
   }
+  validate_position_axes(spec);
 }
 
 RopeSpec spec_from_json(const Json& j) {
   if (!j.is_object()) throw InvalidInput("spec: must be a JSON object");
-  static constexpr std::array<std::string_view, 8> kKeys{"head_dim", "rotary_dim", "rotary_offset", "layout", "base",
-                                                         "scaling", "position_scale", "role"};
+  static constexpr std::array<std::string_view, 11> kKeys{
+      "head_dim", "rotary_dim", "rotary_offset", "layout", "base", "scaling", "position_scale", "role",
+      "mrope_section", "mrope_interleaved", "vision_2d"};
   for (const auto& [key, value] : j.items()) {
     (void)value;
     bool known = false;
@@ -476,6 +479,7 @@ RopeSpec spec_from_json(const Json& j) {
   if (j.contains("scaling")) spec.scaling = scaling_from_json(j.at("scaling"));
   if (j.contains("position_scale")) spec.position_scale = position_scale_from_json(j.at("position_scale"));
   if (j.contains("role")) spec.role = role_field(j, "role", "");
+  read_position_axes(j, spec);
   validate(spec);
   return spec;
 }
@@ -495,6 +499,7 @@ Json to_json(const RopeSpec& spec) {
   // Written only when present, so every spec without one keeps its JSON (and golden bytes).
   if (spec.position_scale) j["position_scale"] = position_scale_to_json(*spec.position_scale);
   if (spec.role) j["role"] = std::string(to_string(*spec.role));
+  write_position_axes(spec, j);
   return j;
 }
 

@@ -27,6 +27,10 @@
 //    `role` (query or key) says which tensor this spec is applied to; it is present exactly
 //    when position_scale is, so a spec without one is written as before. rotary_dim 0 (no
 //    rotation: Llama 4's NoPE layers) is allowed only with a position_scale.
+//  - multi-axis positions (optional; position_axes.h): `mrope_section` [s_t, s_h, s_w]
+//    of non-negative integers summing to R/2, with `mrope_interleaved` (Qwen3-VL; written
+//    only when true), or `vision_2d` ("pixtral" or "qwen_vl"; R a multiple of 4, scaling
+//    none). Not together with each other or with a position_scale.
 //  - Where HF versions disagree, a named option picks the semantics; the default is HF's
 //    current one: yarn_context (yarn) and longrope_switch (longrope), see Scaling.
 //  - JSON round-trips exactly: to_json(from_json(j)) == j for every valid canonical j
@@ -34,6 +38,7 @@
 //  - Every violation throws InvalidInput with a one-line message naming the rule.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -115,6 +120,9 @@ struct PositionScale {
   friend bool operator==(const PositionScale&, const PositionScale&) = default;
 };
 
+// 2-D vision encoders' rotary mappings (position_axes.h).
+enum class Vision2d { pixtral, qwen_vl };
+
 inline constexpr std::int64_t kMaxPositionOffset = std::int64_t{1} << 20;
 
 struct RopeSpec {
@@ -126,6 +134,10 @@ struct RopeSpec {
   Scaling scaling;
   std::optional<PositionScale> position_scale;
   std::optional<Role> role;  // set exactly when position_scale is
+  // Multi-axis positions (position_axes.h), by HF's key names.
+  std::optional<std::array<std::size_t, 3>> mrope_section;  // [s_t, s_h, s_w]
+  bool mrope_interleaved = false;                           // only with mrope_section
+  std::optional<Vision2d> vision_2d;
 
   std::size_t pairs() const { return rotary_dim / 2; }
   // Whether head dim `dim` is one of the rotated dims [rotary_offset, rotary_offset + R).

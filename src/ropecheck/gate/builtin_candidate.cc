@@ -16,7 +16,7 @@ std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const RotateFn
     const std::uint64_t bits = reference::round_to_bits(reference::Real(g.x[k]), g.input_dtype);  // exact: x is
     std::memcpy(&in[k * in_bytes], &bits, in_bytes);                                              // in the dtype
   }
-  rotate(g.spec, g.positions, g.heads, {in.data(), g.input_dtype, 0}, {out.data(), g.input_dtype, 0});
+  rotate(g.spec, PositionsView(g.positions, g.axes), g.heads, {in.data(), g.input_dtype, 0}, {out.data(), g.input_dtype, 0});
   std::vector<std::uint64_t> result(n, 0);
   for (std::size_t k = 0; k < n; ++k) std::memcpy(&result[k], &out[k * in_bytes], in_bytes);
   if (g.output_dtype != g.input_dtype) {
@@ -28,10 +28,10 @@ std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const RotateFn
 }
 
 std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode) {
-  return run_on_golden(g, [mode](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+  return run_on_golden(g, [mode](const RopeSpec& spec, PositionsView positions, std::size_t heads,
                                  kernels::ConstTensor in, kernels::MutableTensor out) {
     const kernels::CosSinTable table = kernels::build_table(spec, positions, mode);
-    kernels::apply_rope(kernels::rope_shape(spec, positions.size(), heads), table, in, out);
+    kernels::apply_rope(kernels::rope_shape(spec, positions.tokens(), heads), table, in, out);
   });
 }
 

@@ -57,6 +57,7 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   e.spec = g.spec;
   e.tokens = g.tokens;
   e.heads = g.heads;
+  e.axes = g.axes;
   e.positions = g.positions;
   e.x = g.x;
   e.expected = g.expected;
@@ -65,8 +66,9 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   const std::vector<reference::Real> thetas = reference::frequencies<reference::Real>(g.spec);
   e.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
   for (const reference::Real& theta : thetas) e.thetas.push_back(static_cast<double>(theta));
-  for (const std::int64_t m : g.positions) {
-    e.position_scale.push_back(static_cast<double>(reference::position_scale<reference::Real>(g.spec, m)));
+  for (std::size_t t = 0; t < g.tokens; ++t) {  // a position scale takes one axis: component 0
+    e.position_scale.push_back(
+        static_cast<double>(reference::position_scale<reference::Real>(g.spec, g.positions[t * g.axes])));
   }
   return e;
 }

@@ -49,7 +49,9 @@ std::string golden_inconsistency(const golden::Golden& g) {
   // exact value σ·x is checked on the sampled tokens below).
   bool scaled = false;
   for (std::size_t r = 0; r < g.tokens * g.heads; ++r) {
-    if (r % g.heads == 0) scaled = reference::position_scale_double(g.spec, g.positions[r / g.heads]) != 1;  // per token
+    if (r % g.heads == 0) {  // per token; a position scale takes one axis (component 0)
+      scaled = reference::position_scale_double(g.spec, g.positions[r / g.heads * g.axes]) != 1;
+    }
     for (std::size_t i = 0; i < pairs; ++i) {
       const auto [ia, ib] = reference::pair_dims(g.spec, i);
       const std::size_t a = r * d + ia, b = r * d + ib;
@@ -78,26 +80,28 @@ std::string golden_inconsistency(const golden::Golden& g) {
   std::vector<std::int64_t> positions;
   std::vector<double> x;
   for (const std::size_t t : tokens) {
-    positions.push_back(g.positions[t]);
+    for (std::size_t a = 0; a < g.axes; ++a) positions.push_back(g.positions[t * g.axes + a]);
     x.insert(x.end(), g.x.begin() + static_cast<std::ptrdiff_t>(t * row),
              g.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
   }
-  const reference::ExactRope exact = reference::exact_rope(g.spec, positions, x, g.heads, g.output_dtype);
+  const reference::ExactRope exact =
+      reference::exact_rope(g.spec, PositionsView(positions, g.axes), x, g.heads, g.output_dtype);
+  const PositionsView all(g.positions, g.axes);
   for (std::size_t s = 0; s < tokens.size(); ++s) {
     const std::size_t t = tokens[s];
     for (std::size_t k = 0; k < row; ++k) {
       if (!same(exact.expected[s * row + k], g.expected[t * row + k])) {
         return fmt::format("expected at token {} (position {}), element {}: the file holds {:a}, its spec gives {:a}", t,
-                           g.positions[t], k, g.expected[t * row + k], exact.expected[s * row + k]);
+                           format_position(all, t), k, g.expected[t * row + k], exact.expected[s * row + k]);
       }
       if (exact.expected_bits[s * row + k] != g.expected_bits[t * row + k]) {
         return fmt::format("expected_rounded at token {} (position {}), element {} differs from its spec's", t,
-                           g.positions[t], k);
+                           format_position(all, t), k);
       }
     }
     for (std::size_t i = 0; i < pairs; ++i) {
       if (!same(exact.cos[s * pairs + i], g.cos[t * pairs + i]) || !same(exact.sin[s * pairs + i], g.sin[t * pairs + i])) {
-        return fmt::format("cos/sin at token {} (position {}), pair {} differ from its spec's", t, g.positions[t], i);
+        return fmt::format("cos/sin at token {} (position {}), pair {} differ from its spec's", t, format_position(all, t), i);
       }
     }
   }

@@ -31,14 +31,14 @@ std::uint32_t narrow(float v, Dtype dtype, bool truncate_bf16) {
 }
 
 // A plain scalar f32 RoPE over raw storage (no FMA: ISO C++ does not contract).
-void scalar_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+void scalar_rope(const RopeSpec& spec, PositionsView positions, std::size_t heads,
                  kernels::ConstTensor in, kernels::MutableTensor out, Flaws flaws) {
   const kernels::CosSinTable table = kernels::build_table(spec, positions);
   const std::size_t bytes = storage_bytes(in.dtype);
   const auto* src = static_cast<const unsigned char*>(in.data);
   auto* dst = static_cast<unsigned char*>(out.data);
   const std::size_t pairs = spec.pairs();
-  for (std::size_t t = 0; t < positions.size(); ++t) {
+  for (std::size_t t = 0; t < positions.tokens(); ++t) {
     for (std::size_t h = 0; h < heads; ++h) {
       const std::size_t in_row = t * in.token_stride + h * spec.head_dim;
       const std::size_t out_row = t * out.token_stride + h * spec.head_dim;
@@ -66,7 +66,7 @@ KernelUnderTest scalar_variant(std::string name, Flaws flaws) {
   KernelUnderTest k;
   k.name = std::move(name);
   k.arithmetic = numeric::Arithmetic::unfused;
-  k.rotate = [flaws](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+  k.rotate = [flaws](const RopeSpec& spec, PositionsView positions, std::size_t heads,
                      kernels::ConstTensor in, kernels::MutableTensor out) {
     scalar_rope(spec, positions, heads, in, out, flaws);
   };
@@ -78,7 +78,7 @@ KernelUnderTest with_spec(std::string suffix, std::function<RopeSpec(RopeSpec)> 
   KernelUnderTest k = builtin_kernels().front();
   const RotateFn correct = k.rotate;
   k.name += suffix;
-  k.rotate = [correct, change](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+  k.rotate = [correct, change](const RopeSpec& spec, PositionsView positions, std::size_t heads,
                                kernels::ConstTensor in, kernels::MutableTensor out) {
     correct(change(spec), positions, heads, in, out);
   };
@@ -101,7 +101,7 @@ KernelUnderTest swapped_layout() {
 KernelUnderTest bf16_table() {
   KernelUnderTest k = builtin_kernels().front();
   k.name += ", bf16 cos/sin";
-  k.rotate = [](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+  k.rotate = [](const RopeSpec& spec, PositionsView positions, std::size_t heads,
                 kernels::ConstTensor in, kernels::MutableTensor out) {
     kernels::CosSinTable table = kernels::build_table(spec, positions);
     for (std::vector<float>* entries : {&table.cos, &table.sin}) {
@@ -110,7 +110,7 @@ KernelUnderTest bf16_table() {
         v = std::bit_cast<float>(bits << 16);
       }
     }
-    kernels::apply_rope(kernels::rope_shape(spec, positions.size(), heads), table, in, out);
+    kernels::apply_rope(kernels::rope_shape(spec, positions.tokens(), heads), table, in, out);
   };
   return k;
 }
@@ -145,10 +145,10 @@ KernelUnderTest with_positions(std::string suffix, std::function<std::vector<std
   KernelUnderTest k = builtin_kernels().front();
   const RotateFn correct = k.rotate;
   k.name += suffix;
-  k.rotate = [correct, change](const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+  k.rotate = [correct, change](const RopeSpec& spec, PositionsView positions, std::size_t heads,
                                kernels::ConstTensor in, kernels::MutableTensor out) {
-    const std::vector<std::int64_t> changed = change(positions);
-    correct(spec, changed, heads, in, out);
+    const std::vector<std::int64_t> changed = change(positions.values);  // every component
+    correct(spec, PositionsView(changed, positions.axes), heads, in, out);
   };
   return k;
 }
@@ -171,6 +171,55 @@ KernelUnderTest contiguous_positions() {
     std::vector<std::int64_t> assumed;
     for (std::size_t t = 0; t < positions.size(); ++t) assumed.push_back(positions[0] + static_cast<std::int64_t>(t));
     return assumed;
+  });
+}
+
+namespace {
+
+// The best built-in kernel with the multi-axis positions (all components) changed by `change`.
+KernelUnderTest with_components(std::string suffix,
+                                std::function<void(std::vector<std::int64_t>& positions, std::size_t axes)> change) {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += suffix;
+  k.rotate = [correct, change](const RopeSpec& spec, PositionsView positions, std::size_t heads,
+                               kernels::ConstTensor in, kernels::MutableTensor out) {
+    std::vector<std::int64_t> changed(positions.values.begin(), positions.values.end());
+    change(changed, positions.axes);
+    correct(spec, PositionsView(changed, positions.axes), heads, in, out);
+  };
+  return k;
+}
+
+}  // namespace
+
+KernelUnderTest mrope_interleaving_ignored() {
+  return with_spec(", mrope_interleaved ignored", [](RopeSpec spec) {
+    spec.mrope_interleaved = false;
+    return spec;
+  });
+}
+
+KernelUnderTest height_width_swapped() {
+  return with_components(", h and w swapped", [](std::vector<std::int64_t>& p, std::size_t axes) {
+    if (axes < 2) return;
+    for (std::size_t t = 0; t < p.size() / axes; ++t) std::swap(p[t * axes + axes - 2], p[t * axes + axes - 1]);
+  });
+}
+
+KernelUnderTest first_component_for_every_axis() {
+  return with_components(", first component for every axis", [](std::vector<std::int64_t>& p, std::size_t axes) {
+    for (std::size_t t = 0; t < p.size() / axes; ++t) {
+      for (std::size_t a = 1; a < axes; ++a) p[t * axes + a] = p[t * axes];
+    }
+  });
+}
+
+KernelUnderTest one_dimensional_positions() {
+  return with_components(", 1-D positions", [](std::vector<std::int64_t>& p, std::size_t axes) {
+    for (std::size_t t = 0; t < p.size() / axes; ++t) {
+      for (std::size_t a = 0; a < axes; ++a) p[t * axes + a] = static_cast<std::int64_t>(t);
+    }
   });
 }
 

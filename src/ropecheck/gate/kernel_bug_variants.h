@@ -47,4 +47,15 @@ KernelUnderTest position_scale_on_the_other_role();
 // spec's rotary_offset (MLA's rotation applied to the nope part).
 KernelUnderTest rotary_offset_ignored();
 
+// Multi-axis positions (position_axes.h), each the way a shipped port got them wrong:
+// Qwen3-VL's interleaved sections run with the chunked mapping (vllm-gaudi #1437).
+KernelUnderTest mrope_interleaving_ignored();
+// The h and w components exchanged (rows for columns in 2-D vision).
+KernelUnderTest height_width_swapped();
+// Every pair reads the first component (t, or the row): positions of a text-only path.
+KernelUnderTest first_component_for_every_axis();
+// The multi-axis spec run as plain RoPE over 1-D positions 0, 1, …, T − 1 (the sequence
+// index an engine passes when it never builds the 3-D grid, mlx-lm #1768).
+KernelUnderTest one_dimensional_positions();
+
 }  // namespace ropecheck::gate::kernel_bugs

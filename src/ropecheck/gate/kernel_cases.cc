@@ -108,7 +108,7 @@ std::ostream& operator<<(std::ostream& os, const KernelCase& c) {
   os << "spec " << to_json_text(c.spec) << ", dtype " << to_string(c.dtype) << ", heads " << c.heads
      << ", stride padding " << c.stride_padding << (c.in_place ? ", in place" : ", out of place")
      << ", data seed " << c.data_seed << ", positions [";
-  for (std::size_t t = 0; t < c.positions.size(); ++t) os << (t ? ", " : "") << c.positions[t];
+  for (std::size_t t = 0; t < c.tokens(); ++t) os << (t ? ", " : "") << format_position(c.position_view(), t);
   return os << "]";
 }
 
@@ -168,6 +168,28 @@ rc::Gen<RopeSpec> gen_offset_spec() {
       gen_spec(), gen::inRange<std::size_t>(1, 65));
 }
 
+rc::Gen<RopeSpec> gen_multi_axis_spec() {
+  using namespace rc;
+  return gen::apply(
+      [](RopeSpec spec, int kind, std::size_t first, std::size_t second) {
+        if (kind < 2) {
+          // Sections: any split of the R/2 pairs (first, second drawn in [0, 2^16)).
+          const std::size_t pairs = spec.pairs();
+          const std::size_t s_t = first % (pairs + 1);
+          const std::size_t s_h = second % (pairs - s_t + 1);
+          spec.mrope_section = std::array<std::size_t, 3>{s_t, s_h, pairs - s_t - s_h};
+          spec.mrope_interleaved = kind == 1;
+          return spec;
+        }
+        spec.vision_2d = kind == 2 ? Vision2d::pixtral : Vision2d::qwen_vl;
+        spec.scaling = Scaling{};
+        spec.rotary_dim = std::max<std::size_t>(4, spec.rotary_dim - spec.rotary_dim % 4);
+        spec.head_dim = std::max(spec.head_dim, spec.rotary_dim);
+        return spec;
+      },
+      gen_spec(), gen::inRange(0, 4), gen::inRange<std::size_t>(0, 1 << 16), gen::inRange<std::size_t>(0, 1 << 16));
+}
+
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
   return gen_kernel_case(dtype, max_position, gen_kernel_spec());
 }
@@ -186,7 +208,7 @@ rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::
   });
   return gen::apply(
       [dtype](RopeSpec spec, bool odd_head_dim, std::size_t heads, std::size_t padding, bool in_place,
-              std::vector<std::int64_t> positions, std::uint64_t seed) {
+              std::vector<std::int64_t> positions, std::uint64_t seed, std::vector<std::int64_t> components) {
         KernelCase c;
         c.spec = spec;
         if (odd_head_dim && spec.head_dim < kMaxHeadDim) c.spec.head_dim += 1;
@@ -194,7 +216,15 @@ rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::
         c.heads = heads;
         c.stride_padding = padding;
         c.in_place = in_place;
-        c.positions = std::move(positions);
+        c.axes = position_axes(spec);
+        if (c.axes == 1) {
+          c.positions = std::move(positions);
+        } else {  // token t: its drawn position, then components from the extra draws
+          for (std::size_t t = 0; t < positions.size(); ++t) {
+            c.positions.push_back(positions[t]);
+            for (std::size_t a = 1; a < c.axes; ++a) c.positions.push_back(components[(t * (c.axes - 1) + a - 1) % components.size()]);
+          }
+        }
         c.data_seed = seed;
         return c;
       },
@@ -204,7 +234,7 @@ rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::
       gen::arbitrary<bool>(),
       gen::suchThat(gen::container<std::vector<std::int64_t>>(position),
                     [](const std::vector<std::int64_t>& p) { return !p.empty() && p.size() <= 5; }),
-      gen::arbitrary<std::uint64_t>());
+      gen::arbitrary<std::uint64_t>(), gen::container<std::vector<std::int64_t>>(10, position));
 }
 
 KernelBuffers make_buffers(const KernelCase& c) {

@@ -26,6 +26,7 @@
 #include <rapidcheck.h>
 
 #include "ropecheck/dtype.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::gate {
@@ -36,10 +37,12 @@ struct KernelCase {
   std::size_t heads = 1;
   std::size_t stride_padding = 0;
   bool in_place = false;
-  std::vector<std::int64_t> positions;
+  std::size_t axes = 1;                // position components per token (position_axes.h)
+  std::vector<std::int64_t> positions;  // [tokens][axes]
   std::uint64_t data_seed = 0;
 
-  std::size_t tokens() const { return positions.size(); }
+  std::size_t tokens() const { return positions.size() / axes; }
+  PositionsView position_view() const { return {positions, axes}; }
   std::size_t token_stride() const { return heads * spec.head_dim + stride_padding; }
   std::size_t storage_elements() const { return tokens() * token_stride(); }
 };
@@ -57,6 +60,11 @@ rc::Gen<RopeSpec> gen_position_scaled_spec();
 // gen_spec() with its rotated dims moved 1…64 dims into the head (DeepSeek MLA's q_pe
 // after q_nope): rotary_offset o, head_dim D + o, so dims before and after pass through.
 rc::Gen<RopeSpec> gen_offset_spec();
+// gen_spec() with multi-axis positions (position_axes.h), one kind in four each: chunked
+// M-RoPE sections, interleaved ones (both any split of R/2, zeros included, scaling
+// kept), pixtral and qwen_vl 2-D vision (R rounded down to a multiple of 4, at least 4;
+// scaling none). A case's extra components are drawn like its first.
+rc::Gen<RopeSpec> gen_multi_axis_spec();
 // The same with specs from `specs` (e.g. gen_scaled_spec()).
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs);
 

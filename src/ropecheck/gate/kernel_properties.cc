@@ -28,13 +28,13 @@ KernelUnderTest builtin_kernel(std::int64_t target, kernels::TableMode mode, ker
   k.name = fmt::format("{} ({} table{})", kernels::target_name(target), kernels::to_string(mode), suffix);
   k.arithmetic = kernels::dispatched_target_fuses_multiply_add() ? numeric::Arithmetic::fused
                                                                  : numeric::Arithmetic::unfused;
-  k.rotate = [target, mode, bf16](const RopeSpec& spec, std::span<const std::int64_t> positions,
+  k.rotate = [target, mode, bf16](const RopeSpec& spec, PositionsView positions,
                                   std::size_t heads, kernels::ConstTensor in, kernels::MutableTensor out) {
     DispatchScope inner(target);
     const kernels::CosSinTable table = kernels::build_table(spec, positions, mode);
     kernels::KernelOptions options;
     options.bf16 = bf16;
-    kernels::apply_rope(kernels::rope_shape(spec, positions.size(), heads), table, in, out, options);
+    kernels::apply_rope(kernels::rope_shape(spec, positions.tokens(), heads), table, in, out, options);
   };
   return k;
 }
@@ -79,14 +79,14 @@ std::vector<unsigned char> run_kernel(const KernelCase& c, const KernelBuffers& 
   const kernels::ConstTensor in{c.in_place ? static_cast<const void*>(out.data()) : buffers.in.data(), c.dtype,
                                 c.token_stride()};
   const kernels::MutableTensor result{out.data(), c.dtype, c.token_stride()};
-  kernel.rotate(c.spec, c.positions, c.heads, in, result);
+  kernel.rotate(c.spec, c.position_view(), c.heads, in, result);
   return out;
 }
 
 void check_matches_reference(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
                              numeric::Profile profile) {
   const KernelBuffers buffers = make_buffers(c);
-  const reference::ExactRope exact = reference::exact_rope(c.spec, c.positions, buffers.x, c.heads);
+  const reference::ExactRope exact = reference::exact_rope(c.spec, c.position_view(), buffers.x, c.heads);
   for (const Run& run : run_all(c, buffers, kernels)) {
     const numeric::ErrorStats stats =
         numeric::measure(exact, run.output, numeric::error_model(profile, c.dtype, run.kernel->arithmetic));
@@ -97,7 +97,7 @@ void check_matches_reference(const KernelCase& c, const std::vector<KernelUnderT
 void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest>& kernels,
                           numeric::Profile profile) {
   const KernelBuffers buffers = make_buffers(c);
-  const reference::ExactRope exact = reference::exact_rope(c.spec, c.positions, buffers.x, c.heads);
+  const reference::ExactRope exact = reference::exact_rope(c.spec, c.position_view(), buffers.x, c.heads);
   const std::size_t d = c.spec.head_dim;
   const std::size_t pairs = c.spec.pairs();
   // Each norm is a sum of R squares in double: relative error ≤ (R/2 + 2)·2^-53 for
@@ -134,7 +134,7 @@ void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest
         const double allowed = std::sqrt(bound_sq) + norm_rounding * (x_norm + y_norm);
         if (!(std::fabs(y_norm - x_norm) <= allowed)) {
           RC_FAIL(fmt::format("{}: token {} head {} position {}: ‖ŷ‖ = {:a}, sσ‖x‖ = {:a}, difference {:.3g} > allowed {:.3g}",
-                              run.kernel->name, t, h, c.positions[t], y_norm, x_norm,
+                              run.kernel->name, t, h, format_position(c.position_view(), t), y_norm, x_norm,
                               std::fabs(y_norm - x_norm), allowed));
         }
       }
@@ -164,20 +164,30 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
   pair.stride_padding = 0;
   pair.in_place = false;
   constexpr std::int64_t kLimit = std::int64_t{1} << 24;
-  const std::int64_t m = c.positions[0] % (kLimit / 2);
-  const std::int64_t n = (c.positions.size() > 1 ? c.positions[1] : m + 7) % (kLimit / 2);
-  const std::int64_t shift = static_cast<std::int64_t>(c.data_seed % 100000) + 1;
-  pair.positions = {m, n};
+  // q's and k's components (A of each) and each axis' own shift: per axis the score may
+  // depend only on that axis' difference (position_axes.h), so moving every axis by its
+  // own Δ_a leaves it unchanged.
+  const std::size_t axes = c.axes;
+  std::vector<std::int64_t> q_at(axes), k_at(axes), shift(axes);
+  for (std::size_t a = 0; a < axes; ++a) {
+    q_at[a] = c.positions[a] % (kLimit / 2);
+    k_at[a] = (c.tokens() > 1 ? c.positions[axes + a] : q_at[a] + 7) % (kLimit / 2);
+    shift[a] = static_cast<std::int64_t>((c.data_seed >> (16 * a)) % 100000) + 1;
+  }
+  pair.positions = q_at;
+  pair.positions.insert(pair.positions.end(), k_at.begin(), k_at.end());
   const KernelBuffers qk = make_buffers(pair);
   KernelCase shifted = pair;
-  shifted.positions = {m, n, m + shift, n + shift};
+  for (const std::vector<std::int64_t>* token : {&q_at, &k_at}) {
+    for (std::size_t a = 0; a < axes; ++a) shifted.positions.push_back((*token)[a] + shift[a]);
+  }
   KernelBuffers buffers;
   buffers.in = qk.in;
   buffers.in.insert(buffers.in.end(), qk.in.begin(), qk.in.end());
   buffers.x = qk.x;
   buffers.x.insert(buffers.x.end(), qk.x.begin(), qk.x.end());
   const std::vector<double> y = widen_output(shifted, run_kernel(shifted, buffers, kernel));
-  const reference::ExactRope exact = reference::exact_rope(shifted.spec, shifted.positions, buffers.x, 1);
+  const reference::ExactRope exact = reference::exact_rope(shifted.spec, shifted.position_view(), buffers.x, 1);
   const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, kernel.arithmetic);
   const std::size_t d = c.spec.head_dim;
   std::vector<double> bound(y.size(), 0.0);
@@ -213,8 +223,10 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
   const double tolerance = tolerance_before / scale_before + tolerance_after / scale_after +
                            0x1p-50 * (std::fabs(before) + std::fabs(after));
   if (!(std::fabs(before - after) <= tolerance)) {
+    const PositionsView at = shifted.position_view();
     RC_FAIL(fmt::format("{}: ⟨q', k'⟩ at positions ({}, {}) is {:a}, at ({}, {}) {:a}: differ by {:.3g} > allowed {:.3g}",
-                        kernel.name, m, n, before, m + shift, n + shift, after, std::fabs(before - after), tolerance));
+                        kernel.name, format_position(at, 0), format_position(at, 1), before, format_position(at, 2),
+                        format_position(at, 3), after, std::fabs(before - after), tolerance));
   }
 }
 
@@ -225,7 +237,8 @@ void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel)
   const std::size_t stride = c.token_stride();
   for (std::size_t t = 0; t < c.tokens(); ++t) {
     KernelCase one = c;
-    one.positions = {c.positions[t]};
+    one.positions.assign(c.positions.begin() + static_cast<std::ptrdiff_t>(t * c.axes),
+                         c.positions.begin() + static_cast<std::ptrdiff_t>((t + 1) * c.axes));
     KernelBuffers token;
     token.in.assign(buffers.in.begin() + static_cast<std::ptrdiff_t>(t * stride * bytes),
                     buffers.in.begin() + static_cast<std::ptrdiff_t>((t + 1) * stride * bytes));
@@ -237,7 +250,7 @@ void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel)
       const std::uint32_t b = storage_bits(alone.data() + e * bytes, c.dtype);
       if (a != b) {
         RC_FAIL(fmt::format("{}: token {} (position {}) element {}: {:#x} in a {}-token call, {:#x} alone", kernel.name, t,
-                            c.positions[t], e, a, c.tokens(), b));
+                            format_position(c.position_view(), t), e, a, c.tokens(), b));
       }
     }
   }

@@ -32,7 +32,7 @@
 
 namespace ropecheck::gate {
 
-using RotateFn = std::function<void(const RopeSpec& spec, std::span<const std::int64_t> positions,
+using RotateFn = std::function<void(const RopeSpec& spec, PositionsView positions,
                                     std::size_t heads, kernels::ConstTensor in, kernels::MutableTensor out)>;
 
 struct KernelUnderTest {

@@ -13,6 +13,7 @@
 #include "ropecheck/json_document.h"
 #include "ropecheck/json_excerpt.h"
 #include "ropecheck/name_table.h"
+#include "ropecheck/position_axes.h"
 
 namespace ropecheck::golden {
 namespace {
@@ -141,6 +142,10 @@ GoldenCase case_from_json(const Json& j, std::string_view source) {
     c.heads = static_cast<std::size_t>(integer_in(j.at("heads"), 1, static_cast<std::int64_t>(kMaxHeads), "heads", where));
   }
   if (j.contains("positions")) c.positions = positions_from_json(j.at("positions"), where);
+  if (const std::size_t axes = position_axes(c.spec); c.positions.values.size() % axes != 0) {
+    where.fail(fmt::format("'positions.values' holds {} values, not whole tokens of {} components (t, h, w or row, column)",
+                           c.positions.values.size(), axes));
+  }
   if (j.contains("inputs")) {
     if (!j.at("inputs").is_string()) where.fail("'inputs' must be a string");
     c.inputs = input_kind_from_string(j.at("inputs").get<std::string>(), where);

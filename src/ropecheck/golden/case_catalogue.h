@@ -10,6 +10,9 @@
 //    "max": M}: special = 0, 1, 2 and 2^k − 1, 2^k, 2^k + 1 for k ≥ 2 up to M, then N
 //    positions drawn uniformly from [0, M] (M default 1,048,575 = 2^20 − 1). Positions are
 //    in [0, 2^24) (the accurate table's domain, rope_kernels.h) and at most kMaxTokens.
+//    A multi-axis spec (position_axes.h) takes "values" as [t, h, w, t, h, w, …] (or row,
+//    column pairs), whole tokens in C order; otherwise its positions are the grid of
+//    golden/position_grids.h for the context max + 1 (special and random are unused).
 //  - "inputs": normal | ones | unit | cancellation | edge (case_inputs.h says what each is).
 //  - ids are unique, [a-z0-9_]+, at most 64 characters: they name the files.
 //  - Anything else — an unknown key, a wrong type, a value out of range — is InvalidInput

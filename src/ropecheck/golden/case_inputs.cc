@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "ropecheck/golden/position_grids.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/real.h"
@@ -39,6 +40,7 @@ double normal_value(std::mt19937_64& rng, Dtype dtype) { return rounded(Real(irw
 std::vector<std::int64_t> case_positions(const GoldenCase& c) {
   const PositionRecipe& p = c.positions;
   if (!p.values.empty()) return p.values;
+  if (position_axes(c.spec) > 1) return multi_axis_positions(c.spec, p.max + 1);
   std::vector<std::int64_t> positions;
   if (p.special) {
     std::set<std::int64_t> special;
@@ -67,9 +69,9 @@ std::vector<double> edge_values(Dtype dtype) {
           max_finite, 1.0, -1.5};
 }
 
-std::vector<double> case_inputs(const GoldenCase& c, std::span<const std::int64_t> positions) {
-  const std::size_t d = c.spec.head_dim, heads = c.heads, pairs = c.spec.pairs();
-  std::vector<double> x(positions.size() * heads * d, 0.0);
+std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) {
+  const std::size_t d = c.spec.head_dim, heads = c.heads, pairs = c.spec.pairs(), tokens = positions.tokens();
+  std::vector<double> x(tokens * heads * d, 0.0);
   std::mt19937_64 rng(c.seed);
   switch (c.inputs) {
     case InputKind::normal:
@@ -79,19 +81,25 @@ std::vector<double> case_inputs(const GoldenCase& c, std::span<const std::int64_
       std::fill(x.begin(), x.end(), 1.0);
       break;
     case InputKind::unit:
-      for (std::size_t row = 0; row < positions.size() * heads; ++row) x[row * d + row % d] = 1.0;
+      for (std::size_t row = 0; row < tokens * heads; ++row) x[row * d + row % d] = 1.0;
       break;
     case InputKind::cancellation: {
       const std::vector<Real> thetas = reference::frequencies<Real>(c.spec);
-      for (std::size_t t = 0; t < positions.size(); ++t) {
-        const reference::CosSin<Real> cs = reference::cos_sin(thetas, Real(positions[t]));
+      const std::vector<std::size_t> axis = pair_axes(c.spec);
+      for (std::size_t t = 0; t < tokens; ++t) {
+        std::vector<Real> cos_i(pairs), sin_i(pairs);
+        for (std::size_t i = 0; i < pairs; ++i) {
+          const Real angle = Real(positions.at(t, axis[i])) * thetas[i];  // the component pair i reads
+          cos_i[i] = cos(angle);
+          sin_i[i] = sin(angle);
+        }
         for (std::size_t h = 0; h < heads; ++h) {
           double* row = &x[(t * heads + h) * d];
           for (std::size_t i = 0; i < pairs; ++i) {
             const auto [ia, ib] = reference::pair_dims(c.spec, i);
             const Real r(irwin_hall(rng));
-            row[ia] = rounded(r * cs.sin[i], c.input_dtype);
-            row[ib] = rounded(r * cs.cos[i], c.input_dtype);
+            row[ia] = rounded(r * sin_i[i], c.input_dtype);
+            row[ib] = rounded(r * cos_i[i], c.input_dtype);
           }
           for (std::size_t k = 0; k < d; ++k) {
             if (!c.spec.rotates(k)) row[k] = normal_value(rng, c.input_dtype);
@@ -104,7 +112,7 @@ std::vector<double> case_inputs(const GoldenCase& c, std::span<const std::int64_
       const std::vector<double> table = edge_values(c.input_dtype);
       const std::size_t n = table.size();
       std::size_t pair = 0, pass = 0;
-      for (std::size_t row = 0; row < positions.size() * heads; ++row) {
+      for (std::size_t row = 0; row < tokens * heads; ++row) {
         for (std::size_t i = 0; i < pairs; ++i, ++pair) {
           const auto [ia, ib] = reference::pair_dims(c.spec, i);
           x[row * d + ia] = table[pair % n];

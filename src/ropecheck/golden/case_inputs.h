@@ -25,12 +25,15 @@
 #include <vector>
 
 #include "ropecheck/golden/case_catalogue.h"
+#include "ropecheck/position_axes.h"
 
 namespace ropecheck::golden {
 
+// The case's positions, [T][A] in C order (A = position_axes(c.spec)): the explicit values,
+// else the recipe (one axis) or the multi-axis grid of position_grids.h for context max + 1.
 std::vector<std::int64_t> case_positions(const GoldenCase& c);
 
-std::vector<double> case_inputs(const GoldenCase& c, std::span<const std::int64_t> positions);
+std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions);
 
 // The table the edge inputs draw from, in the input dtype.
 std::vector<double> edge_values(Dtype dtype);

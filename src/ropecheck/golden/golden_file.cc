@@ -84,10 +84,15 @@ std::string generator_name() { return fmt::format("ropecheck golden generator {}
 
 io::SafetensorsFile make_golden_file(const GoldenCase& c) {
   const std::vector<std::int64_t> positions = case_positions(c);
-  const std::vector<double> x = case_inputs(c, positions);
-  const reference::ExactRope exact = reference::exact_rope(c.spec, positions, x, c.heads, c.output_dtype);
-  const std::uint64_t t = u64(positions.size()), h = u64(c.heads), d = u64(c.spec.head_dim),
+  const std::size_t axes = position_axes(c.spec);
+  const PositionsView view(positions, axes);
+  const std::vector<double> x = case_inputs(c, view);
+  const reference::ExactRope exact = reference::exact_rope(c.spec, view, x, c.heads, c.output_dtype);
+  const std::uint64_t t = u64(view.tokens()), h = u64(c.heads), d = u64(c.spec.head_dim),
                       pairs = u64(c.spec.pairs());
+  // [T] for one axis (every file before multi-axis positions keeps its bytes), [T, A] else.
+  const std::vector<std::uint64_t> positions_shape =
+      axes == 1 ? std::vector<std::uint64_t>{t} : std::vector<std::uint64_t>{t, u64(axes)};
   std::vector<std::uint64_t> x_bits(x.size());
   for (std::size_t k = 0; k < x.size(); ++k) x_bits[k] = reference::round_to_bits(Real(x[k]), c.input_dtype);
 
@@ -97,7 +102,7 @@ io::SafetensorsFile make_golden_file(const GoldenCase& c) {
   file.tensors.push_back(io::make_tensor("expected", io::StDtype::F64, {t, h, d}, pack(exact.expected)));
   file.tensors.push_back(io::make_tensor("cos", io::StDtype::F64, {t, pairs}, pack(exact.cos)));
   file.tensors.push_back(io::make_tensor("sin", io::StDtype::F64, {t, pairs}, pack(exact.sin)));
-  file.tensors.push_back(io::make_tensor("positions", io::StDtype::I64, {t}, pack(positions)));
+  file.tensors.push_back(io::make_tensor("positions", io::StDtype::I64, positions_shape, pack(positions)));
   io::Tensor x_tensor = io::make_tensor("x", io::st_dtype_of(c.input_dtype), {t, h, d}, pack_bits(x_bits, c.input_dtype));
   io::Tensor rounded = io::make_tensor("expected_rounded", io::st_dtype_of(c.output_dtype), {t, h, d},
                                        pack_bits(exact.expected_bits, c.output_dtype));
@@ -176,14 +181,19 @@ Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
   if (g.input_dtype == Dtype::f64 || g.output_dtype == Dtype::f64) fail(source, "input and output dtypes are f32, bf16 or f16");
 
   const io::Tensor& positions = file.get("positions", source);
-  if (positions.shape.size() != 1) fail(source, "tensor 'positions' must have shape [T]");
+  g.axes = position_axes(g.spec);
+  if (g.axes == 1 && positions.shape.size() != 1) fail(source, "tensor 'positions' must have shape [T]");
+  if (g.axes > 1 && (positions.shape.size() != 2 || positions.shape[1] != g.axes)) {
+    fail(source, fmt::format("tensor 'positions' must have shape [T, {}]: the spec's position axes ({})", g.axes,
+                             g.axes == 2 ? "row, column" : "t, h, w"));
+  }
   const std::uint64_t t = positions.shape[0];
   const io::Tensor& x_any = file.get("x", source);
   if (x_any.shape.size() != 3) fail(source, "tensor 'x' must have shape [T, H, D]");
   const std::uint64_t h = x_any.shape[1], d = u64(g.spec.head_dim), pairs = u64(g.spec.pairs());
   g.tokens = static_cast<std::size_t>(t);
   g.heads = static_cast<std::size_t>(h);
-  tensor(file, "positions", io::StDtype::I64, {t}, source);
+  tensor(file, "positions", io::StDtype::I64, positions.shape, source);
   g.positions = io::to_int64s(positions, source);
   // Golden files hold positions in [0, kPositionLimit) (case_catalogue.h). A position far
   // outside, such as 2^62, is no golden's: the f32-angle allowance grows with |m|, and at

@@ -2,11 +2,12 @@
 //
 // Contract of make_golden_file (tensors; T tokens, H heads, D head_dim, R rotary_dim):
 //  - x [T, H, D] in the input dtype (values exactly representable there, case_inputs.h);
-//  - positions [T] I64;
+//  - positions [T] I64, or [T, A] I64 for a spec with A > 1 position axes (position_axes.h);
 //  - expected [T, H, D] F64: the exact result (reference precision) rounded to nearest double;
 //  - expected_rounded [T, H, D] in the output dtype: the exact result correctly rounded
 //    (RNE) in one step;
-//  - cos, sin [T, R/2] F64: exact cos/sin of m·θ_i (attention factor not applied);
+//  - cos, sin [T, R/2] F64: exact cos/sin of m·θ_i (m the component pair i reads;
+//    attention factor not applied);
 //  - __metadata__: format = ropecheck-golden/1, case, spec (RopeSpec JSON), input_dtype,
 //    output_dtype, precision_bits (of the reference), generator, description; a model
 //    case (config_cases.h) adds layer_type, model_type, hf_config_sha256 and, when the
@@ -53,7 +54,8 @@ struct Golden {
   Dtype output_dtype = Dtype::f32;
   std::size_t tokens = 0;
   std::size_t heads = 0;
-  std::vector<std::int64_t> positions;        // [T]
+  std::size_t axes = 1;                       // position components per token
+  std::vector<std::int64_t> positions;        // [T][axes]
   std::vector<double> x;                      // [T][H][D]
   std::vector<double> expected;               // [T][H][D]
   std::vector<std::uint64_t> expected_bits;   // [T][H][D], output dtype patterns

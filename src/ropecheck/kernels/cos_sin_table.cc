@@ -154,7 +154,10 @@ TableFrequencies table_frequencies(const RopeSpec& spec) {
   f.pairs = spec.pairs();
   f.base = spec.base;
   f.rotary_dim = spec.rotary_dim;
-  f.geometric = spec.scaling.type == ScalingType::none;
+  // 2-D vision reorders the frequencies (position_axes.h): no longer one geometric chain.
+  f.geometric = spec.scaling.type == ScalingType::none && !spec.vision_2d;
+  f.axes = position_axes(spec);
+  f.pair_axis = pair_axes(spec);
   f.attention_factor = static_cast<double>(reference::attention_factor<Real>(spec));
   if (scales_positions(spec)) f.position_scale = spec.position_scale;
   for (const Real& theta : reference::frequencies<Real>(spec)) {
@@ -166,9 +169,12 @@ TableFrequencies table_frequencies(const RopeSpec& spec) {
     f.max_theta = std::max(f.max_theta, f.theta.back());
   }
   for (std::size_t i = 0; i < f.pairs; ++i) {
-    if (f.geometric) {
-      // HF: 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim)), all in float32.
-      const float exponent = static_cast<float>(2 * i) / static_cast<float>(spec.rotary_dim);
+    if (spec.scaling.type == ScalingType::none) {
+      // HF: 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim)), all in float32. 2-D
+      // vision takes entry k(i) of that list (Qwen-VL's dim R/2 gives 2j/(R/2), the same
+      // correctly rounded quotient as 4j/R).
+      const std::size_t k = frequency_index_of_pair(spec, i);
+      const float exponent = static_cast<float>(2 * k) / static_cast<float>(spec.rotary_dim);
       f.theta_f32.push_back(1.0f / std::pow(static_cast<float>(spec.base), exponent));
     } else {
       f.theta_f32.push_back(static_cast<float>(f.theta[i]));
@@ -177,8 +183,10 @@ TableFrequencies table_frequencies(const RopeSpec& spec) {
   return f;
 }
 
-void build_table(const TableFrequencies& freqs, std::span<const std::int64_t> positions,
-                 TableMode mode, CosSinTable& table) {
+namespace {
+
+void build_single_axis(const TableFrequencies& freqs, std::span<const std::int64_t> positions, TableMode mode,
+                       CosSinTable& table) {
   table.tokens = positions.size();
   table.pairs = freqs.pairs;
   table.cos.resize(table.tokens * table.pairs);
@@ -194,8 +202,36 @@ void build_table(const TableFrequencies& freqs, std::span<const std::int64_t> po
   }
 }
 
-CosSinTable build_table(const RopeSpec& spec, std::span<const std::int64_t> positions,
-                        TableMode mode) {
+}  // namespace
+
+void build_table(const TableFrequencies& freqs, PositionsView positions, TableMode mode, CosSinTable& table) {
+  if (positions.axes != freqs.axes || positions.values.size() % freqs.axes != 0) {
+    throw InvalidInput(fmt::format("table: {} position values with {} axes per token, the spec needs {}",
+                                   positions.values.size(), positions.axes, freqs.axes));
+  }
+  if (freqs.axes == 1) {
+    build_single_axis(freqs, positions.values, mode, table);
+    return;
+  }
+  // Each component as a token of its own (HF's per-axis cos/sin), then the gather.
+  CosSinTable components;
+  build_single_axis(freqs, positions.values, mode, components);
+  const std::size_t tokens = positions.tokens(), pairs = freqs.pairs, axes = freqs.axes;
+  table.tokens = tokens;
+  table.pairs = pairs;
+  table.cos.resize(tokens * pairs);
+  table.sin.resize(tokens * pairs);
+  table.scale.clear();  // no position scale with several axes (validate_position_axes)
+  for (std::size_t t = 0; t < tokens; ++t) {
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const std::size_t source = (t * axes + freqs.pair_axis[i]) * pairs + i;
+      table.cos[t * pairs + i] = components.cos[source];
+      table.sin[t * pairs + i] = components.sin[source];
+    }
+  }
+}
+
+CosSinTable build_table(const RopeSpec& spec, PositionsView positions, TableMode mode) {
   CosSinTable table;
   build_table(table_frequencies(spec), positions, mode, table);
   return table;

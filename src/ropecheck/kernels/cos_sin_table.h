@@ -1,5 +1,8 @@
 // cos/sin tables for the RoPE kernels: one row of R/2 (cos, sin) per token, attention
 // factor folded in (row t, pair i holds s·cos(m_t·θ_i) and s·sin(m_t·θ_i) in float32).
+// Multi-axis positions (position_axes.h): m_t is the component p_{t,a(i)} pair i reads.
+// Every mode builds them the same way, as HF does: rows for each component as if it were
+// a token of its own, then pair i of token t taken from the row of component a(i).
 // A position scale σ(m_t) (spec.h) is folded in the same way, s·σ(m_t) formed in double
 // (one more rounding, ≤ 2^-53 relative), and kept per token in `scale` for the
 // pass-through dims.
@@ -36,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::kernels {
@@ -59,6 +63,8 @@ struct TableFrequencies {
   std::size_t rotary_dim = 0;
   std::optional<PositionScale> position_scale;  // set when it multiplies the spec's tensor
   bool geometric = true;          // θ_i = base^(−2i/R) (scaling none): ggml's recurrence applies
+  std::size_t axes = 1;           // position components per token
+  std::vector<std::size_t> pair_axis;  // [pairs] a(i)
 };
 
 TableFrequencies table_frequencies(const RopeSpec& spec);
@@ -72,12 +78,10 @@ struct CosSinTable {
 };
 
 // Fills `table` (reusing its storage) for the given positions. Throws InvalidInput when
-// an accurate-mode angle is outside kAccurateAngleLimit or f32_recurrence is asked for a
-// non-geometric spec.
-void build_table(const TableFrequencies& freqs, std::span<const std::int64_t> positions,
-                 TableMode mode, CosSinTable& table);
-CosSinTable build_table(const RopeSpec& spec, std::span<const std::int64_t> positions,
-                        TableMode mode = TableMode::accurate);
+// the positions' axes are not the spec's, an accurate-mode angle is outside
+// kAccurateAngleLimit or f32_recurrence is asked for a non-geometric spec.
+void build_table(const TableFrequencies& freqs, PositionsView positions, TableMode mode, CosSinTable& table);
+CosSinTable build_table(const RopeSpec& spec, PositionsView positions, TableMode mode = TableMode::accurate);
 
 // The float32 angles φ̂_i a framework mode forms for one position (angles.size() ≥ pairs):
 // f32_angle float(m)·θ_f32[i]; f32_recurrence ggml's chain. InvalidInput for `accurate`

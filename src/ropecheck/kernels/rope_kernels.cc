@@ -130,10 +130,10 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
   }
 }
 
-void apply_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+void apply_rope(const RopeSpec& spec, PositionsView positions, std::size_t heads,
                 ConstTensor in, MutableTensor out, const KernelOptions& options) {
   const CosSinTable table = build_table(spec, positions, TableMode::accurate);
-  apply_rope(rope_shape(spec, positions.size(), heads), table, in, out, options);
+  apply_rope(rope_shape(spec, positions.tokens(), heads), table, in, out, options);
 }
 
 std::vector<std::int64_t> available_targets() { return hwy::SupportedAndGeneratedTargets(); }

@@ -85,7 +85,7 @@ void apply_rope(const RopeShape& shape, const CosSinTable& table, ConstTensor in
                 MutableTensor out, const KernelOptions& options = {});
 
 // Convenience: builds the accurate table for `positions` and rotates.
-void apply_rope(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t heads,
+void apply_rope(const RopeSpec& spec, PositionsView positions, std::size_t heads,
                 ConstTensor in, MutableTensor out, const KernelOptions& options = {});
 
 // The Highway targets this build dispatches over, as far as this CPU supports them

@@ -7,6 +7,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/numeric/ulp.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/forms.h"
 
 namespace ropecheck::numeric {
@@ -20,6 +21,17 @@ namespace {
 // then carry a rounding error like the rotated ones).
 bool scaled_token(const reference::ExactRope& exact, std::size_t t) {
   return t < exact.position_scale.size() && exact.position_scale[t] != 1;
+}
+
+// The position component an element's angle reads: pair i's axis a(i) for a rotated dim
+// (position_axes.h), component 0 for a pass-through dim.
+std::int64_t position_of_dim(const reference::ExactRope& exact, std::size_t token, std::size_t dim) {
+  const RopeSpec& spec = exact.spec;
+  std::size_t axis = 0;
+  if (exact.axes > 1 && spec.rotates(dim)) {
+    axis = axis_of_pair(spec, reference::pair_of_dim(spec.layout, spec.rotary_dim, dim - spec.rotary_offset));
+  }
+  return exact.positions[token * exact.axes + axis];
 }
 
 bool same_value(double a, double b) {
@@ -54,7 +66,7 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
         const double got = candidate[row + dim];
         const double want = exact.expected[row + dim];
         ElementError e;
-        e.where = {t, h, dim, exact.positions[t]};
+        e.where = {t, h, dim, position_of_dim(exact, t, dim)};
         e.candidate = got;
         e.exact = want;
         if (!spec.rotates(dim) && !scaled) {
@@ -83,7 +95,7 @@ PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::
   PairTerms pair;
   pair.position_scaled = scaled_token(exact, token);
   const double sigma = pair.position_scaled ? exact.position_scale[token] : 1;
-  pair.position = static_cast<double>(exact.positions[token]);
+  pair.position = static_cast<double>(position_of_dim(exact, token, dim));
   if (!spec.rotates(dim)) {  // a scaled pass-through dim: σ·x, a rotation by angle 0
     pair.a = exact.x[row + dim];
     pair.attention = sigma;
@@ -98,7 +110,7 @@ PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::
   pair.sin = exact.sin[token * spec.pairs() + i];
   pair.attention = exact.attention_factor * sigma;
   pair.theta = i < exact.thetas.size() ? exact.thetas[i] : 0;
-  pair.pair = i;
+  pair.pair = frequency_index_of_pair(spec, i);  // the exponent 2k/R its θ̂ was formed with
   pair.second = dim == ib;
   return pair;
 }

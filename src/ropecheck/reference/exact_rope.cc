@@ -13,20 +13,23 @@
 
 namespace ropecheck::reference {
 
-ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positions,
+ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
                      std::span<const double> x, std::size_t heads, std::optional<Dtype> rounded_to) {
   validate(spec);
+  check_position_axes(spec, positions);
   const std::size_t d = spec.head_dim;
   const std::size_t pairs = spec.pairs();
-  if (x.size() != positions.size() * heads * d) {
+  const std::size_t tokens = positions.tokens();
+  if (x.size() != tokens * heads * d) {
     throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}",
-                                   x.size(), positions.size(), heads, d));
+                                   x.size(), tokens, heads, d));
   }
   ExactRope r;
   r.spec = spec;
-  r.tokens = positions.size();
+  r.tokens = tokens;
   r.heads = heads;
-  r.positions.assign(positions.begin(), positions.end());
+  r.axes = positions.axes;
+  r.positions.assign(positions.values.begin(), positions.values.end());
   r.x.assign(x.begin(), x.end());
   r.expected.assign(x.begin(), x.end());  // pass-through dims stay x (times σ below)
   r.cos.resize(r.tokens * pairs);
@@ -39,9 +42,22 @@ ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positio
   for (const Real& theta : thetas) r.thetas.push_back(static_cast<double>(theta));
 
   r.position_scale.resize(r.tokens);
+  const std::vector<std::size_t> axis = pair_axes(spec);
   for (std::size_t t = 0; t < r.tokens; ++t) {
-    const CosSin<Real> cs = cos_sin(thetas, Real(positions[t]));
-    const Real sigma = position_scale<Real>(spec, positions[t]);
+    CosSin<Real> cs;
+    if (positions.axes == 1) {
+      cs = cos_sin(thetas, Real(positions.at(t, 0)));
+    } else {
+      // Pair i's angle reads the component its axis names: the same product and trig as
+      // the single-axis path, pair by pair.
+      for (std::size_t i = 0; i < pairs; ++i) {
+        const Real angle = Real(positions.at(t, axis[i])) * thetas[i];
+        cs.cos.push_back(cos(angle));
+        cs.sin.push_back(sin(angle));
+      }
+    }
+    // A position scale takes one axis (validate_position_axes): component 0 is m.
+    const Real sigma = position_scale<Real>(spec, positions.at(t, 0));
     r.position_scale[t] = static_cast<double>(sigma);
     const Real factor = sigma * s;  // the row's factor, once per token
     std::vector<Real> scaled_cos(pairs), scaled_sin(pairs);

@@ -4,7 +4,8 @@
 // Contract: computed at reference precision (Real, 257 bits) from the spec's θ_i and
 // attention factor; `expected` is the exact s(a·cos φ − b·sin φ) (pass-through dims: x
 // itself) rounded once to nearest double, `cos`/`sin` the exact trig of φ = m·θ_i rounded
-// once to double. A position scale σ(m_t) (spec.h, position_scale.h) multiplies the whole
+// once to double; with multi-axis positions (position_axes.h) pair i's angle is
+// φ = p_{a(i)}·θ_i, the component its axis names. A position scale σ(m_t) (spec.h, position_scale.h) multiplies the whole
 // output vector of token t, pass-through dims included: y = σ·s(a·c − b·sin φ), σ·x.
 // Inputs are exact doubles (f32/bf16/f16 values widen exactly). Non-finite
 // inputs follow MPFR's IEEE semantics (Inf·c − Inf·s is NaN). Rounding the reference to
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "ropecheck/dtype.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::reference {
@@ -29,7 +31,8 @@ struct ExactRope {
   RopeSpec spec;
   std::size_t tokens = 0;
   std::size_t heads = 0;
-  std::vector<std::int64_t> positions;  // [tokens]
+  std::size_t axes = 1;                 // position components per token (position_axes.h)
+  std::vector<std::int64_t> positions;  // [tokens][axes]
   std::vector<double> x;                // [tokens][heads][head_dim]
   std::vector<double> expected;         // [tokens][heads][head_dim]
   std::vector<double> cos;              // [tokens][rotary_dim/2]
@@ -40,8 +43,9 @@ struct ExactRope {
   std::vector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
 };
 
-// Throws InvalidInput when x.size() != positions.size()·heads·head_dim.
-ExactRope exact_rope(const RopeSpec& spec, std::span<const std::int64_t> positions,
+// Throws InvalidInput when the positions' axes are not the spec's (check_position_axes) or
+// x.size() != tokens·heads·head_dim.
+ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
                      std::span<const double> x, std::size_t heads,
                      std::optional<Dtype> rounded_to = std::nullopt);
 

@@ -5,6 +5,7 @@
 #include <boost/math/constants/constants.hpp>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/position_axes.h"
 
 namespace ropecheck::reference {
 
@@ -121,7 +122,8 @@ template <class R> std::vector<R> frequencies(const RopeSpec& spec) {
   std::vector<R> thetas;
   thetas.reserve(spec.pairs());
   for (std::size_t i = 0; i < spec.pairs(); ++i) {
-    const R exponent = R(static_cast<unsigned>(2 * i)) / rotary;
+    // k(i) = i except for 2-D vision, whose pairs take the standard frequencies reordered.
+    const R exponent = R(static_cast<unsigned>(2 * frequency_index_of_pair(spec, i))) / rotary;
     const R theta = pow(base, -exponent);
     switch (spec.scaling.type) {
       case ScalingType::none: thetas.push_back(theta); break;

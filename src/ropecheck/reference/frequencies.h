@@ -1,7 +1,7 @@
 // Frequencies, angles and exact cos/sin of RoPE at reference precision (DESIGN §1).
 //
 // Contract (R = rotary_dim, i ∈ [0, R/2)):
-//  - frequencies: θ_i = base^(−2i/R), as pow(base, −ê) with ê = fl(2i/R): one rounding in
+//  - frequencies: θ_i = base^(−2i/R) (2-D vision: base^(−2k(i)/R), position_axes.h), as pow(base, −ê) with ê = fl(2i/R): one rounding in
 //    the exponent and one in pow, so |θ̂_i/θ_i − 1| ≤ (1 + (2i/R)·ln base)·u ≤ (1 + ln base)·u.
 //  - angle(θ, m) = fl(m·θ) for any real m (negative and non-integer too), so
 //    |φ̂ − mθ| ≤ |mθ|·(2 + ln base)·u. This is the angle error every tolerance carries.
