@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -328,4 +330,41 @@ TEST(golden_file, other_layer_types_are_read_and_checked) {
       EXPECT_NE(std::string(e.what()).find("other_layer_types"), std::string::npos) << e.what();
     }
   }
+}
+
+// Multi-axis positions: [T, A] in the file, the grid's components as position_grids.h
+// says, and a file whose positions do not have the spec's axes is refused.
+TEST(golden_file, multi_axis_positions_are_t_by_a_and_checked_against_the_spec) {
+  GoldenCase c;
+  c.id = "mrope";
+  c.spec.head_dim = c.spec.rotary_dim = 16;
+  c.spec.layout = Layout::half_split;
+  c.spec.mrope_section = std::array<std::size_t, 3>{2, 3, 3};
+  c.positions.max = 999;  // context 1000
+  const io::SafetensorsFile file = make_golden_file(c);
+  const Golden g = parse_golden(file, c.id);
+  EXPECT_EQ(g.axes, 3u);
+  EXPECT_EQ(g.tokens, 66u);  // two sequences of 33
+  EXPECT_EQ(file.get("positions", c.id).shape, (std::vector<std::uint64_t>{66, 3}));
+  // The first image token: text 0..3 then base 4 at (τ, y, x) = (0, 0, 0).
+  EXPECT_EQ(std::vector<std::int64_t>(g.positions.begin() + 12, g.positions.begin() + 15), (std::vector<std::int64_t>{4, 4, 4}));
+  // The long sequence's last video frame: base 996, τ = 3 at step 500.
+  const std::int64_t largest = *std::max_element(g.positions.begin(), g.positions.end());
+  EXPECT_EQ(largest, 996 + 3 * 500 + 15);  // its trailing text resumes at max + 1
+  io::SafetensorsFile flat = file;
+  for (io::Tensor& t : flat.tensors) {
+    if (t.name == "positions") t.shape = {66 * 3};
+  }
+  try {
+    parse_golden(flat, "f");
+    ADD_FAILURE();
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("shape [T, 3]"), std::string::npos) << e.what();
+  }
+  // A catalogue's explicit values must be whole tokens of the spec's axes.
+  nlohmann::json j = case_to_json(c);
+  j["positions"] = {{"values", {1, 2, 3, 4}}};
+  EXPECT_THROW(case_from_json(j, "test"), InvalidInput);
+  j["positions"] = {{"values", {1, 2, 3, 4, 5, 6}}};
+  EXPECT_EQ(case_positions(case_from_json(j, "test")).size(), 6u);
 }

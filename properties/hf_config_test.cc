@@ -409,14 +409,14 @@ TEST(hf_config, golden_models_regenerate_from_the_configs_and_the_kernels_pass_t
   std::string configs;
   for (const char* name : {"DeepSeek-V3.json", "Llama-3.1-8B.json", "Llama-4-Scout-17B-16E-Instruct.json",
                            "Phi-4-mini-instruct.json", "Qwen2.5-7B-Instruct-yarn.json", "Qwen2.5-7B-Instruct.json",
-                           "gemma-3-4b-it.json", "glm-4-9b-chat-hf.json", "gpt-oss-20b.json",
+                           "Qwen2.5-VL-7B-Instruct.json", "Qwen3-VL-4B-Instruct.json", "gemma-3-4b-it.json", "glm-4-9b-chat-hf.json", "gpt-oss-20b.json",
                            "ministral3-ernie-image-pe.json"}) {
     configs += " --hf-config " + kConfigs + name;
   }
   const std::string models = ROPECHECK_SOURCE_DIR "/golden/models";
   auto r = run_cli("golden" + configs + " --verify " + models);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("golden --verify: 14 of 14 case files reproduce byte for byte"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("golden --verify: 18 of 18 case files reproduce byte for byte"), std::string::npos) << r.out;
   // A config changed by one value no longer reproduces its file.
   const std::string dir = ::testing::TempDir() + "ropecheck_hf_golden";
   std::filesystem::remove_all(dir);
@@ -437,7 +437,7 @@ TEST(hf_config, golden_models_regenerate_from_the_configs_and_the_kernels_pass_t
   ASSERT_EQ(r.exit_code, 0) << r.out;
   r = run_cli("check --golden " + models + " --candidate " + dir + "/candidates");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("check: 14 of 14 cases pass under profile exact"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check: 18 of 18 cases pass under profile exact"), std::string::npos) << r.out;
 }
 
 TEST(hf_config, golden_hf_config_refuses_what_it_cannot_make) {

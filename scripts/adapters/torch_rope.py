@@ -19,6 +19,8 @@ Styles (--style):
 Scaling (linear, dynamic, yarn, llama3, longrope) follows modeling_rope_utils.py: θ_i in
 float32, the attention factor multiplying cos and sin (Meta style: the modulus of freqs_cis).
 A position scale (Llama 4's NoPE temperature, Mistral 3's β) multiplies the query after RoPE.
+Multi-axis positions ([T, 3] M-RoPE, [T, 2] vision) form their float32 angles as Qwen2-VL,
+Qwen3-VL, GLM-4V, Pixtral and the Qwen-VL ViTs do (multi_axis_freqs).
 Everything is computed in float32 (inputs widened exactly) and rounded once to the output
 dtype — a correct float32 pipeline, which `check` passes under profile f32-angle. Forcing a
 style on the other layout reproduces the classic swapped-layout bug on purpose.
@@ -143,10 +145,44 @@ def inv_freq_and_attention(spec):
     return inv_freq, attention
 
 
+def multi_axis_freqs(positions, spec, inv_freq):
+    """The float32 angles [T, R/2] of a multi-axis spec, formed the way HF's models do.
+    M-RoPE: one row of angles per axis (inv_freq @ position_ids per axis), then Qwen2-VL's
+    split by mrope_section (cos.split(mrope_section * 2), chunk i from axis i % 3, is the
+    same selection on each half of the width-R table) or Qwen3-VL's apply_interleaved_mrope
+    (freqs_t[..., offset:3*section:3] = freqs[axis]). Vision: Pixtral's freqs[::2] on rows
+    and freqs[1::2] on columns; Qwen-VL's VisionRotaryEmbedding(D/2) for rows then columns."""
+    rotary_dim = spec["rotary_dim"]
+    if "mrope_section" in spec:
+        section = spec["mrope_section"]
+        freqs = [torch.outer(positions[:, a].float(), inv_freq) for a in range(3)]
+        if spec.get("mrope_interleaved"):
+            freqs_t = freqs[0].clone()
+            for dim, offset in ((1, 1), (2, 2)):
+                idx = slice(offset, section[dim] * 3, 3)
+                freqs_t[..., idx] = freqs[dim][..., idx]
+            return freqs_t
+        return torch.cat([m[i % 3] for i, m in enumerate(torch.stack(freqs).split(section, dim=-1))], dim=-1)
+    base = spec["base"]
+    rows, columns = positions[:, 0].float(), positions[:, 1].float()
+    if spec["vision_2d"] == "pixtral":
+        freqs = 1.0 / (base ** (torch.arange(0, rotary_dim, 2, dtype=torch.float32) / rotary_dim))
+        return torch.cat((torch.outer(rows, freqs[::2]), torch.outer(columns, freqs[1::2])), dim=-1)
+    dim = rotary_dim // 2
+    inv = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim))
+    return torch.cat((torch.outer(rows, inv), torch.outer(columns, inv)), dim=-1)
+
+
+def angles(positions, spec, inv_freq):
+    if positions.dim() == 2:
+        return multi_axis_freqs(positions, spec, inv_freq)
+    return torch.outer(positions.float(), inv_freq)
+
+
 def hf_rope(x, positions, spec):
     rotary_dim = spec["rotary_dim"]
     inv_freq, attention = inv_freq_and_attention(spec)
-    freqs = torch.outer(positions.float(), inv_freq)
+    freqs = angles(positions, spec, inv_freq)
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = (emb.cos() * attention)[:, None, :], (emb.sin() * attention)[:, None, :]  # [T, 1, R]
     start = spec.get("rotary_offset", 0)
@@ -155,9 +191,10 @@ def hf_rope(x, positions, spec):
 
 
 def meta_rope(x, positions, spec):
+    """Interleaved pairs: Meta's complex form; GLM-4V's repeat_interleave of the same angles."""
     rotary_dim = spec["rotary_dim"]
     inv_freq, attention = inv_freq_and_attention(spec)
-    freqs = torch.outer(positions.float(), inv_freq).float()
+    freqs = angles(positions, spec, inv_freq).float()
     freqs_cis = torch.polar(torch.full_like(freqs, attention), freqs)[:, None, :]  # complex64 [T, 1, R/2]
     start = spec.get("rotary_offset", 0)  # DeepSeek MLA: q_pe after q_nope
     rot = x[..., start:start + rotary_dim]

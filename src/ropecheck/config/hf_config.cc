@@ -173,7 +173,10 @@ std::string rope_type_of(FieldReader& reader, const RopeParameters& p) {
 Scaling scaling_from(FieldReader& reader, const RopeParameters& p, const std::string& rope_type, const ModelContext& m,
                      std::vector<std::string>& warnings) {
   Scaling s;
-  if (rope_type == "default") return s;
+  // Qwen2-VL/Qwen2.5-VL configs say "mrope": HF's config class rewrites it to "default"
+  // (configuration_qwen2_5_vl.py: if self.rope_scaling["type"] == "mrope": … = "default");
+  // the sections are read by mrope_sections_from.
+  if (rope_type == "default" || rope_type == "mrope") return s;
   const json& d = *p.dict;
   const auto required = [&](std::string_view key) {
     const std::optional<double> x = reader.number(d, p.path, key);
@@ -313,6 +316,29 @@ std::size_t rotary_width(FieldReader& reader, const RopeParameters& p, const Mod
   return d;
 }
 
+// M-RoPE keys of a rope dict, whatever its rope_type says (Qwen3-VL and Qwen3.5 say
+// "default" next to mrope_section, mlx-lm #1768): HF reads them in the rotary embedding
+// (Qwen2_5_VLRotaryEmbedding / Qwen3VLTextRotaryEmbedding: config.rope_parameters
+// ["mrope_section"], .get("mrope_interleaved")).
+void mrope_sections_from(FieldReader& reader, const RopeParameters& p, RopeSpec& spec) {
+  if (!p.dict) return;
+  if (const std::optional<std::vector<double>> section = reader.numbers(*p.dict, p.path, "mrope_section")) {
+    if (section->size() != 3) fail(join(p.path, "mrope_section"), fmt::format("has {} values, expected 3 (t, h, w)", section->size()));
+    std::array<std::size_t, 3> s{};
+    for (std::size_t a = 0; a < 3; ++a) {
+      const double v = (*section)[a];
+      if (!(v >= 0 && v <= 65536 && v == std::floor(v))) {
+        fail(join(p.path, "mrope_section"), fmt::format("value {} is not a whole number of pairs in [0, 65536]", v));
+      }
+      s[a] = static_cast<std::size_t>(v);
+    }
+    spec.mrope_section = s;
+    spec.mrope_interleaved = reader.boolean(*p.dict, p.path, "mrope_interleaved").value_or(false);
+  } else if (reader.boolean(*p.dict, p.path, "mrope_interleaved").value_or(false)) {
+    fail(join(p.path, "mrope_interleaved"), "true without mrope_section");
+  }
+}
+
 RopeSpec spec_from(FieldReader& reader, const RopeParameters& p, std::optional<double> base, const ModelContext& m,
                    std::vector<std::string>& warnings) {
   RopeSpec spec;
@@ -337,6 +363,7 @@ RopeSpec spec_from(FieldReader& reader, const RopeParameters& p, std::optional<d
   // says how many of them rotate, not how wide the rotary part is.
   spec.rotary_dim = rope_type == "proportional" ? spec.head_dim : rotary_width(reader, p, m, warnings);
   spec.scaling = scaling_from(reader, p, rope_type, m, warnings);
+  mrope_sections_from(reader, p, spec);
   if (p.dict) {
     if (const std::optional<double> beta = reader.number(*p.dict, p.path, "llama_4_scaling_beta")) {
       // Mistral 3 (HF modular_ministral3.py _get_llama_4_attn_scale): the query, after RoPE,
@@ -496,6 +523,74 @@ std::string applies_to(const ModelContext& m, std::optional<std::size_t> nope) {
 
 }  // namespace
 
+// The vision tower's 2-D RoPE, per the outer model_type (or vision_config.model_type):
+//  - Qwen-VL ViTs (qwen2_vl, qwen2_5_vl, qwen3_vl, qwen3_vl_moe, glm4v): HF
+//    VisionRotaryEmbedding(head_dim // 2) with its default theta 10000 (no config field),
+//    head_dim = hidden_size // num_heads (qwen2_vl: embed_dim), apply_rotary_pos_emb_vision
+//    = rotate_half; layers = depth.
+//  - Pixtral (vision_config.model_type "pixtral", in mistral3 and llava wrappers): HF
+//    PixtralRotaryEmbedding, theta = vision_config rope_theta (default 10000), head_dim =
+//    head_dim or hidden_size // num_attention_heads, rotate_half; a side of image_size //
+//    patch_size patches (max_patches_per_side); layers = num_hidden_layers.
+std::optional<HfLayerRope> vision_rope(FieldReader& reader, const json& config, const std::optional<std::string>& outer_type,
+                                       std::vector<std::string>& warnings) {
+  const json* vision = reader.find(config, "", "vision_config");
+  if (!vision) return std::nullopt;
+  if (!vision->is_object()) fail("vision_config", "must be an object");
+  const std::string path = "vision_config";
+  const std::optional<std::string> vision_type = reader.string(*vision, path, "model_type");
+  static constexpr std::array<std::string_view, 5> kQwenVit{"qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "glm4v"};
+  const bool qwen = outer_type && std::find(kQwenVit.begin(), kQwenVit.end(), *outer_type) != kQwenVit.end();
+  const bool pixtral = vision_type == "pixtral";
+  if (!qwen && !pixtral) {
+    warnings.push_back("vision_config: a vision tower ropecheck does not model; its RoPE (if any) is not read");
+    return std::nullopt;
+  }
+  HfLayerRope l;
+  l.layer_type = std::string(kVisionLayerType);
+  l.spec.layout = Layout::half_split;
+  l.spec.vision_2d = pixtral ? Vision2d::pixtral : Vision2d::qwen_vl;
+  const char* width_key = outer_type == "qwen2_vl" ? "embed_dim" : "hidden_size";
+  const char* heads_key = pixtral ? "num_attention_heads" : "num_heads";
+  const std::optional<std::size_t> width = reader.count(*vision, path, width_key, 1, 1 << 20);
+  const std::optional<std::size_t> heads = reader.count(*vision, path, heads_key, 1, 1 << 16);
+  if (!width) fail(join(path, width_key), "missing (the vision head dim is it divided by the heads)");
+  if (!heads) fail(join(path, heads_key), "missing (the vision head dim is the width divided by it)");
+  std::size_t head_dim = *width / *heads;
+  if (pixtral) {
+    if (const std::optional<std::size_t> explicit_dim = reader.count(*vision, path, "head_dim", 1, kLargestHeadDim)) {
+      head_dim = *explicit_dim;
+    }
+  }
+  l.spec.head_dim = l.spec.rotary_dim = head_dim;
+  l.spec.base = 10000;
+  if (pixtral) {
+    if (const std::optional<double> theta = reader.number(*vision, path, "rope_theta")) {
+      l.spec.base = *theta;
+    } else {
+      warnings.push_back("vision_config.rope_theta is absent: PixtralVisionConfig defaults it to 10000");
+    }
+    const std::optional<std::size_t> image = reader.count(*vision, path, "image_size", 1, 1 << 24);
+    const std::optional<std::size_t> patch = reader.count(*vision, path, "patch_size", 1, 1 << 24);
+    if (!image || !patch) fail(join(path, image ? "patch_size" : "image_size"), "missing (patches per side = image_size // patch_size)");
+    l.position_limit = static_cast<double>(*image / *patch);
+  } else {
+    l.position_limit = kDefaultVisionPatchesPerSide;
+  }
+  const std::optional<std::size_t> depth = reader.count(*vision, path, pixtral ? "num_hidden_layers" : "depth", 1, kMaxLayers);
+  if (!depth) fail(join(path, pixtral ? "num_hidden_layers" : "depth"), "missing");
+  for (std::size_t i = 0; i < *depth; ++i) l.layers.push_back(i);
+  l.applies_to = fmt::format("the vision encoder's q/k heads ({} of {} dims: rows on the first half of the pairs, columns "
+                             "on the second)",
+                             head_dim, head_dim);
+  try {
+    validate(l.spec);
+  } catch (const InvalidInput& e) {
+    fail(path, fmt::format("gives an invalid vision spec: {}", e.what()));
+  }
+  return l;
+}
+
 HfRopeConfig read_hf_config(const json& config) {
   if (!config.is_object()) throw InvalidInput("hf-config: the config must be a JSON object");
   FieldReader reader;
@@ -589,7 +684,7 @@ HfRopeConfig read_hf_config(const json& config) {
           layer.head_dim = *global;
         }
       }
-      out.layer_types.push_back({type, spec_from(reader, p, m.top_rope_theta, layer, warnings), layers_of_type[type], where});
+      out.layer_types.push_back({type, spec_from(reader, p, m.top_rope_theta, layer, warnings), layers_of_type[type], where, std::nullopt});
     }
   } else if (m.row->local_base_freq_layers) {
     // Gemma 3 before v5's nesting: sliding layers rotate with rope_local_base_freq and no
@@ -621,18 +716,18 @@ HfRopeConfig read_hf_config(const json& config) {
       const bool sliding = type == "sliding_attention";
       const RopeParameters p = sliding ? RopeParameters{} : RopeParameters{scaling ? scaling : parameters,
                                                                            join(top, scaling ? "rope_scaling" : "rope_parameters")};
-      out.layer_types.push_back({type, spec_from(reader, p, sliding ? local : m.top_rope_theta, m, warnings), indices, where});
+      out.layer_types.push_back({type, spec_from(reader, p, sliding ? local : m.top_rope_theta, m, warnings), indices, where, std::nullopt});
     }
   } else {
     for (std::size_t i = 0; i < *layers; ++i) add_layer("all_layers", i);
     const RopeParameters p{scaling ? scaling : parameters, join(top, scaling ? "rope_scaling" : "rope_parameters")};
     if (layers_of_type.empty()) fail(join(top, "no_rope_layers"), "leaves no layer with RoPE");
     out.layer_types.push_back({"all_layers", spec_from(reader, p, m.top_rope_theta, m, warnings),
-                               layers_of_type["all_layers"], where});
+                               layers_of_type["all_layers"], where, std::nullopt});
   }
   if (!nope.empty()) {
     if (const std::optional<RopeSpec> temperature = no_rope_spec(reader, m, warnings)) {
-      out.layer_types.push_back({std::string(kNoRopeLayerType), *temperature, out.no_rope_layers, where});
+      out.layer_types.push_back({std::string(kNoRopeLayerType), *temperature, out.no_rope_layers, where, std::nullopt});
     }
   }
   if (nope_dims) {
@@ -657,6 +752,10 @@ HfRopeConfig read_hf_config(const json& config) {
         break;
       }
     }
+  }
+
+  if (std::optional<HfLayerRope> vision = vision_rope(reader, config, outer_type, warnings)) {
+    out.layer_types.push_back(std::move(*vision));
   }
 
   // What was not read: every field of the config (the wrapper's and text_config's).

@@ -7,7 +7,9 @@
 //  - v5 flat: `rope_parameters` holding rope_type, rope_theta and partial_rotary_factor.
 //  - v5 nested: `rope_parameters` keyed by layer type ({"full_attention": {…}, …}),
 //    with `layer_types` naming each layer's type.
-//  - A multimodal config's rope fields are read from its `text_config`.
+//  - A multimodal config's rope fields are read from its `text_config`; M-RoPE sections
+//    (`mrope_section`, `mrope_interleaved`) from its rope dict whatever rope_type says;
+//    the vision tower's 2-D RoPE from `vision_config`, as the layer type `vision`.
 // The head dim is `head_dim`, else hidden_size / num_attention_heads (HfModelType says
 // which, per model type); the pairing comes from the model type (hf_model_types.h).
 //
@@ -48,7 +50,16 @@ struct HfLayerRope {
   RopeSpec spec;
   std::vector<std::size_t> layers;  // 0-based, ascending
   std::string applies_to;           // which dims of a q/k head the spec's head_dim is
+  // The position components this layer type sees are below this, when it is not the
+  // model's context: the vision tower's patches per side.
+  std::optional<double> position_limit;
 };
+
+// The layer type of a multimodal model's vision tower (its 2-D RoPE, position_axes.h).
+inline constexpr std::string_view kVisionLayerType = "vision";
+// Patches per side of the vision grid when the config bounds none (Qwen-VL's ViTs take any
+// resolution): a choice of ropecheck's, 256 = 3584 pixels at patch 14.
+inline constexpr double kDefaultVisionPatchesPerSide = 256;
 
 struct HfRopeConfig {
   std::string model_type;           // the text model's type

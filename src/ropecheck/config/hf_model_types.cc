@@ -56,6 +56,22 @@ constexpr std::array kModelTypes = {
     // 008e574): kwargs.setdefault("partial_rotary_factor", 0.5).
     HfModelType{.model_type = "glm", .layout = Layout::interleaved, .default_partial_rotary_factor = 0.5},
     HfModelType{.model_type = "glm4", .layout = Layout::interleaved, .default_partial_rotary_factor = 0.5},
+    // Multi-axis (M-RoPE) text models; their sections are read from the rope dict.
+    // qwen2_vl, qwen2_5_vl (flat configs; HF v5 nests them as *_text): rotate_half with
+    // cos/sin split by mrope_section * 2 (apply_multimodal_rotary_pos_emb); Qwen2_5_VLAttention:
+    // self.head_dim = self.hidden_size // self.num_heads.
+    HfModelType{.model_type = "qwen2_vl", .layout = Layout::half_split, .head_dim = HeadDimSource::quotient_only},
+    HfModelType{.model_type = "qwen2_vl_text", .layout = Layout::half_split, .head_dim = HeadDimSource::quotient_only},
+    HfModelType{.model_type = "qwen2_5_vl", .layout = Layout::half_split, .head_dim = HeadDimSource::quotient_only},
+    HfModelType{.model_type = "qwen2_5_vl_text", .layout = Layout::half_split, .head_dim = HeadDimSource::quotient_only},
+    // qwen3_vl_text, qwen3_vl_moe_text: rotate_half after apply_interleaved_mrope;
+    // head_dim = getattr(config, "head_dim", None) or hidden_size // num_attention_heads.
+    HfModelType{.model_type = "qwen3_vl_text", .layout = Layout::half_split},
+    HfModelType{.model_type = "qwen3_vl_moe_text", .layout = Layout::half_split},
+    // glm4v_text (modeling_glm4v.py apply_multimodal_rotary_pos_emb): sections over
+    // mrope_section * 2, then cos[..., :R/2].repeat_interleave(2) and rotate_half_llm on
+    // q[..., :R]: interleaved pairs; partial_rotary_factor 0.5 in its configs.
+    HfModelType{.model_type = "glm4v_text", .layout = Layout::interleaved, .default_partial_rotary_factor = 0.5},
     // llama4_text: torch.view_as_complex(xq.float().reshape(..., -1, 2)) times freqs_cis;
     // self.use_rope = config.no_rope_layers[layer_idx] (1 = RoPE, 0 = NoPE).
     HfModelType{.model_type = "llama4_text", .layout = Layout::interleaved, .no_rope_layers = true},

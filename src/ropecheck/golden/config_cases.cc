@@ -9,6 +9,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/case_inputs.h"
+#include "ropecheck/position_axes.h"
 
 namespace ropecheck::golden {
 namespace {
@@ -24,9 +25,10 @@ std::string id_part(std::string_view text) {
 
 // The longest context the config describes: max_position_embeddings, or the scaled
 // context factor · original_max_position_embeddings when that is longer.
-std::optional<double> context_of(const config::HfRopeConfig& model, const RopeSpec& spec) {
+std::optional<double> context_of(const config::HfRopeConfig& model, const config::HfLayerRope& layer) {
+  if (layer.position_limit) return layer.position_limit;  // a vision tower: patches per side
   std::optional<double> context = model.max_position_embeddings;
-  const Scaling& s = spec.scaling;
+  const Scaling& s = layer.spec.scaling;
   if (s.factor && s.original_max_position_embeddings) {
     const double scaled = *s.factor * *s.original_max_position_embeddings;
     if (!context || scaled > *context) context = scaled;
@@ -52,9 +54,11 @@ GoldenCase case_for_layer(const config::HfRopeConfig& model, const config::HfLay
   if (role) c.spec.role = *role;
   c.input_dtype = c.output_dtype = dtype;
   if (positions) {
-    c.positions.values = *positions;
+    // 1-D positions given to a multi-axis layer are text tokens: every component equal
+    // (HF expands 2-D position_ids to all three M-RoPE axes).
+    for (const std::int64_t m : *positions) c.positions.values.insert(c.positions.values.end(), position_axes(c.spec), m);
   } else {
-    const std::optional<double> context = context_of(model, layer.spec);
+    const std::optional<double> context = context_of(model, layer);
     if (!context || !(*context >= 1)) {
       throw InvalidInput(fmt::format("golden: {}: the config gives no context length (max_position_embeddings); "
                                      "give --positions",
@@ -69,10 +73,20 @@ GoldenCase case_for_layer(const config::HfRopeConfig& model, const config::HfLay
     c.spec.scaling.sequence_length = static_cast<double>(largest + 1);
     length_note = fmt::format(" The sequence length is the largest position + 1 = {}, as HF takes it.", largest + 1);
   }
-  c.description = fmt::format("{} layers {} of the model_type {} ({} of {} layers, {}), from {}.{}",
-                              layer.layer_type, fmt::join(layer.layers, ","), model.model_type, layer.layers.size(),
-                              model.num_hidden_layers, role ? fmt::format("the {}", to_string(*role)) : layer.applies_to, stem,
-                              length_note);
+  std::string grid_note;
+  if (position_axes(c.spec) == 3 && !positions) {
+    grid_note = fmt::format(" Positions [T, 3] (t, h, w): two sequences numbered as Qwen2.5-VL's get_rope_index does, the "
+                            "second at the context {} with video time components up to 2.5x it.",
+                            c.positions.max + 1);
+  } else if (position_axes(c.spec) == 2 && !positions) {
+    grid_note = fmt::format(" Positions [T, 2] (row, column) on a side of {} patches.", c.positions.max + 1);
+  }
+  const bool vision = layer.layer_type == config::kVisionLayerType;
+  c.description = fmt::format("{} {} {} of the model_type {} ({} of {} layers, {}), from {}.{}{}", layer.layer_type,
+                              vision ? "blocks" : "layers", fmt::join(layer.layers, ","), model.model_type,
+                              layer.layers.size(), vision ? layer.layers.size() : model.num_hidden_layers,
+                              role ? fmt::format("the {}", to_string(*role)) : layer.applies_to, stem, length_note,
+                              grid_note);
   // Through the catalogue's own rules (ids, positions, tokens, the spec), as if read.
   GoldenCase checked = case_from_json(case_to_json(c), fmt::format("--hf-config {}", stem));
   checked.metadata = {{"layer_type", layer.layer_type},

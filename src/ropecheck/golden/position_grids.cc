@@ -20,7 +20,8 @@ class MropeSequence {
   explicit MropeSequence(std::int64_t start) : next_(start) {}
 
   void text(int tokens) {
-    for (int k = 0; k < tokens; ++k) add({next_ + k, next_ + k, next_ + k});
+    const std::int64_t start = next_;  // add() moves next_ past each token
+    for (int k = 0; k < tokens; ++k) add({start + k, start + k, start + k});
   }
   void vision(int frames, int height, int width, std::int64_t step) {
     const std::int64_t base = next_;
@@ -61,7 +62,7 @@ std::vector<std::int64_t> multi_axis_positions(const RopeSpec& spec, std::int64_
     MropeSequence long_one(context - 6);
     long_one.text(2);
     long_one.vision(4, 2, 2, context / 2);
-    long_one.text(2);
+    long_one.text(15);  // both sequences 33 tokens: a batch of two rows
     long_one.append_to(out);
     return out;
   }

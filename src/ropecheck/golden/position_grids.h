@@ -5,11 +5,11 @@
 //    a text run has p_t = p_h = p_w = st + k; a vision block of t × h × w merged patches
 //    starts at base = st (the text before it included) and has (base + τ·step, base + y,
 //    base + x), step = second_per_grid_t · tokens_per_second; text resumes at max + 1.
-//    Two sequences:
+//    Two sequences of 33 tokens each (a batch of two equal rows):
 //      1. text 4, an image 1 × 3 × 4, text 3, a video 3 × 2 × 2 with step 2 (the
 //         published tokens_per_second 2 at one second per grid), text 2;
 //      2. long context: text 2 ending at context − 5, then a video 4 × 2 × 2 whose step
-//         is context/2 (a long video at a low frame rate), then text 2 at max + 1. Its
+//         is context/2 (a long video at a low frame rate), then text 15 at max + 1. Its
 //         temporal components reach ≈ 2.5 × context: beyond the text range, which is why
 //         vLLM sizes its M-RoPE cache at 4 × max_position_embeddings.
 //  - 2-D vision (A = 2: row, column) on a side of `context` patches: the 4 × 4 block at the
