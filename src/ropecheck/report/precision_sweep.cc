@@ -4,9 +4,13 @@
 #include <cmath>
 #include <numeric>
 
+#include <fmt/format.h>
+
+#include "ropecheck/errors.h"
 #include "ropecheck/gate/conformance.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/numeric/measure.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/forms.h"
 
 namespace ropecheck::report {
@@ -113,6 +117,12 @@ SweepResult measure_result(const golden::Golden& g, const reference::ExactRope& 
 }
 
 golden::Golden swept_golden(golden::GoldenCase c, const std::vector<std::int64_t>& positions) {
+  // The sweep's statistics are per position; a multi-axis case has no single one per token.
+  if (position_axes(c.spec) > 1) {
+    throw InvalidInput(fmt::format("report: case {} has multi-axis positions, which report does not sweep yet; "
+                                   "select other cases with --case",
+                                   c.id));
+  }
   c.positions = golden::PositionRecipe{};
   c.positions.values = positions;
   return golden::parse_golden(golden::make_golden_file(c), c.id);
