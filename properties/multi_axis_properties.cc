@@ -252,18 +252,12 @@ RC_GTEST_PROP(multi_axis_reference, each_pair_depends_on_its_own_axis_difference
 }
 TEST(multi_axis_reference_negative_control, h_and_w_swapped_is_caught) {
   expect_counterexample("h and w swapped", [] {
-    pairs_follow_their_axis(with_positions([](std::vector<std::int64_t>& p, std::size_t axes) {
-      for (std::size_t t = 0; t < p.size() / axes; ++t) std::swap(p[t * axes + axes - 2], p[t * axes + axes - 1]);
-    }));
+    pairs_follow_their_axis(with_positions(kernel_bugs::swap_height_width));
   });
 }
 TEST(multi_axis_reference_negative_control, t_for_every_axis_is_caught) {
   expect_counterexample("t for every axis", [] {
-    pairs_follow_their_axis(with_positions([](std::vector<std::int64_t>& p, std::size_t axes) {
-      for (std::size_t t = 0; t < p.size() / axes; ++t) {
-        for (std::size_t a = 1; a < axes; ++a) p[t * axes + a] = p[t * axes];
-      }
-    }));
+    pairs_follow_their_axis(with_positions(kernel_bugs::first_component_everywhere));
   });
 }
 TEST(multi_axis_reference_negative_control, interleaving_ignored_is_caught) {
@@ -283,9 +277,7 @@ RC_GTEST_PROP(multi_axis_reference, equal_components_give_one_dimensional_rope_b
 }
 TEST(multi_axis_reference_negative_control, positions_replaced_by_the_token_index_are_caught) {
   expect_counterexample("1-D token-index positions", [] {
-    equal_components_are_one_dimensional(with_positions([](std::vector<std::int64_t>& p, std::size_t axes) {
-      for (std::size_t k = 0; k < p.size(); ++k) p[k] = static_cast<std::int64_t>(k / axes);
-    }));
+    equal_components_are_one_dimensional(with_positions(kernel_bugs::token_index_everywhere));
   });
 }
 

@@ -66,6 +66,12 @@ std::string_view axis_name(const RopeSpec& spec, std::size_t axis) {
   return axis == 0 ? "m" : "?";
 }
 
+std::string axis_names(const RopeSpec& spec) {
+  std::string names;
+  for (std::size_t a = 0; a < position_axes(spec); ++a) names += fmt::format("{}{}", a ? ", " : "", axis_name(spec, a));
+  return names;
+}
+
 void read_position_axes(const nlohmann::json& j, RopeSpec& spec) {
   if (j.contains("mrope_section")) {
     const nlohmann::json& v = j.at("mrope_section");
@@ -141,7 +147,7 @@ void check_position_axes(const RopeSpec& spec, PositionsView positions) {
   const std::size_t axes = position_axes(spec);
   if (positions.axes != axes) {
     throw InvalidInput(fmt::format("positions have {} axis component{} per token, the spec needs {} ({})", positions.axes,
-                                   positions.axes == 1 ? "" : "s", axes, axes == 1 ? "one position" : axes == 2 ? "row, column" : "t, h, w"));
+                                   positions.axes == 1 ? "" : "s", axes, axis_names(spec)));
   }
   if (positions.values.size() % axes != 0) {
     throw InvalidInput(fmt::format("{} position values are not a whole number of {}-component tokens", positions.values.size(), axes));

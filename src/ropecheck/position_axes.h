@@ -49,6 +49,8 @@ std::size_t frequency_index_of_pair(const RopeSpec& spec, std::size_t pair);  //
 std::vector<std::size_t> pair_axes(const RopeSpec& spec);                 // a(i) for every pair
 // "m" for one axis; "t", "h", "w" for M-RoPE; "row", "column" for 2-D vision.
 std::string_view axis_name(const RopeSpec& spec, std::size_t axis);
+// The spec's axis names joined: "m", "t, h, w" or "row, column".
+std::string axis_names(const RopeSpec& spec);
 
 std::string_view to_string(Vision2d kind);
 
@@ -68,6 +70,7 @@ struct PositionsView {
   PositionsView(const std::vector<std::int64_t>& v, std::size_t a = 1) : values(v), axes(a) {}
   std::size_t tokens() const { return axes == 0 ? 0 : values.size() / axes; }
   std::int64_t at(std::size_t token, std::size_t axis) const { return values[token * axes + axis]; }
+  std::span<const std::int64_t> token(std::size_t t) const { return values.subspan(t * axes, axes); }
 };
 
 // Token t's position for messages: "m" for one axis, "(t, h, w)" or "(row, column)".

@@ -200,27 +200,29 @@ KernelUnderTest mrope_interleaving_ignored() {
   });
 }
 
-KernelUnderTest height_width_swapped() {
-  return with_components(", h and w swapped", [](std::vector<std::int64_t>& p, std::size_t axes) {
-    if (axes < 2) return;
-    for (std::size_t t = 0; t < p.size() / axes; ++t) std::swap(p[t * axes + axes - 2], p[t * axes + axes - 1]);
-  });
+void swap_height_width(std::vector<std::int64_t>& positions, std::size_t axes) {
+  if (axes < 2) return;
+  for (std::size_t t = 0; t < positions.size() / axes; ++t) {
+    std::swap(positions[t * axes + axes - 2], positions[t * axes + axes - 1]);
+  }
 }
+
+void first_component_everywhere(std::vector<std::int64_t>& positions, std::size_t axes) {
+  for (std::size_t t = 0; t < positions.size() / axes; ++t) {
+    for (std::size_t a = 1; a < axes; ++a) positions[t * axes + a] = positions[t * axes];
+  }
+}
+
+void token_index_everywhere(std::vector<std::int64_t>& positions, std::size_t axes) {
+  for (std::size_t k = 0; k < positions.size(); ++k) positions[k] = static_cast<std::int64_t>(k / axes);
+}
+
+KernelUnderTest height_width_swapped() { return with_components(", h and w swapped", swap_height_width); }
 
 KernelUnderTest first_component_for_every_axis() {
-  return with_components(", first component for every axis", [](std::vector<std::int64_t>& p, std::size_t axes) {
-    for (std::size_t t = 0; t < p.size() / axes; ++t) {
-      for (std::size_t a = 1; a < axes; ++a) p[t * axes + a] = p[t * axes];
-    }
-  });
+  return with_components(", first component for every axis", first_component_everywhere);
 }
 
-KernelUnderTest one_dimensional_positions() {
-  return with_components(", 1-D positions", [](std::vector<std::int64_t>& p, std::size_t axes) {
-    for (std::size_t t = 0; t < p.size() / axes; ++t) {
-      for (std::size_t a = 0; a < axes; ++a) p[t * axes + a] = static_cast<std::int64_t>(t);
-    }
-  });
-}
+KernelUnderTest one_dimensional_positions() { return with_components(", 1-D positions", token_index_everywhere); }
 
 }  // namespace ropecheck::gate::kernel_bugs

@@ -3,6 +3,10 @@
 // Each is a KernelUnderTest that some property must catch.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
 #include "ropecheck/gate/kernel_properties.h"
 
 namespace ropecheck::gate::kernel_bugs {
@@ -46,6 +50,12 @@ KernelUnderTest position_scale_on_the_other_role();
 // The best built-in kernel rotating the first R dims of the head instead of those at the
 // spec's rotary_offset (MLA's rotation applied to the nope part).
 KernelUnderTest rotary_offset_ignored();
+
+// The position changes of the multi-axis variants below, on whole tokens of `axes`
+// components, so that controls at reference precision make the same mistakes.
+void swap_height_width(std::vector<std::int64_t>& positions, std::size_t axes);     // last two axes
+void first_component_everywhere(std::vector<std::int64_t>& positions, std::size_t axes);
+void token_index_everywhere(std::vector<std::int64_t>& positions, std::size_t axes);  // 0, 1, …, T − 1
 
 // Multi-axis positions (position_axes.h), each the way a shipped port got them wrong:
 // Qwen3-VL's interleaved sections run with the chunked mapping (vllm-gaudi #1437).

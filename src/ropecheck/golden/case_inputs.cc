@@ -87,19 +87,15 @@ std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) {
       const std::vector<Real> thetas = reference::frequencies<Real>(c.spec);
       const std::vector<std::size_t> axis = pair_axes(c.spec);
       for (std::size_t t = 0; t < tokens; ++t) {
-        std::vector<Real> cos_i(pairs), sin_i(pairs);
-        for (std::size_t i = 0; i < pairs; ++i) {
-          const Real angle = Real(positions.at(t, axis[i])) * thetas[i];  // the component pair i reads
-          cos_i[i] = cos(angle);
-          sin_i[i] = sin(angle);
-        }
+        const reference::CosSin<Real> cs =
+            reference::cos_sin(thetas, axis, positions.token(t));
         for (std::size_t h = 0; h < heads; ++h) {
           double* row = &x[(t * heads + h) * d];
           for (std::size_t i = 0; i < pairs; ++i) {
             const auto [ia, ib] = reference::pair_dims(c.spec, i);
             const Real r(irwin_hall(rng));
-            row[ia] = rounded(r * sin_i[i], c.input_dtype);
-            row[ib] = rounded(r * cos_i[i], c.input_dtype);
+            row[ia] = rounded(r * cs.sin[i], c.input_dtype);
+            row[ib] = rounded(r * cs.cos[i], c.input_dtype);
           }
           for (std::size_t k = 0; k < d; ++k) {
             if (!c.spec.rotates(k)) row[k] = normal_value(rng, c.input_dtype);

@@ -185,7 +185,7 @@ Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
   if (g.axes == 1 && positions.shape.size() != 1) fail(source, "tensor 'positions' must have shape [T]");
   if (g.axes > 1 && (positions.shape.size() != 2 || positions.shape[1] != g.axes)) {
     fail(source, fmt::format("tensor 'positions' must have shape [T, {}]: the spec's position axes ({})", g.axes,
-                             g.axes == 2 ? "row, column" : "t, h, w"));
+                             axis_names(g.spec)));
   }
   const std::uint64_t t = positions.shape[0];
   const io::Tensor& x_any = file.get("x", source);

@@ -95,8 +95,8 @@ PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::
   PairTerms pair;
   pair.position_scaled = scaled_token(exact, token);
   const double sigma = pair.position_scaled ? exact.position_scale[token] : 1;
-  pair.position = static_cast<double>(position_of_dim(exact, token, dim));
   if (!spec.rotates(dim)) {  // a scaled pass-through dim: σ·x, a rotation by angle 0
+    pair.position = static_cast<double>(exact.positions[token * exact.axes]);
     pair.a = exact.x[row + dim];
     pair.attention = sigma;
     pair.theta = 0;
@@ -104,6 +104,7 @@ PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::
   }
   const std::size_t i = reference::pair_of_dim(spec.layout, spec.rotary_dim, dim - spec.rotary_offset);
   const auto [ia, ib] = reference::pair_dims(spec, i);
+  pair.position = static_cast<double>(exact.positions[token * exact.axes + (exact.axes > 1 ? axis_of_pair(spec, i) : 0)]);
   pair.a = exact.x[row + ia];
   pair.b = exact.x[row + ib];
   pair.cos = exact.cos[token * spec.pairs() + i];

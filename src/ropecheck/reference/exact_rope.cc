@@ -44,20 +44,10 @@ ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
   r.position_scale.resize(r.tokens);
   const std::vector<std::size_t> axis = pair_axes(spec);
   for (std::size_t t = 0; t < r.tokens; ++t) {
-    CosSin<Real> cs;
-    if (positions.axes == 1) {
-      cs = cos_sin(thetas, Real(positions.at(t, 0)));
-    } else {
-      // Pair i's angle reads the component its axis names: the same product and trig as
-      // the single-axis path, pair by pair.
-      for (std::size_t i = 0; i < pairs; ++i) {
-        const Real angle = Real(positions.at(t, axis[i])) * thetas[i];
-        cs.cos.push_back(cos(angle));
-        cs.sin.push_back(sin(angle));
-      }
-    }
+    const std::span<const std::int64_t> components = positions.token(t);
+    const CosSin<Real> cs = cos_sin(thetas, axis, components);  // one axis: a(i) = 0 for every pair
     // A position scale takes one axis (validate_position_axes): component 0 is m.
-    const Real sigma = position_scale<Real>(spec, positions.at(t, 0));
+    const Real sigma = position_scale<Real>(spec, components[0]);
     r.position_scale[t] = static_cast<double>(sigma);
     const Real factor = sigma * s;  // the row's factor, once per token
     std::vector<Real> scaled_cos(pairs), scaled_sin(pairs);

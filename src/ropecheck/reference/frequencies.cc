@@ -182,6 +182,20 @@ template <class R> CosSin<R> cos_sin(const std::vector<R>& thetas, const R& posi
   return cs;
 }
 
+template <class R>
+CosSin<R> cos_sin(const std::vector<R>& thetas, std::span<const std::size_t> pair_axis,
+                  std::span<const std::int64_t> components) {
+  CosSin<R> cs;
+  cs.cos.reserve(thetas.size());
+  cs.sin.reserve(thetas.size());
+  for (std::size_t i = 0; i < thetas.size(); ++i) {
+    const R angle = R(components[pair_axis[i]]) * thetas[i];
+    cs.cos.push_back(cos(angle));
+    cs.sin.push_back(sin(angle));
+  }
+  return cs;
+}
+
 template <class R> CosSin<R> cos_sin(const RopeSpec& spec, const R& position) {
   return cos_sin(frequencies<R>(spec), position);
 }
@@ -193,7 +207,8 @@ double frequency_error_units(const RopeSpec& spec) { return 1.0 + std::log(spec.
   template R attention_factor<R>(const RopeSpec&);                         \
   template std::vector<R> yarn_ramp_of<R>(const RopeSpec&);                \
   template CosSin<R> cos_sin<R>(const RopeSpec&, const R&);                \
-  template CosSin<R> cos_sin<R>(const std::vector<R>&, const R&);
+  template CosSin<R> cos_sin<R>(const std::vector<R>&, const R&);               \
+  template CosSin<R> cos_sin<R>(const std::vector<R>&, std::span<const std::size_t>, std::span<const std::int64_t>);
 ROPECHECK_FOR_EACH_REAL(ROPECHECK_INSTANTIATE)
 #undef ROPECHECK_INSTANTIATE
 

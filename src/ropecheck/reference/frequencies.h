@@ -17,6 +17,9 @@
 //    attention_factor or sqrt(1 + ln f/ln L_orig) (frequencies.cc).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ropecheck/reference/real.h"
@@ -36,6 +39,11 @@ template <class R> struct CosSin {
 // cos(m·θ_i), sin(m·θ_i) for every pair i of the spec (attention factor not applied).
 template <class R> CosSin<R> cos_sin(const RopeSpec& spec, const R& position);
 template <class R> CosSin<R> cos_sin(const std::vector<R>& thetas, const R& position);
+// Multi-axis positions (position_axes.h): pair i at the component pair_axis[i] of one
+// token's `components` (the same product and trig as above, pair by pair).
+template <class R>
+CosSin<R> cos_sin(const std::vector<R>& thetas, std::span<const std::size_t> pair_axis,
+                  std::span<const std::int64_t> components);
 
 // First-order relative error of θ̂_i, in units of u: (1 + ln base) (see above).
 double frequency_error_units(const RopeSpec& spec);
