@@ -726,3 +726,220 @@ TEST(diagnosis, mla_rotation_on_the_whole_head_or_the_nope_part_is_named) {
   ASSERT_FALSE(c.passed);
   EXPECT_TRUE(explained_by(c, "rotation_on_nope_part", {"[0, 64)"})) << names(c);
 }
+
+// ---- multi-axis positions ----
+// The bugs of M-RoPE and 2-D vision ports, each written into an HF-style float32 pipeline:
+// per axis freqs = float(p_axis)·inv_freq, the width-R cos/sin table assembled column by
+// column (Qwen2-VL: split by mrope_section * 2, chunk j from axis j % 3; Qwen3-VL:
+// apply_interleaved_mrope on the R/2 angles), then q·cos + rotate_half(q)·sin.
+namespace {
+
+struct AxisBug {
+  bool ignore_interleave = false;
+  int sections = 0;  // 0: HF's mrope_section * 2 (the list repeated); 1: as given; 2: doubled in value
+  PositionsRead read = PositionsRead::as_given;
+  std::int64_t cache_rows = 0;  // positions ≥ this read row cache_rows − 1 (0: long enough)
+};
+
+// The axis of each column of the width-R table, as the pipeline assembles it.
+std::vector<std::size_t> column_axes(const RopeSpec& spec, const AxisBug& bug) {
+  const std::size_t r = spec.rotary_dim, half = r / 2;
+  std::vector<std::size_t> axis(r, 0);
+  if (spec.vision_2d) {
+    for (std::size_t c = 0; c < r; ++c) axis[c] = c % half < half / 2 ? 0 : 1;  // rows, then columns, twice
+    return axis;
+  }
+  const auto [s_t, s_h, s_w] = *spec.mrope_section;
+  if (spec.mrope_interleaved && !bug.ignore_interleave) {
+    std::vector<std::size_t> pairs(half, 0);  // freqs_t[..., offset:3·s:3] = freqs[dim]
+    for (std::size_t dim = 1; dim <= 2; ++dim) {
+      for (std::size_t k = dim; k < 3 * (dim == 1 ? s_h : s_w) && k < half; k += 3) pairs[k] = dim;
+    }
+    for (std::size_t c = 0; c < r; ++c) axis[c] = pairs[c % half];
+    return axis;
+  }
+  std::vector<std::size_t> widths;  // split sizes over the R columns, chunk j from axis j % 3
+  if (bug.sections == 0) widths = {s_t, s_h, s_w, s_t, s_h, s_w};
+  if (bug.sections == 1) widths = {s_t, s_h, r - s_t - s_h};  // np.split at the cumulative sums
+  if (bug.sections == 2) widths = {2 * s_t, 2 * s_h, 2 * s_w};
+  std::size_t c = 0;
+  for (std::size_t j = 0; j < widths.size(); ++j) {
+    for (std::size_t k = 0; k < widths[j]; ++k) axis[c++] = j % 3;
+  }
+  return axis;
+}
+
+// float32 inverse frequencies per pair (HF's formulas; 2-D vision as in torch_rope.py).
+std::vector<float> axis_inv_freq(const RopeSpec& spec) {
+  const std::size_t r = spec.rotary_dim, half = r / 2;
+  const auto inv = [&](std::size_t k, std::size_t dim) {
+    return 1.0f / std::pow(static_cast<float>(spec.base), static_cast<float>(2 * k) / static_cast<float>(dim));
+  };
+  std::vector<float> f(half);
+  for (std::size_t i = 0; i < half; ++i) {
+    if (!spec.vision_2d) {
+      f[i] = inv(i, r);
+    } else if (*spec.vision_2d == Vision2d::pixtral) {
+      f[i] = inv(i < half / 2 ? 2 * i : 2 * (i - half / 2) + 1, r);  // freqs[::2], then freqs[1::2]
+    } else {
+      f[i] = inv(i % (half / 2), half);  // VisionRotaryEmbedding(head_dim / 2), rows then columns
+    }
+  }
+  return f;
+}
+
+std::vector<double> multi_axis_candidate(const golden::Golden& g, const AxisBug& bug) {
+  const RopeSpec& spec = g.spec;
+  const std::size_t d = spec.head_dim, r = spec.rotary_dim, half = r / 2, axes = g.axes;
+  const std::vector<std::size_t> axis = column_axes(spec, bug);
+  const std::vector<float> inv_freq = axis_inv_freq(spec);
+  const std::size_t row_length = g.tokens / g.batch_rows;
+  std::vector<double> out(g.x.size());
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    std::vector<std::int64_t> p(g.positions.begin() + static_cast<std::ptrdiff_t>(t * axes),
+                                g.positions.begin() + static_cast<std::ptrdiff_t>((t + 1) * axes));
+    switch (bug.read) {
+      case PositionsRead::as_given: break;
+      case PositionsRead::height_width_swapped: std::swap(p[axes - 2], p[axes - 1]); break;
+      case PositionsRead::first_component: std::fill(p.begin(), p.end(), p[0]); break;
+      case PositionsRead::token_index: std::fill(p.begin(), p.end(), static_cast<std::int64_t>(t % row_length)); break;
+      case PositionsRead::batch_row_0:
+        std::copy_n(g.positions.begin() + static_cast<std::ptrdiff_t>((t % row_length) * axes), axes, p.begin());
+        break;
+    }
+    if (bug.cache_rows) {
+      for (std::int64_t& m : p) m = std::min(m, bug.cache_rows - 1);
+    }
+    std::vector<float> c(r), s(r);
+    for (std::size_t col = 0; col < r; ++col) {
+      const float angle = static_cast<float>(p[axis[col]]) * inv_freq[col % half];
+      c[col] = std::cos(angle);
+      s[col] = std::sin(angle);
+    }
+    for (std::size_t h = 0; h < g.heads; ++h) {
+      const std::size_t row = (t * g.heads + h) * d;
+      for (std::size_t k = 0; k < d; ++k) out[row + k] = g.x[row + k];
+      for (std::size_t i = 0; i < half; ++i) {
+        const float a = static_cast<float>(g.x[row + i]), b = static_cast<float>(g.x[row + i + half]);
+        out[row + i] = to_dtype(a * c[i] - b * s[i], g.output_dtype);
+        out[row + i + half] = to_dtype(b * c[i + half] + a * s[i + half], g.output_dtype);
+      }
+    }
+  }
+  return out;
+}
+
+CaseCheck check_values(const golden::Golden& g, const std::vector<double>& values) {
+  io::SafetensorsFile file;
+  file.tensors.push_back(io::tensor_from_doubles("out", io::st_dtype_of(g.output_dtype), {g.tokens, g.heads, g.spec.head_dim},
+                                                 values));
+  const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
+  const fs::path path = fs::temp_directory_path() / ("ropecheck_diagnosis_" + test + ".safetensors");
+  io::write_output_file(path, io::serialize_safetensors(file));
+  CaseCheck c = check_case(g, g.case_id, path, numeric::Profile::exact);
+  fs::remove(path);
+  return c;
+}
+
+// The case fails and the hypothesis is the only explanation (others may share its output).
+void expect_only(const golden::Golden& g, const AxisBug& bug, const std::string& hypothesis) {
+  const CaseCheck c = check_values(g, multi_axis_candidate(g, bug));
+  ASSERT_FALSE(c.passed) << g.case_id;
+  ASSERT_EQ(c.diagnosis.explanations.size(), 1u) << g.case_id << ": " << names(c);
+  EXPECT_EQ(c.diagnosis.explanations.front().name, hypothesis) << g.case_id << ": " << names(c);
+}
+
+const std::vector<std::string>& multi_axis_models() {
+  static const std::vector<std::string> ids{"qwen2_5_vl_7b_instruct_all_layers", "qwen3_vl_4b_instruct_all_layers",
+                                            "qwen2_5_vl_7b_instruct_vision", "qwen3_vl_4b_instruct_vision"};
+  return ids;
+}
+
+}  // namespace
+
+TEST(diagnosis, multi_axis_variants_and_the_float32_pipeline_without_a_bug_reproduce_the_golden) {
+  for (const std::string& id : multi_axis_models()) {
+    const golden::Golden g = committed_model(id);
+    ASSERT_GT(g.axes, 1u) << id;
+    const VariantOutput v = evaluate_variant(g, RopeVariant::of(g));
+    for (std::size_t k = 0; k < g.expected.size(); ++k) {
+      // As in variants_without_a_bug_reproduce_the_golden: double angles, |Δy| ≤ 2^-31·(|a| + |b|)
+      // for components below 2^20 (the long M-RoPE grid reaches 655360).
+      const std::size_t row = k / g.spec.head_dim * g.spec.head_dim, dim = k % g.spec.head_dim;
+      double scale = std::fabs(g.x[k]);
+      if (dim < g.spec.rotary_dim) scale = std::fabs(g.x[row + dim % (g.spec.rotary_dim / 2)]) +
+                                           std::fabs(g.x[row + dim % (g.spec.rotary_dim / 2) + g.spec.rotary_dim / 2]);
+      EXPECT_LE(std::fabs(v.y[k] - g.expected[k]), 0x1p-31 * scale) << id << " " << k;
+    }
+    const CaseCheck c = check_values(g, multi_axis_candidate(g, AxisBug{}));
+    EXPECT_LE(peak_ratio_under(g, multi_axis_candidate(g, AxisBug{}), numeric::Profile::f32_angle), 1.0) << id;
+    EXPECT_TRUE(c.diagnosis.explanations.empty()) << id << ": " << names(c);
+  }
+}
+
+// vllm-gaudi #1437, vllm-fork #2117: Qwen3-VL run with the chunked sections.
+TEST(diagnosis, mrope_interleaving_ignored_is_named) {
+  AxisBug bug;
+  bug.ignore_interleave = true;
+  expect_only(committed_model("qwen3_vl_4b_instruct_all_layers"), bug, "mrope_interleaving_ignored");
+}
+
+// HF splits its width-R table by the list repeated; a port that splits by the sections as
+// given, or doubles their values, reads the wrong axis on part of each pair.
+TEST(diagnosis, mrope_sections_not_doubled_or_doubled_in_value_are_named) {
+  const golden::Golden g = committed_model("qwen2_5_vl_7b_instruct_all_layers");
+  AxisBug bug;
+  bug.sections = 1;
+  expect_only(g, bug, "mrope_sections_not_doubled");
+  bug.sections = 2;
+  expect_only(g, bug, "mrope_sections_doubled_in_value");
+}
+
+// mlx-lm #1768, Liger #276: 1-D positions (the sequence index) on every axis.
+TEST(diagnosis, one_dimensional_positions_are_named) {
+  for (const std::string& id : multi_axis_models()) {
+    AxisBug bug;
+    bug.read = PositionsRead::token_index;
+    expect_only(committed_model(id), bug, "one_dimensional_positions");
+  }
+}
+
+// sgl-kernel-xpu #202: the [3, N] positions read as [N], temporal-only RoPE.
+TEST(diagnosis, the_first_component_on_every_axis_is_named) {
+  for (const std::string& id : multi_axis_models()) {
+    AxisBug bug;
+    bug.read = PositionsRead::first_component;
+    expect_only(committed_model(id), bug, "first_component_for_every_axis");
+  }
+}
+
+TEST(diagnosis, height_and_width_swapped_are_named) {
+  for (const std::string& id : multi_axis_models()) {
+    AxisBug bug;
+    bug.read = PositionsRead::height_width_swapped;
+    expect_only(committed_model(id), bug, "height_width_swapped");
+  }
+}
+
+// Liger #464: every batch row rotated with row 0's positions.
+TEST(diagnosis, batch_row_zero_positions_are_named) {
+  for (const char* id : {"qwen2_5_vl_7b_instruct_all_layers", "qwen3_vl_4b_instruct_all_layers"}) {
+    const golden::Golden g = committed_model(id);
+    ASSERT_EQ(g.batch_rows, 2u);
+    AxisBug bug;
+    bug.read = PositionsRead::batch_row_0;
+    expect_only(g, bug, "batch_row_0_positions");
+  }
+}
+
+// vLLM #9965: an M-RoPE cache of max_position_embeddings rows, too short for the video's
+// time components (vLLM now sizes it 4×); modelled clamped at its last row.
+TEST(diagnosis, multi_axis_positions_beyond_the_cache_are_named) {
+  const golden::Golden g = committed_model("qwen2_5_vl_7b_instruct_all_layers");
+  AxisBug bug;
+  bug.cache_rows = 128000;
+  const CaseCheck c = check_values(g, multi_axis_candidate(g, bug));
+  ASSERT_FALSE(c.passed);
+  ASSERT_EQ(c.diagnosis.explanations.size(), 1u) << names(c);
+  EXPECT_TRUE(explained_by(c, "cache_too_short", {"L = 128000 rows clamped"})) << names(c);
+}

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -9,6 +11,7 @@
 #include "ropecheck/gate/rope_variant.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/numeric/ulp.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/position_scale.h"
@@ -213,13 +216,21 @@ std::optional<CacheWindow> cache_window(const golden::Golden& g, std::span<const
     }
     off[t] = worst > kScreenRelative * scale * attention;
   }
+  // A token reads the cache at each of its components: its largest decides whether it
+  // reaches beyond the cache.
+  const PositionsView positions(g.positions, g.axes);
+  std::vector<std::int64_t> reach(g.tokens);
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    const std::span<const std::int64_t> token = positions.token(t);
+    reach[t] = *std::max_element(token.begin(), token.end());
+  }
   std::optional<CacheWindow> w;
   for (std::size_t t = 0; t < g.tokens; ++t) {
-    if (off[t] && (!w || g.positions[t] < w->differs)) w = CacheWindow{-1, g.positions[t]};
+    if (off[t] && (!w || reach[t] < w->differs)) w = CacheWindow{-1, reach[t]};
   }
   if (!w) return w;
   for (std::size_t t = 0; t < g.tokens; ++t) {
-    if (!off[t] && g.positions[t] < w->differs) w->agrees = std::max(w->agrees, g.positions[t]);
+    if (!off[t] && reach[t] < w->differs) w->agrees = std::max(w->agrees, reach[t]);
   }
   return w;
 }
@@ -244,7 +255,9 @@ void add_position_range_hypotheses(const golden::Golden& g, std::span<const doub
   for (std::int64_t l = 1; l <= largest; l *= 2) {
     if (inside(l)) lengths.push_back(l);
   }
-  for (const auto& context : {g.spec.scaling.original_max_position_embeddings, g.spec.scaling.max_position_embeddings}) {
+  // The M-RoPE grid's context: vLLM's cache was that long before it was made 4× (#9965).
+  const std::optional<double> grid = g.grid_context ? std::optional(static_cast<double>(*g.grid_context)) : std::nullopt;
+  for (const auto& context : {g.spec.scaling.original_max_position_embeddings, g.spec.scaling.max_position_embeddings, grid}) {
     if (context && *context >= 1 && *context <= static_cast<double>(largest) && inside(static_cast<std::int64_t>(*context))) {
       lengths.push_back(static_cast<std::int64_t>(*context));
     }
@@ -311,6 +324,84 @@ void add_position_scale_hypotheses(const golden::Golden& g, Add&& add) {
   }
 }
 
+// Multi-axis positions read wrong, each the way a shipped port did (position_axes.h):
+//  - mrope_interleaving_ignored: Qwen3-VL's interleaved sections run with the chunked
+//    mapping (vllm-gaudi #1437 split/concat regardless of the flag; vllm-fork #2117 did
+//    not pass it on);
+//  - mrope_sections_not_doubled / mrope_sections_doubled_in_value: a width-R rotate_half
+//    table split into sections column by column with [s_t, s_h, s_w] as they are (the
+//    second half all w) or with each doubled in value (2s_t, 2s_h, 2s_w: `mrope_section *
+//    2` on an array), instead of HF's list repetition; a pair's two elements then read
+//    different components;
+//  - height_width_swapped: h and w (row and column) exchanged;
+//  - first_component_for_every_axis: temporal-only RoPE, t on every axis (sgl-kernel-xpu
+//    #202 read the [3, N] positions as a flat [N]);
+//  - one_dimensional_positions: every axis at the token's index in its sequence (mlx-lm
+//    #1768 for Qwen3.5, Liger #276's cache_position expanded to 3 axes);
+//  - batch_row_0_positions: every batch row rotated with row 0's positions (Liger #464).
+// Positions beyond a cos/sin cache (vLLM #9965, #47407) are cache_too_short, read at each
+// component (add_position_range_hypotheses).
+template <class Add>
+void add_multi_axis_hypotheses(const golden::Golden& g, Add&& add) {
+  if (g.axes < 2) return;
+  const RopeSpec& spec = g.spec;
+  const bool mrope = spec.mrope_section.has_value();
+  if (mrope && spec.mrope_interleaved) {
+    RopeSpec chunked = spec;
+    chunked.mrope_interleaved = false;
+    add("mrope_interleaving_ignored",
+        "matches the chunked M-RoPE mapping (t, then h, then w sections): the golden interleaves them (mrope_interleaved)",
+        [axes = pair_axes(chunked)](RopeVariant& v) { v.first_axis = v.second_axis = axes; });
+  }
+  if (mrope && !spec.mrope_interleaved && spec.layout == Layout::half_split) {
+    const auto& [s_t, s_h, s_w] = *spec.mrope_section;
+    const std::size_t half = spec.pairs();
+    // The axis of table column c (of R) under sections given as column widths.
+    const auto columns = [&](std::size_t t_end, std::size_t h_end) {
+      std::vector<std::size_t> first(half), second(half);
+      for (std::size_t i = 0; i < half; ++i) {
+        for (const auto& [column, axis] : {std::pair{i, &first[i]}, std::pair{i + half, &second[i]}}) {
+          *axis = column < t_end ? 0 : column < h_end ? 1 : 2;
+        }
+      }
+      return std::pair{first, second};
+    };
+    for (const auto& [name, description, split] :
+         {std::tuple{"mrope_sections_not_doubled",
+                     fmt::format("matches the width-{} table split by mrope_section [{}, {}, {}] as given: its second "
+                                 "half all w (HF splits by mrope_section * 2, the list repeated)",
+                                 2 * half, s_t, s_h, s_w),
+                     columns(s_t, s_t + s_h)},
+          std::tuple{"mrope_sections_doubled_in_value",
+                     fmt::format("matches the width-{} table split by [{}, {}, {}] (mrope_section * 2 taken as values, not "
+                                 "the list repeated)",
+                                 2 * half, 2 * s_t, 2 * s_h, 2 * s_w),
+                     columns(2 * s_t, 2 * (s_t + s_h))}}) {
+      add(name, description, [&split](RopeVariant& v) {
+        v.first_axis = split.first;
+        v.second_axis = split.second;
+      });
+    }
+  }
+  const std::string last_two = mrope ? "h and w" : "row and column";
+  add("height_width_swapped", fmt::format("matches the {} position components exchanged", last_two),
+      [](RopeVariant& v) { v.positions_read = PositionsRead::height_width_swapped; });
+  add("first_component_for_every_axis",
+      fmt::format("matches every pair at the {} component: {}", axis_name(spec, 0),
+                  mrope ? "temporal-only RoPE, the [3, N] positions read as [N]" : "the row on both axes"),
+      [](RopeVariant& v) { v.positions_read = PositionsRead::first_component; });
+  add("one_dimensional_positions",
+      fmt::format("matches 1-D positions 0, 1, … (each token's index in its sequence) on every axis: the {} grid was "
+                  "never built",
+                  axis_names(spec)),
+      [](RopeVariant& v) { v.positions_read = PositionsRead::token_index; });
+  if (g.batch_rows > 1) {
+    add("batch_row_0_positions",
+        fmt::format("matches every one of the {} batch rows rotated with row 0's positions", g.batch_rows),
+        [](RopeVariant& v) { v.positions_read = PositionsRead::batch_row_0; });
+  }
+}
+
 std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const double> candidate) {
   const RopeVariant base = RopeVariant::of(g);
   const std::size_t r = g.spec.rotary_dim, d = g.spec.head_dim;
@@ -318,11 +409,15 @@ std::vector<Hypothesis> hypotheses(const golden::Golden& g, std::span<const doub
   const auto add = [&](std::string name, std::string description, auto&& change) {
     RopeVariant v = base;
     change(v);
+    // A multi-axis mapping covers the golden's R/2 pairs: a variant rotating another
+    // number of them, or taking θ over another width, has no mapping to read.
+    if (g.axes > 1 && (v.rotary_dim != r || v.theta_dim != r)) return;
     list.push_back({std::move(name), std::move(description), v});
   };
   // First: without rotation (Llama 4's NoPE layers) a short cache or a position shift
   // changes only σ and gives the same output; the scale's own bug is the answer to give.
   add_position_scale_hypotheses(g, add);
+  add_multi_axis_hypotheses(g, add);
   const Layout other = g.spec.layout == Layout::interleaved ? Layout::half_split : Layout::interleaved;
   if (r > 2) {
     add("swapped_layout",
@@ -485,7 +580,8 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
   const DtypeFormat f = format_of(g.output_dtype);
   const double normal_floor = std::ldexp(1.0, f.min_exponent + f.precision);
   for (std::size_t t = 0; t < g.tokens; ++t) {
-    const double factor = attention * reference::position_scale_double(g.spec, g.positions[t]);
+    // A position scale takes one axis: component 0 is m.
+    const double factor = attention * reference::position_scale_double(g.spec, g.positions[t * g.axes]);
     for (std::size_t h = 0; h < g.heads; ++h) {
       const std::size_t row = (t * g.heads + h) * d;
       for (std::size_t i = 0; i < g.spec.pairs(); ++i) {
@@ -507,7 +603,8 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
   }
   if (worst <= kNotARotationChange) return "";
   return fmt::format("not a rotation: pair norms change by up to {:.3g}% (token {} head {} pair {}, position {})",
-                     100 * worst, worst_token, worst_head, worst_pair, g.positions[worst_token]);
+                     100 * worst, worst_token, worst_head, worst_pair,
+                     format_position(PositionsView(g.positions, g.axes), worst_token));
 }
 
 }  // namespace
@@ -515,9 +612,6 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
 DiagnosisReport diagnose(const golden::Golden& g, std::span<const double> candidate,
                          std::optional<numeric::Profile> passes) {
   DiagnosisReport report;
-  // The hypotheses' variants (rope_variant.h) read one position per token: on multi-axis
-  // positions they would test something else than they name, so none is tried there yet.
-  if (g.axes > 1) return report;
   const reference::ExactRope golden_reference = exact_from_golden(g);  // θ at 257 bits: once
   const numeric::ErrorModel strictest = numeric::error_model(numeric::Profile::exact, g.output_dtype, numeric::Arithmetic::fused);
   struct Explained {

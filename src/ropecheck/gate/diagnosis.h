@@ -26,6 +26,17 @@
 //   positions_overflow_int16  positions wrapped modulo 2^16
 //   cache_too_short        a cos/sin cache of L rows, wrapped (m mod L) or clamped (L − 1)
 //   other_pair_order       the right rotation written in the other layout's pair order
+// Multi-axis goldens (position_axes.h; the bugs of vllm-gaudi #1437, mlx-lm #1768, Liger
+// #276 and #464, sgl-kernel-xpu #202, vLLM #9965):
+//   mrope_interleaving_ignored       Qwen3-VL's sections read with the chunked mapping
+//   mrope_sections_not_doubled       a width-R table split by [s_t, s_h, s_w] as given
+//   mrope_sections_doubled_in_value  … or by [2s_t, 2s_h, 2s_w]
+//   height_width_swapped             h ↔ w (row ↔ column)
+//   first_component_for_every_axis   t (or the row) on every axis
+//   one_dimensional_positions        each token's index in its sequence on every axis
+//   batch_row_0_positions            every batch row with row 0's positions
+//   cache_too_short                  read at each component; L also the grid's context
+// Hypotheses that rotate another number of pairs are not tried on multi-axis goldens.
 // Scaled goldens (the bugs of llama.cpp #8650, vLLM #27431/#46280, sglang #22711, HF #33783):
 //   scaling_missing        plain θ_i and attention 1
 //   scaling_applied_twice  θ_i·ρ_i², ρ_i = scaled θ_i / plain θ_i (the frequency factor twice)

@@ -9,6 +9,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/numeric/ulp.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/position_scale.h"
@@ -93,6 +94,29 @@ std::vector<double> variant_thetas(const RopeSpec& golden_spec, const RopeVarian
   return thetas;
 }
 
+// The golden's positions [T][A] as `how` reads them (PositionsRead).
+std::vector<std::int64_t> positions_read(const golden::Golden& g, PositionsRead how) {
+  std::vector<std::int64_t> p = g.positions;
+  const std::size_t axes = g.axes, row_length = g.tokens / g.batch_rows;
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    std::int64_t* token = &p[t * axes];
+    switch (how) {
+      case PositionsRead::as_given: break;
+      case PositionsRead::height_width_swapped:
+        if (axes >= 2) std::swap(token[axes - 2], token[axes - 1]);
+        break;
+      case PositionsRead::first_component: std::fill(token, token + axes, token[0]); break;
+      case PositionsRead::token_index: std::fill(token, token + axes, static_cast<std::int64_t>(t % row_length)); break;
+      case PositionsRead::batch_row_0: {
+        const std::size_t source = t % row_length;
+        std::copy(&g.positions[source * axes], &g.positions[(source + 1) * axes], token);
+        break;
+      }
+    }
+  }
+  return p;
+}
+
 }  // namespace
 
 RopeVariant RopeVariant::of(const golden::Golden& g) {
@@ -105,6 +129,7 @@ RopeVariant RopeVariant::of(const golden::Golden& g) {
   v.scaling = g.spec.scaling;
   v.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
   if (scales_positions(g.spec)) v.position_scale = g.spec.position_scale;
+  v.first_axis = v.second_axis = pair_axes(g.spec);
   return v;
 }
 
@@ -122,8 +147,18 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
   out.thetas = thetas;
   for (double& theta : thetas) theta = rounded_to(theta, v.thetas_in);
   out.position_scale.assign(g.tokens, 1);
+  const std::size_t axes = g.axes;
+  // One axis: every pair reads m, whatever pair count the variant rotates.
+  if (axes > 1 && (v.first_axis.size() != pairs || v.second_axis.size() != pairs)) {
+    throw InvalidInput(fmt::format("variant: {} pairs with {} and {} pair axes", pairs, v.first_axis.size(),
+                                   v.second_axis.size()));
+  }
+  const std::vector<std::int64_t> read = positions_read(g, v.positions_read);
+  // The position component c of token t as the variant reads it.
+  const auto at = [&](std::size_t t, std::size_t c) { return rounded_to(variant_position(read[t * axes + c], v), v.positions_in); };
+  std::vector<double> cos_second(pairs), sin_second(pairs);  // the second elements' own trig
   for (std::size_t t = 0; t < g.tokens; ++t) {
-    const double m = rounded_to(variant_position(g.positions[t], v), v.positions_in);
+    const double m = at(t, 0);
     // σ at the position the variant reads; outside its domain (a shift below −offset) HF's
     // log(0) would give −Inf, and such a variant is left unscaled there instead.
     double sigma = 1;
@@ -132,12 +167,18 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
     }
     out.position_scale[t] = sigma;
     const double factor = sigma * v.attention_factor;  // the row's factor, once per token
-    for (std::size_t i = 0; i < pairs; ++i) {
-      double angle = rounded_to(m * thetas[i], v.angles_in);
+    const auto trig = [&](double position, std::size_t i, double& c, double& s) {
+      double angle = rounded_to(position * thetas[i], v.angles_in);
       if (v.fast_trig_unreduced) angle = fast_trig_angle(angle);
       if (v.reverse) angle = -angle;
-      out.cos[t * pairs + i] = rounded_to(std::cos(angle), v.table_in);
-      out.sin[t * pairs + i] = rounded_to(std::sin(angle), v.table_in);
+      c = rounded_to(std::cos(angle), v.table_in);
+      s = rounded_to(std::sin(angle), v.table_in);
+    };
+    for (std::size_t i = 0; i < pairs; ++i) {
+      trig(axes == 1 ? m : at(t, v.first_axis[i]), i, out.cos[t * pairs + i], out.sin[t * pairs + i]);
+      cos_second[i] = out.cos[t * pairs + i];
+      sin_second[i] = out.sin[t * pairs + i];
+      if (axes > 1 && v.second_axis[i] != v.first_axis[i]) trig(at(t, v.second_axis[i]), i, cos_second[i], sin_second[i]);
     }
     for (std::size_t h = 0; h < g.heads; ++h) {
       const std::size_t row = (t * g.heads + h) * d;
@@ -147,9 +188,11 @@ VariantOutput evaluate_variant(const golden::Golden& g, const RopeVariant& v) {
         ib += v.rotary_offset;
         const double c = factor * out.cos[t * pairs + i];
         const double s = factor * out.sin[t * pairs + i];
+        const double c_b = factor * cos_second[i];
+        const double s_b = factor * sin_second[i];
         const double a = g.x[row + ia], b = g.x[row + ib];
         const double new_a = a * c - b * s;
-        const double new_b = b * c + (v.in_place_update ? new_a : a) * s;
+        const double new_b = b * c_b + (v.in_place_update ? new_a : a) * s_b;
         auto [oa, ob] = std::pair{ia, ib};
         if (v.output_in_other_pair_order) {
           const auto [other_a, other_b] = reference::pair_indices(

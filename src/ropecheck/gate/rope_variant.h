@@ -29,6 +29,15 @@
 
 namespace ropecheck::gate {
 
+// How a variant reads the golden's multi-axis positions (position_axes.h), whole tokens.
+enum class PositionsRead {
+  as_given,
+  height_width_swapped,  // the last two components exchanged (h ↔ w, row ↔ column)
+  first_component,       // every axis reads component 0 (t, or the row)
+  token_index,           // every axis reads the token's index in its batch row (1-D arange)
+  batch_row_0,           // every batch row reads row 0's positions at the same index
+};
+
 struct RopeVariant {
   Layout layout = Layout::interleaved;
   std::size_t rotary_dim = 0;
@@ -65,6 +74,12 @@ struct RopeVariant {
   // The position scale the variant multiplies its output by (the golden's where it scales
   // the golden's tensor; none, the other role's, or another offset for the bugs).
   std::optional<PositionScale> position_scale;
+
+  // Multi-axis positions: per pair, the component its first and its second element's
+  // angle read (a(i) of the golden's spec for both by default; a table split into
+  // sections column by column can give a pair's two elements different ones).
+  std::vector<std::size_t> first_axis, second_axis;
+  PositionsRead positions_read = PositionsRead::as_given;
 
   static RopeVariant of(const golden::Golden& g);
 };

@@ -12,6 +12,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/json_document.h"
 #include "ropecheck/golden/case_inputs.h"
+#include "ropecheck/golden/position_grids.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
@@ -78,6 +79,18 @@ std::vector<std::uint64_t> unpack_bits(const io::Tensor& t, Dtype dtype) {
   return bits;
 }
 
+// An optional metadata entry of at most `digits` decimal digits; a malformed one fails.
+std::optional<std::int64_t> metadata_count(const io::SafetensorsFile& file, const char* key, std::size_t digits,
+                                           std::string_view source) {
+  const auto it = file.metadata.find(key);
+  if (it == file.metadata.end()) return std::nullopt;
+  const std::string& text = it->second;
+  const bool ok = !text.empty() && text.size() <= digits &&
+                  std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (!ok) fail(source, fmt::format("metadata '{}' must be a whole number of at most {} digits", key, digits));
+  return std::stoll(text);
+}
+
 }  // namespace
 
 std::string generator_name() { return fmt::format("ropecheck golden generator {}", kGeneratorVersion); }
@@ -120,6 +133,11 @@ io::SafetensorsFile make_golden_file(const GoldenCase& c) {
       {"description", c.description},
   };
   for (const auto& [key, value] : c.metadata) file.metadata.emplace(key, value);
+  // Written only for the M-RoPE grid, so every other file keeps its bytes.
+  if (axes == 3 && c.positions.values.empty()) {
+    file.metadata.emplace("batch_rows", std::to_string(kMropeGridRows));
+    file.metadata.emplace("grid_context", std::to_string(mrope_grid_context(c.positions.max + 1)));
+  }
   return file;
 }
 
@@ -202,6 +220,16 @@ Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
     if (m < 0 || m >= kPositionLimit) {
       fail(source, fmt::format("position {} is outside [0, {}), the positions golden files hold", m, kPositionLimit));
     }
+  }
+  if (const auto rows = metadata_count(file, "batch_rows", 4, source)) {
+    g.batch_rows = static_cast<std::size_t>(*rows);
+    if (g.batch_rows == 0 || g.tokens % g.batch_rows != 0) {
+      fail(source, fmt::format("metadata 'batch_rows' must be a positive divisor of the {} tokens", g.tokens));
+    }
+  }
+  if (const auto context = metadata_count(file, "grid_context", 8, source)) {
+    if (*context < 1 || *context > kPositionLimit) fail(source, "metadata 'grid_context' must be in [1, 2^24]");
+    g.grid_context = *context;
   }
   const io::Tensor& x = tensor(file, "x", io::st_dtype_of(g.input_dtype), {t, h, d}, source);
   g.x = io::to_doubles(x, source);

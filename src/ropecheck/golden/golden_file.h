@@ -12,7 +12,9 @@
 //    output_dtype, precision_bits (of the reference), generator, description; a model
 //    case (config_cases.h) adds layer_type, model_type, hf_config_sha256 and, when the
 //    model has several RoPE layer types, other_layer_types ({"<layer type>": spec, …},
-//    read back and validated).
+//    read back and validated); a multi-axis case whose tokens are a batch of equal rows (the
+//    M-RoPE grid, position_grids.h) adds batch_rows and grid_context (the context the grid
+//    was built for: a cos/sin cache of that many rows is the one its long sequence exceeds).
 // The bytes depend only on the case: same case, same bytes, on any machine (the writer is
 // deterministic, case_inputs.h is, and MPFR rounds correctly). `generator` names the
 // generator's own version (kGeneratorVersion), not the package's, so a release that does
@@ -27,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +59,8 @@ struct Golden {
   std::size_t heads = 0;
   std::size_t axes = 1;                       // position components per token
   std::vector<std::int64_t> positions;        // [T][axes]
+  std::size_t batch_rows = 1;                 // the tokens are this many equal sequences, in order
+  std::optional<std::int64_t> grid_context;   // the M-RoPE grid's context (metadata grid_context)
   std::vector<double> x;                      // [T][H][D]
   std::vector<double> expected;               // [T][H][D]
   std::vector<std::uint64_t> expected_bits;   // [T][H][D], output dtype patterns

@@ -46,12 +46,15 @@ class MropeSequence {
 
 }  // namespace
 
+std::int64_t mrope_grid_context(std::int64_t context) {
+  return std::min(context, kPositionLimit / 3);  // the long sequence reaches ≈ 2.5·context
+}
+
 std::vector<std::int64_t> multi_axis_positions(const RopeSpec& spec, std::int64_t context) {
   if (context < 8) throw InvalidInput(fmt::format("golden: a multi-axis grid needs a context of at least 8, got {}", context));
   std::vector<std::int64_t> out;
   if (position_axes(spec) == 3) {
-    // The long sequence reaches ≈ 2.5·context: keep it below the golden position limit.
-    context = std::min(context, kPositionLimit / 3);
+    context = mrope_grid_context(context);
     MropeSequence short_one(0);
     short_one.text(4);
     short_one.vision(1, 3, 4, 0);

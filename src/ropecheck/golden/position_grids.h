@@ -17,12 +17,19 @@
 // Every component is < kPositionLimit (the context is capped so the long sequence fits).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "ropecheck/spec.h"
 
 namespace ropecheck::golden {
+
+// The M-RoPE grid's sequences, of equal length: the golden file's batch rows.
+inline constexpr std::size_t kMropeGridRows = 2;
+
+// The context the M-RoPE grid is built for: `context` capped so the long sequence fits.
+std::int64_t mrope_grid_context(std::int64_t context);
 
 // The grid for a multi-axis spec and a context (M-RoPE: max_position_embeddings; 2-D
 // vision: patches per side). InvalidInput for a single-axis spec or a context < 8.
