@@ -186,10 +186,13 @@ TEST(cli, props_plugin_passes_the_kernels_plugin) {
   EXPECT_NE(r.out.find("PASS   plugin ropecheck kernels: scaled specs (every scaling type) within the exact bound"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\nplugin: 7 passed, 0 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
+  EXPECT_NE(r.out.find("PASS   plugin ropecheck kernels: multi-axis positions (M-RoPE, 2-D vision) within the exact bound"),
+            std::string::npos)
+      << "ABI version 2 calls reach it: " << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 8 passed, 0 failed, 0 skipped (unsupported); self-checks: 7 caught, 0 missed\n"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\nprops: 7 passed, 0 failed\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nprops: 8 passed, 0 failed\n"), std::string::npos) << r.out;
 }
 
 TEST(cli, props_plugin_fails_the_buggy_plugin_with_a_reproducible_counterexample) {
@@ -266,10 +269,10 @@ TEST(cli, props_plugin_that_measured_nothing_fails) {
   EXPECT_NE(r.out.find("\nprops: 0 passed, 0 failed\n"), std::string::npos) << r.out;
   r = run_cli("props --plugin " ROPECHECK_EXITING_PLUGIN " --cases 3 --no-shrink");
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_NE(r.out.find("\nplugin: 0 passed, 7 failed, 0 skipped (unsupported); self-checks: 3 caught, 0 missed\n"),
+  EXPECT_NE(r.out.find("\nplugin: 0 passed, 8 failed, 0 skipped (unsupported); self-checks: 7 caught, 0 missed\n"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\nprops: 0 passed, 7 failed\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nprops: 0 passed, 8 failed\n"), std::string::npos) << r.out;
 }
 
 // Scaled specs reach the plugin: dropping rope_scaling fails; declining scaled specs is a
@@ -288,7 +291,12 @@ TEST(cli, props_plugin_measures_scaled_specs) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("rope_scaling is not supported"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\nplugin: 6 passed, 0 failed, 1 skipped (unsupported)"), std::string::npos) << r.out;
+  // A version 1 plugin declines the multi-axis calls (ABI version 2): skipped, not passed.
+  EXPECT_NE(r.out.find("SKIP   plugin kernels, rope_scaling refused: multi-axis positions (M-RoPE, 2-D vision) within the "
+                       "exact bound (unsupported by the plugin)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nplugin: 6 passed, 0 failed, 2 skipped (unsupported)"), std::string::npos) << r.out;
 }
 
 // props --hf-config: the battery over one model's layer types only. The built-in kernels

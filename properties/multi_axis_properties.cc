@@ -138,13 +138,6 @@ rc::Gen<RopeSpec> gen_mrope_spec() {
   return rc::gen::suchThat(gen_multi_axis_spec(), [](const RopeSpec& s) { return s.mrope_section.has_value(); });
 }
 
-rc::Gen<RopeSpec> gen_interleaved_mrope_spec() {
-  return rc::gen::suchThat(gen_mrope_spec(), [](const RopeSpec& s) {
-    // At least one h or w pair that the chunked reading would give another axis.
-    return s.mrope_interleaved && s.pairs() >= 3 && (*s.mrope_section)[1] + (*s.mrope_section)[2] > 0;
-  });
-}
-
 // Tokens whose A components are all m give, bit for bit, 1-D RoPE at m: expected, the
 // correctly rounded f32 result, cos and sin.
 void check_equal_components_are_one_dimensional(const RopeSpec& spec, const std::vector<std::int64_t>& at,

@@ -30,6 +30,12 @@ __attribute__((visibility("default"))) const char* ropecheck_plugin_name(void) {
 }
 
 __attribute__((visibility("default"))) int ropecheck_plugin_apply(const ropecheck_call* call, char* err, size_t err_len) {
+  // Written against ABI version 1, as a plugin built before multi-axis positions was: it
+  // takes version 1 calls only, so multi-axis calls are declined (skipped, unsupported).
+  if (call->abi_version != 1) {
+    std::snprintf(err, err_len, "ABI version %u: this plugin implements version 1", call->abi_version);
+    return 1;
+  }
   try {
     ropecheck::RopeSpec spec = ropecheck::spec_from_json_text(call->spec_json);
     if (spec.scaling.type != ropecheck::ScalingType::none) {

@@ -22,8 +22,8 @@ __attribute__((visibility("default"))) uint32_t ropecheck_plugin_dtypes(void) { 
 __attribute__((visibility("default"))) const char* ropecheck_plugin_name(void) { return "buggy example (in-place pair update)"; }
 
 __attribute__((visibility("default"))) int ropecheck_plugin_apply(const ropecheck_call* call, char* err, size_t err_len) {
-  if (call->abi_version != ROPECHECK_PLUGIN_ABI_VERSION || call->dtype != ROPECHECK_DTYPE_F32) {
-    snprintf(err, err_len, "only ABI %u and f32", ROPECHECK_PLUGIN_ABI_VERSION);
+  if (call->abi_version != ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS || call->dtype != ROPECHECK_DTYPE_F32) {
+    snprintf(err, err_len, "only ABI %u (one position axis) and f32", ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS);
     return 1;
   }
   const uint64_t d = call->head_dim;

@@ -8,6 +8,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/ropecheck_plugin.h"
 #include "ropecheck/kernels/rope_kernels.h"
+#include "ropecheck/position_axes.h"
 
 namespace {
 
@@ -28,15 +29,18 @@ __attribute__((visibility("default"))) const char* ropecheck_plugin_name(void) {
 
 __attribute__((visibility("default"))) int ropecheck_plugin_apply(const ropecheck_call* call, char* err,
                                                                   size_t err_len) {
-  if (call->abi_version != ROPECHECK_PLUGIN_ABI_VERSION) {
-    std::snprintf(err, err_len, "ABI version %u is not %u", call->abi_version, ROPECHECK_PLUGIN_ABI_VERSION);
+  // Version 1 calls have one position axis; version 2 says how many in position_axes.
+  if (call->abi_version != ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS && call->abi_version != ROPECHECK_PLUGIN_ABI_VERSION) {
+    std::snprintf(err, err_len, "ABI version %u is not 1 or %u", call->abi_version, ROPECHECK_PLUGIN_ABI_VERSION);
     return 1;
   }
+  const std::size_t axes = call->abi_version == ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS ? 1 : call->position_axes;
   try {
     const ropecheck::RopeSpec spec = ropecheck::spec_from_json_text(call->spec_json);
     if (spec.head_dim != call->head_dim) throw ropecheck::InvalidInput("head_dim differs from the spec's");
     const ropecheck::Dtype dtype = dtype_of(call->dtype);
-    const std::span<const std::int64_t> positions(call->positions, call->tokens);
+    if (axes < 1 || axes > ropecheck::kMaxPositionAxes) throw ropecheck::InvalidInput("position_axes outside 1..3");
+    const ropecheck::PositionsView positions(std::span<const std::int64_t>(call->positions, call->tokens * axes), axes);
     ropecheck::kernels::apply_rope(spec, positions, call->heads, {call->x, dtype, 0}, {call->out, dtype, 0});
     return 0;
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 #include <sstream>
 
 #include <rapidcheck/detail/TestListenerAdapter.h>
@@ -12,6 +13,7 @@
 #include "ropecheck/gate/kernel_properties.h"
 #include "ropecheck/gate/plugin_kernel.h"
 #include "ropecheck/gate/reference_properties.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/bug_variants.h"
 #include "ropecheck/reference/sinusoidal.h"
 
@@ -90,6 +92,23 @@ void add_relative_position_controls(std::vector<BatteryEntry>& b, numeric::Profi
                               [](const KernelCase& c) { check_decode_consistent(c, kernel_bugs::contiguous_positions()); }));
 }
 
+// The multi-axis mappings' negative controls: built-in kernels that read the positions
+// the way shipped ports did (kernel_bug_variants.h), outside the profile's bound.
+void add_multi_axis_controls(std::vector<BatteryEntry>& b, numeric::Profile profile) {
+  const std::string bound(numeric::to_string(profile));
+  b.push_back(generated_entry(fmt::format("multi-axis: mrope_interleaved ignored is outside the {} bound", bound), true,
+                              gen_kernel_case(Dtype::f32, kMaxKernelPosition, gen_interleaved_mrope_spec()), [profile](const KernelCase& c) {
+                                check_matches_reference(c, {kernel_bugs::mrope_interleaving_ignored()}, profile);
+                              }));
+  for (const auto& [what, bug] : {std::pair{"h and w swapped", &kernel_bugs::height_width_swapped},
+                                  std::pair{"the first component on every axis", &kernel_bugs::first_component_for_every_axis},
+                                  std::pair{"1-D positions", &kernel_bugs::one_dimensional_positions}}) {
+    b.push_back(generated_entry(fmt::format("multi-axis: {} is outside the {} bound", what, bound), true,
+                                gen_kernel_case(Dtype::f32, kMaxKernelPosition, gen_multi_axis_spec()),
+                                [profile, bug = bug](const KernelCase& c) { check_matches_reference(c, {bug()}, profile); }));
+  }
+}
+
 }  // namespace
 
 std::vector<BatteryEntry> kernel_battery() {
@@ -163,6 +182,21 @@ std::vector<BatteryEntry> kernel_battery() {
                               gen_kernel_case(Dtype::f32, kMaxPosition, gen_position_scaled_spec()), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::position_scale_on_the_other_role()}, numeric::Profile::exact);
                               }));
+  for (const Dtype dtype : {Dtype::f32, Dtype::bf16}) {
+    b.push_back(generated_entry(
+        fmt::format("kernels: multi-axis positions (M-RoPE, 2-D vision) {} within the exact bound", to_string(dtype)), false,
+        gen_kernel_case(dtype, kMaxPosition, gen_multi_axis_spec()),
+        [targets](const KernelCase& c) { check_matches_reference(c, *targets, numeric::Profile::exact); }));
+  }
+  b.push_back(generated_entry("kernels: multi-axis norms, per-axis shifts and token-by-token calls", false,
+                              gen_kernel_case(Dtype::bf16, kMaxPosition, gen_multi_axis_spec()), [targets](const KernelCase& c) {
+                                check_preserves_norm(c, *targets, numeric::Profile::exact);
+                                for (const KernelUnderTest& k : *targets) {
+                                  check_score_shift_invariant(c, k, numeric::Profile::exact);
+                                  check_decode_consistent(c, k);
+                                }
+                              }));
+  add_multi_axis_controls(b, numeric::Profile::exact);
   b.push_back(generated_entry("kernels: bf16 cos/sin table is outside the f32-angle bound", true,
                               gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::bf16_table()}, numeric::Profile::f32_angle);
@@ -222,6 +256,11 @@ std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, n
                               gen_kernel_case(first, kMaxKernelPosition, gen_scaled_spec()), [profile](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::scaling_ignored()}, profile);
                               }));
+  // Multi-axis positions: a version 1 plugin declines them (skipped, unsupported).
+  b.push_back(plugin_entry(fmt::format("{}: multi-axis positions (M-RoPE, 2-D vision) within the {} bound", who, bound),
+                           gen_kernel_case(first, kMaxKernelPosition, gen_multi_axis_spec()),
+                           [kernel, profile](const KernelCase& c) { check_matches_reference(c, *kernel, profile); }));
+  add_multi_axis_controls(b, profile);
   add_relative_position_controls(b, profile);
   return b;
 }
@@ -256,6 +295,21 @@ std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<Kernel
                                               layer.layer_type, bound),
                                   true, gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
                                     check_matches_reference(c, {kernel_bugs::position_scale_on_the_other_role()}, profile);
+                                  }));
+    }
+    if (position_axes(layer.spec) > 1) {
+      const std::size_t axes = position_axes(layer.spec);
+      b.push_back(generated_entry(fmt::format("{}: its {} and {} components exchanged is outside the {} bound",
+                                              layer.layer_type, axis_name(layer.spec, axes - 2),
+                                              axis_name(layer.spec, axes - 1), bound),
+                                  true, gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
+                                    check_matches_reference(c, {kernel_bugs::height_width_swapped()}, profile);
+                                  }));
+    }
+    if (layer.spec.mrope_interleaved) {
+      b.push_back(generated_entry(fmt::format("{}: its sections read chunked is outside the {} bound", layer.layer_type, bound),
+                                  true, gen_kernel_case(Dtype::f32, kMaxKernelPosition, spec), [profile](const KernelCase& c) {
+                                    check_matches_reference(c, {kernel_bugs::mrope_interleaving_ignored()}, profile);
                                   }));
     }
     if (layer.spec.scaling.type != ScalingType::none) {

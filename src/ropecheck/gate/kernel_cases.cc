@@ -190,6 +190,12 @@ rc::Gen<RopeSpec> gen_multi_axis_spec() {
       gen_spec(), gen::inRange(0, 4), gen::inRange<std::size_t>(0, 1 << 16), gen::inRange<std::size_t>(0, 1 << 16));
 }
 
+rc::Gen<RopeSpec> gen_interleaved_mrope_spec() {
+  return rc::gen::suchThat(gen_multi_axis_spec(), [](const RopeSpec& s) {
+    return s.mrope_interleaved && s.pairs() >= 3 && (*s.mrope_section)[1] + (*s.mrope_section)[2] > 0;
+  });
+}
+
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position) {
   return gen_kernel_case(dtype, max_position, gen_kernel_spec());
 }

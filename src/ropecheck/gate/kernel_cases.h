@@ -65,6 +65,8 @@ rc::Gen<RopeSpec> gen_offset_spec();
 // kept), pixtral and qwen_vl 2-D vision (R rounded down to a multiple of 4, at least 4;
 // scaling none). A case's extra components are drawn like its first.
 rc::Gen<RopeSpec> gen_multi_axis_spec();
+// Its interleaved M-RoPE specs with an h or w pair the chunked mapping reads otherwise.
+rc::Gen<RopeSpec> gen_interleaved_mrope_spec();
 // The same with specs from `specs` (e.g. gen_scaled_spec()).
 rc::Gen<KernelCase> gen_kernel_case(Dtype dtype, std::int64_t max_position, rc::Gen<RopeSpec> specs);
 

@@ -12,8 +12,6 @@ KernelUnderTest plugin_kernel(std::shared_ptr<const Plugin> plugin) {
   k.arithmetic = numeric::Arithmetic::fused;
   k.rotate = [plugin](const RopeSpec& spec, PositionsView positions, std::size_t heads,
                       kernels::ConstTensor in, kernels::MutableTensor out) {
-    // ABI v1 carries one position per token: a multi-axis call is not one it can make.
-    if (positions.axes != 1) throw PluginRefusal("plugin ABI v1 takes one position axis; multi-axis positions unsupported");
     const std::size_t bytes = storage_bytes(in.dtype);
     const std::size_t row = heads * spec.head_dim;
     const std::size_t in_stride = in.token_stride ? in.token_stride : row;
@@ -23,7 +21,7 @@ KernelUnderTest plugin_kernel(std::shared_ptr<const Plugin> plugin) {
     auto* dst = static_cast<unsigned char*>(out.data);
     for (std::size_t t = 0; t < positions.tokens(); ++t) std::memcpy(&x[t * row * bytes], src + t * in_stride * bytes, row * bytes);
     const bool in_place = in.data == out.data;
-    plugin->apply(spec, in.dtype, heads, positions.values, x.data(), in_place ? x.data() : y.data());
+    plugin->apply(spec, in.dtype, heads, positions, x.data(), in_place ? x.data() : y.data());
     const std::vector<unsigned char>& result = in_place ? x : y;
     for (std::size_t t = 0; t < positions.tokens(); ++t) {
       std::memcpy(dst + t * out_stride * bytes, &result[t * row * bytes], row * bytes);

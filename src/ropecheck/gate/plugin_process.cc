@@ -376,12 +376,13 @@ bool Plugin::supports(Dtype dtype) const {
   return dtype != Dtype::f64 && (dtypes_ & (1u << abi_dtype(dtype))) != 0;
 }
 
-void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, std::span<const std::int64_t> positions,
-                   const void* x, void* out) const {
+void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, PositionsView view, const void* x,
+                   void* out) const {
+  const std::span<const std::int64_t> positions = view.values;
   const std::string what = fmt::format("plugin {}", name_);
   if (!timed_out_->empty()) throw PluginFailure(fmt::format("{}: not called: it timed out earlier ({})", what, *timed_out_));
   const std::string spec_json = to_json_text(spec);
-  const std::size_t elements = positions.size() * heads * spec.head_dim;
+  const std::size_t elements = view.tokens() * heads * spec.head_dim;
   const std::size_t data_bytes = elements * storage_bytes(dtype);
   // Layout: Answer | spec JSON + NUL | positions | x | out, each 64-byte aligned.
   const auto align = [](std::size_t n) { return (n + 63) / 64 * 64; };
@@ -397,10 +398,11 @@ void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, std::sp
   const bool in_place = x == out;
 
   ropecheck_call call{};
-  call.abi_version = ROPECHECK_PLUGIN_ABI_VERSION;
+  call.abi_version = view.axes == 1 ? ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS : ROPECHECK_PLUGIN_ABI_VERSION;
+  call.position_axes = view.axes;
   call.spec_json = reinterpret_cast<const char*>(base + spec_at);
   call.dtype = abi_dtype(dtype);
-  call.tokens = positions.size();
+  call.tokens = view.tokens();
   call.heads = heads;
   call.head_dim = spec.head_dim;
   call.x = base + x_at;

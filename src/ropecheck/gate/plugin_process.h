@@ -22,7 +22,7 @@
 //        fails to write, it never blocks), whose tail a failure message quotes, escaped;
 //      · runs under the limits: data memory `limits.memory_bytes` (RLIMIT_DATA), no core
 //        files, `limits.timeout` of wall time.
-//  - How a call ends: a non-zero return is PluginRefusal (the plugin declined: ABI v1
+//  - How a call ends: a non-zero return is PluginRefusal (the plugin declined: the ABI
 //    declares nothing about which specs a plugin supports, so this is how it says
 //    "unsupported"), unless the child ended near its memory limit, which makes it a
 //    PluginFailure naming the limit. A signal, an exit without an answer or a timeout is
@@ -41,6 +41,7 @@
 
 #include "ropecheck/dtype.h"
 #include "ropecheck/gate/plugin_limits.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::gate {
@@ -70,9 +71,9 @@ class Plugin {
   const PluginLimits& limits() const { return limits_; }
   bool supports(Dtype dtype) const;
 
-  // x and out hold tokens·heads·head_dim elements of dtype; out may equal x.
-  void apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, std::span<const std::int64_t> positions,
-             const void* x, void* out) const;
+  // x and out hold tokens·heads·head_dim elements of dtype; out may equal x. A call with
+  // one position axis is made as ABI version 1, a multi-axis one as version 2.
+  void apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, PositionsView positions, const void* x, void* out) const;
 
  private:
   std::string path_;

@@ -1,4 +1,4 @@
-/* ropecheck plugin C ABI, version 1 (DESIGN §4): how `ropecheck props --plugin LIB.so`
+/* ropecheck plugin C ABI, version 2 (DESIGN §4): how `ropecheck props --plugin LIB.so`
  * calls a third-party RoPE implementation. Plain C, no ropecheck headers needed.
  *
  * A plugin is a shared library exporting
@@ -18,7 +18,15 @@
  * implements as a bit mask of (1u << ropecheck_dtype); without it all three are tested.
  * Optional: `const char* ropecheck_plugin_name(void)` names the implementation in reports.
  *
- * A non-zero return declines the call: ABI v1 declares nothing about which specs a
+ * Versions. Version 2 adds multi-axis positions (M-RoPE's t, h, w; 2-D vision's row,
+ * column): call->position_axes components per token, call->positions then being
+ * [tokens][position_axes], and the spec carrying mrope_section / mrope_interleaved /
+ * vision_2d. ropecheck sets abi_version to 1 for every single-axis call (a version 1
+ * plugin sees exactly the call it always did) and to 2 only when position_axes > 1, which
+ * a version 1 plugin declines. position_axes is set on every call, 1 for single-axis ones,
+ * so a version 2 plugin accepts both versions and reads it.
+ *
+ * A non-zero return declines the call: the ABI declares nothing about which specs a
  * plugin supports, so ropecheck reports the property as skipped (unsupported), never as
  * passed, and a plugin that declines everything measured nothing, which fails.
  *
@@ -39,7 +47,9 @@
 extern "C" {
 #endif
 
-#define ROPECHECK_PLUGIN_ABI_VERSION 1u
+#define ROPECHECK_PLUGIN_ABI_VERSION 2u
+/* The version of calls with one position axis: what version 1 plugins check for. */
+#define ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS 1u
 
 typedef enum ropecheck_dtype {
   ROPECHECK_DTYPE_F32 = 0,  /* IEEE binary32 */
@@ -48,15 +58,16 @@ typedef enum ropecheck_dtype {
 } ropecheck_dtype;
 
 typedef struct ropecheck_call {
-  uint32_t abi_version;     /* ROPECHECK_PLUGIN_ABI_VERSION */
+  uint32_t abi_version;     /* 1 (one position axis) or 2 (position_axes > 1) */
   const char* spec_json;    /* RopeSpec JSON, NUL-terminated */
   uint32_t dtype;           /* a ropecheck_dtype, of x and out */
   uint64_t tokens;
   uint64_t heads;
   uint64_t head_dim;
   const void* x;            /* [tokens][heads][head_dim], little-endian elements */
-  const int64_t* positions; /* [tokens] */
+  const int64_t* positions; /* [tokens][position_axes] */
   void* out;                /* [tokens][heads][head_dim]; may equal x (in place) */
+  uint64_t position_axes;   /* version 2: components per token (1, 2 or 3); always set */
 } ropecheck_call;
 
 typedef int (*ropecheck_plugin_apply_fn)(const ropecheck_call* call, char* err, size_t err_len);
