@@ -322,3 +322,46 @@ TEST(report_plots, figures_are_written_and_skipped_without_the_tool) {
   EXPECT_FALSE(skipped.written);
   EXPECT_NE(skipped.skipped_reason.find("no Python interpreter"), std::string::npos) << skipped.skipped_reason;
 }
+
+// Multi-axis cases: each axis swept alone, by_position keyed by the largest component, and
+// a safe context per axis. In chunked M-RoPE t takes the first (fastest) pairs and w the
+// last (slowest), so float32 angles stay safe longest along w. Negative control: h and w
+// exchanged is unsafe along h and w from the first positions where they differ from 0.
+TEST(report_sweep, multi_axis_cases_get_a_safe_context_per_axis) {
+  golden::GoldenCase c;
+  c.id = "mrope_sweep";
+  c.spec = spec_from_json_text(R"({"head_dim":32,"layout":"half_split","base":1000000,"mrope_section":[4,6,6]})");
+  c.input_dtype = c.output_dtype = Dtype::bf16;
+  SweepOptions o;
+  o.cases = {c};
+  o.positions = sweep_positions(kSmallSweep);
+  o.implementations = {builtin_implementation("accurate"), builtin_implementation("f32-angle"),
+                       renamed("h and w swapped", gate::kernel_bugs::height_width_swapped())};
+  const PrecisionReport r = make_report(o, {c}, "1/1");
+  const SweepResult& accurate = result(r, c.id, "kernels:accurate");
+  EXPECT_EQ(accurate.by_position.position, r.positions) << "one entry per largest component";
+  ASSERT_EQ(accurate.safe_by_axis.size(), 3u);
+  for (const AxisSafeContext& a : accurate.safe_by_axis) {
+    EXPECT_FALSE(a.safe.first_unsafe) << a.axis;
+    EXPECT_EQ(a.safe.longest_safe, r.positions.back()) << a.axis;
+  }
+  EXPECT_EQ(accurate.safe_by_axis[0].axis, "t");
+  EXPECT_EQ(accurate.safe_by_axis[2].axis, "w");
+  const SweepResult& f32 = result(r, c.id, "kernels:f32-angle");
+  ASSERT_EQ(f32.safe_by_axis.size(), 3u);
+  const SafeContext& t = f32.safe_by_axis[0].safe;
+  const SafeContext& w = f32.safe_by_axis[2].safe;
+  ASSERT_TRUE(t.first_unsafe);
+  EXPECT_TRUE(!w.first_unsafe || *w.first_unsafe > *t.first_unsafe)
+      << "w's slow pairs outlast t's fast ones: t unsafe from " << *t.first_unsafe;
+  const SweepResult& swapped = result(r, c.id, "h and w swapped");
+  for (const std::size_t axis : {1u, 2u}) {
+    ASSERT_TRUE(swapped.safe_by_axis[axis].safe.first_unsafe) << swapped.safe_by_axis[axis].axis;
+    EXPECT_LE(*swapped.safe_by_axis[axis].safe.first_unsafe, 2) << swapped.safe_by_axis[axis].axis;
+  }
+  EXPECT_FALSE(swapped.safe_by_axis[0].safe.first_unsafe) << "t is read right";
+  // The per-axis contexts survive the JSON round trip.
+  const nlohmann::json j = report_to_json(r);
+  EXPECT_EQ(report_to_json(report_from_json(j, "test")).dump(), j.dump());
+  EXPECT_NE(j.dump().find("\"safe_context_by_axis\""), std::string::npos);
+}

@@ -148,14 +148,18 @@ void framework_angles(const TableFrequencies& f, std::int64_t position, TableMod
   }
 }
 
+bool geometric_frequencies(const RopeSpec& spec) {
+  // 2-D vision reorders the frequencies (position_axes.h): no longer one geometric chain.
+  return spec.scaling.type == ScalingType::none && !spec.vision_2d;
+}
+
 TableFrequencies table_frequencies(const RopeSpec& spec) {
   validate(spec);
   TableFrequencies f;
   f.pairs = spec.pairs();
   f.base = spec.base;
   f.rotary_dim = spec.rotary_dim;
-  // 2-D vision reorders the frequencies (position_axes.h): no longer one geometric chain.
-  f.geometric = spec.scaling.type == ScalingType::none && !spec.vision_2d;
+  f.geometric = geometric_frequencies(spec);
   f.axes = position_axes(spec);
   f.pair_axis = pair_axes(spec);
   f.attention_factor = static_cast<double>(reference::attention_factor<Real>(spec));

@@ -69,6 +69,10 @@ struct TableFrequencies {
 
 TableFrequencies table_frequencies(const RopeSpec& spec);
 
+// θ_i = base^(−2i/R), one geometric chain over the pairs (scaling none, not 2-D vision's
+// reordered frequencies): what ggml's f32_recurrence needs.
+bool geometric_frequencies(const RopeSpec& spec);
+
 struct CosSinTable {
   std::size_t tokens = 0;
   std::size_t pairs = 0;

@@ -45,8 +45,8 @@ Implementation builtin_implementation(std::string_view name) {
     impl.table_mode = table;
     impl.run = [table](const golden::Golden& g) {
       ImplementationOutput out;
-      if (table == kernels::TableMode::f32_recurrence && g.spec.scaling.type != ScalingType::none) {
-        out.skipped = "ggml's recurrence needs unscaled frequencies";
+      if (table == kernels::TableMode::f32_recurrence && !kernels::geometric_frequencies(g.spec)) {
+        out.skipped = "ggml's recurrence needs unscaled frequencies in one geometric chain";
         return out;
       }
       out.values = widen(gate::run_builtin_kernel(g, table), g.output_dtype);

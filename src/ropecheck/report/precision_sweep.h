@@ -14,6 +14,10 @@
 //    largest position (peak), and overall (peak, RMS, the worst element named).
 //  - profiles_passed: every profile whose bound the whole result meets, tightest first.
 //  - Safe context and its prediction for the framework tables: safe_context.h.
+//  - Multi-axis cases (position_axes.h): the swept golden moves each axis alone (one token
+//    per sweep position and axis, the other components 0); by_position is keyed by each
+//    token's largest component (tokens with the same one merged), and safe_by_axis gives
+//    the safe context of each axis against its own component.
 //  - A result that could not be measured carries `skipped` (the reason) and no numbers.
 //  - Deterministic: the same catalogue, positions and implementations give the same
 //    report on any machine with the same kernels (the inputs are case_inputs.h's).
@@ -46,6 +50,13 @@ struct PairErrors {
   std::vector<double> peak_ulps, peak_ratio;  // [pair]
 };
 
+// A multi-axis case's safe context along one axis: over the elements of the pairs that
+// read it (position_axes.h), against that component.
+struct AxisSafeContext {
+  std::string axis;  // "t", "h", "w", "row", "column"
+  SafeContext safe;
+};
+
 struct SweepResult {
   std::string case_id;
   std::string implementation;
@@ -57,6 +68,7 @@ struct SweepResult {
   PositionErrors by_position;
   PairErrors by_pair;
   SafeContext safe;
+  std::vector<AxisSafeContext> safe_by_axis;  // multi-axis cases only, one per axis
   // Framework tables only (safe_context.h): the first swept positions where the table's
   // angle error exceeds u_out (unsafe possible from here) and 2·u_out (unsafe by here).
   std::optional<std::int64_t> predicted_unsafe_from, predicted_unsafe_by;

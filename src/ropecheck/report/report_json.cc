@@ -105,6 +105,16 @@ Json result_to_json(const SweepResult& r) {
                        {"first_position_outside_exact", optional_position(r.safe.first_outside_exact)},
                        {"predicted_unsafe_from", optional_position(r.predicted_unsafe_from)},
                        {"predicted_unsafe_by", optional_position(r.predicted_unsafe_by)}};
+  if (!r.safe_by_axis.empty()) {  // multi-axis cases only: every other result keeps its JSON
+    Json axes = Json::array();
+    for (const AxisSafeContext& a : r.safe_by_axis) {
+      axes.push_back({{"axis", a.axis},
+                      {"longest_safe_position", optional_position(a.safe.longest_safe)},
+                      {"first_unsafe_position", optional_position(a.safe.first_unsafe)},
+                      {"first_position_outside_exact", optional_position(a.safe.first_outside_exact)}});
+    }
+    j["safe_context_by_axis"] = axes;
+  }
   j["by_position"] = {{"position", r.by_position.position},
                       {"peak_error_ulps", numbers(r.by_position.peak_ulps)},
                       {"rms_error_ulps", numbers(r.by_position.rms_ulps)},
@@ -162,6 +172,20 @@ SweepResult result_from_json(const Json& j, const Reader& in, const std::string&
   r.safe.first_outside_exact = position_of("first_position_outside_exact");
   r.predicted_unsafe_from = position_of("predicted_unsafe_from");
   r.predicted_unsafe_by = position_of("predicted_unsafe_by");
+  if (j.contains("safe_context_by_axis")) {
+    const std::string ba = at + ".safe_context_by_axis";
+    for (const Json& a : in.array(in.field(j, "safe_context_by_axis", at), ba)) {
+      AxisSafeContext axis;
+      axis.axis = in.string(in.field(a, "axis", ba), ba + ".axis");
+      const auto axis_position = [&](const char* key) {
+        return in.optional_integer(in.field(a, key, ba), ba + "." + key);
+      };
+      axis.safe.longest_safe = axis_position("longest_safe_position");
+      axis.safe.first_unsafe = axis_position("first_unsafe_position");
+      axis.safe.first_outside_exact = axis_position("first_position_outside_exact");
+      r.safe_by_axis.push_back(axis);
+    }
+  }
   const Json& by_position = in.field(j, "by_position", at);
   const std::string bp = at + ".by_position";
   r.by_position.position = in.integers(in.field(by_position, "position", bp), bp + ".position");

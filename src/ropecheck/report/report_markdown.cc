@@ -30,9 +30,16 @@ std::optional<std::int64_t> earliest(std::optional<std::int64_t> a, const std::o
   return a;
 }
 
+std::string safe_text(const SafeContext& safe) {
+  if (!safe.first_unsafe) return fmt::format("all ({})", position_text(safe.longest_safe));
+  return position_text(safe.longest_safe);
+}
+
+// The safe context, and for a multi-axis case each axis' against its own component.
 std::string safe_text(const SweepResult& r) {
-  if (!r.safe.first_unsafe) return fmt::format("all ({})", position_text(r.safe.longest_safe));
-  return position_text(r.safe.longest_safe);
+  std::string text = safe_text(r.safe);
+  for (const AxisSafeContext& a : r.safe_by_axis) text += fmt::format("; {}: {}", a.axis, safe_text(a.safe));
+  return text;
 }
 
 std::string predicted_text(const std::optional<std::int64_t>& from, const std::optional<std::int64_t>& by) {
