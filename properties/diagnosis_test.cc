@@ -736,6 +736,7 @@ namespace {
 
 struct AxisBug {
   bool ignore_interleave = false;
+  std::size_t interleave_shift = 0;  // the interleaved triples' axes rotated by this many steps
   int sections = 0;  // 0: HF's mrope_section * 2 (the list repeated); 1: as given; 2: doubled in value
   PositionsRead read = PositionsRead::as_given;
   std::int64_t cache_rows = 0;  // positions ≥ this read row cache_rows − 1 (0: long enough)
@@ -754,6 +755,9 @@ std::vector<std::size_t> column_axes(const RopeSpec& spec, const AxisBug& bug) {
     std::vector<std::size_t> pairs(half, 0);  // freqs_t[..., offset:3·s:3] = freqs[dim]
     for (std::size_t dim = 1; dim <= 2; ++dim) {
       for (std::size_t k = dim; k < 3 * (dim == 1 ? s_h : s_w) && k < half; k += 3) pairs[k] = dim;
+    }
+    if (bug.interleave_shift) {
+      for (std::size_t k = 0; k < std::min(half, 3 * std::max(s_h, s_w)); ++k) pairs[k] = (k + bug.interleave_shift) % 3;
     }
     for (std::size_t c = 0; c < r; ++c) axis[c] = pairs[c % half];
     return axis;
@@ -882,6 +886,19 @@ TEST(diagnosis, mrope_interleaving_ignored_is_named) {
   AxisBug bug;
   bug.ignore_interleave = true;
   expect_only(committed_model("qwen3_vl_4b_instruct_all_layers"), bug, "mrope_interleaving_ignored");
+}
+
+// vLLM #40680: the compiled interleave's "cyclically shifted values", either way round.
+TEST(diagnosis, a_cyclically_shifted_interleave_is_named) {
+  for (const std::size_t shift : {1u, 2u}) {
+    AxisBug bug;
+    bug.interleave_shift = shift;
+    const golden::Golden g = committed_model("qwen3_vl_4b_instruct_all_layers");
+    const CaseCheck c = check_values(g, multi_axis_candidate(g, bug));
+    ASSERT_FALSE(c.passed);
+    ASSERT_EQ(c.diagnosis.explanations.size(), 1u) << names(c);
+    EXPECT_TRUE(explained_by(c, "mrope_interleave_shifted", {fmt::format("rotated by {}", shift)})) << names(c);
+  }
 }
 
 // HF splits its width-R table by the list repeated; a port that splits by the sections as

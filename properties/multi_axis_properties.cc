@@ -77,6 +77,44 @@ ReferenceRope with_positions(std::function<void(std::vector<std::int64_t>&, std:
   };
 }
 
+// A port that splits a width-R rotate_half table into sections column by column, chunk j
+// of `widths` from axis j % 3, instead of HF's `mrope_section * 2` (the list repeated):
+// the two elements of a pair can then read different components. At reference precision.
+ReferenceRope split_by_columns(std::function<std::vector<std::size_t>(const std::array<std::size_t, 3>&, std::size_t)> widths_of) {
+  return [widths_of](const RopeSpec& spec, PositionsView positions, const std::vector<double>& x) {
+    const std::size_t half = spec.pairs(), d = spec.head_dim;
+    std::vector<std::size_t> column_axis;
+    const std::vector<std::size_t> widths = widths_of(*spec.mrope_section, 2 * half);
+    for (std::size_t j = 0; j < widths.size(); ++j) column_axis.insert(column_axis.end(), widths[j], j % 3);
+    const std::vector<Real> thetas = reference::frequencies<Real>(spec);
+    const Real s = reference::attention_factor<Real>(spec);
+    std::vector<double> y = x;
+    for (std::size_t t = 0; t < positions.tokens(); ++t) {
+      for (std::size_t i = 0; i < half; ++i) {
+        const auto [ia, ib] = reference::pair_dims(spec, i);
+        const Real a(x[t * d + ia]), b(x[t * d + ib]);
+        const Real first = Real(positions.at(t, column_axis[i])) * thetas[i];
+        const Real second = Real(positions.at(t, column_axis[i + half])) * thetas[i];
+        y[t * d + ia] = static_cast<double>(s * (a * cos(first) - b * sin(first)));
+        y[t * d + ib] = static_cast<double>(s * (b * cos(second) + a * sin(second)));
+      }
+    }
+    return y;
+  };
+}
+
+// Chunked M-RoPE over half_split pairs (the layout HF's split applies to).
+rc::Gen<RopeSpec> gen_chunked_half_split_spec() {
+  return rc::gen::map(rc::gen::suchThat(gen_multi_axis_spec(), [](const RopeSpec& s) {
+                        return s.mrope_section && (*s.mrope_section)[0] + (*s.mrope_section)[1] > 0;
+                      }),
+                      [](RopeSpec s) {
+                        s.mrope_interleaved = false;
+                        s.layout = Layout::half_split;
+                        return s;
+                      });
+}
+
 std::vector<double> unit_interval_values(std::size_t n, std::uint64_t seed) {
   std::vector<double> v(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -252,6 +290,27 @@ TEST(multi_axis_reference_negative_control, t_for_every_axis_is_caught) {
   expect_counterexample("t for every axis", [] {
     pairs_follow_their_axis(with_positions(kernel_bugs::first_component_everywhere));
   });
+}
+TEST(multi_axis_reference_negative_control, sections_not_doubled_or_doubled_in_value_are_caught) {
+  expect_counterexample("mrope_section as given over the width-R table", [] {
+    pairs_follow_their_axis(split_by_columns([](const std::array<std::size_t, 3>& s, std::size_t r) {
+                              return std::vector<std::size_t>{s[0], s[1], r - s[0] - s[1]};
+                            }),
+                            gen_chunked_half_split_spec());
+  });
+  expect_counterexample("mrope_section doubled in value", [] {
+    pairs_follow_their_axis(split_by_columns([](const std::array<std::size_t, 3>& s, std::size_t) {
+                              return std::vector<std::size_t>{2 * s[0], 2 * s[1], 2 * s[2]};
+                            }),
+                            gen_chunked_half_split_spec());
+  });
+}
+// The same port with HF's list repetition is the reference's mapping: the property holds.
+RC_GTEST_PROP(multi_axis_reference, hf_split_of_the_repeated_sections_is_the_mapping, ()) {
+  pairs_follow_their_axis(split_by_columns([](const std::array<std::size_t, 3>& s, std::size_t) {
+                            return std::vector<std::size_t>{s[0], s[1], s[2], s[0], s[1], s[2]};
+                          }),
+                          gen_chunked_half_split_spec());
 }
 TEST(multi_axis_reference_negative_control, interleaving_ignored_is_caught) {
   expect_counterexample("mrope_interleaved ignored", [] {

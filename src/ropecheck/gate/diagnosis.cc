@@ -352,6 +352,20 @@ void add_multi_axis_hypotheses(const golden::Golden& g, Add&& add) {
     add("mrope_interleaving_ignored",
         "matches the chunked M-RoPE mapping (t, then h, then w sections): the golden interleaves them (mrope_interleaved)",
         [axes = pair_axes(chunked)](RopeVariant& v) { v.first_axis = v.second_axis = axes; });
+    // vLLM #40680: under torch.compile the stride-3 scatter of apply_interleaved_rope gave
+    // "cyclically shifted values" (a Triton bug). The thread gives no formula; modelled as
+    // the three axes rotated one step either way within the interleaved triples.
+    const auto& [s_t, s_h, s_w] = *spec.mrope_section;
+    const std::size_t interleaved_pairs = std::min(spec.pairs(), 3 * std::max(s_h, s_w));
+    for (const std::size_t step : {1u, 2u}) {
+      std::vector<std::size_t> shifted = pair_axes(spec);
+      for (std::size_t i = 0; i < interleaved_pairs; ++i) shifted[i] = (i + step) % 3;
+      add("mrope_interleave_shifted",
+          fmt::format("matches the interleaved t, h, w triples rotated by {} (pair 3k reads {}): the cyclically shifted "
+                      "values of vLLM #40680's miscompiled interleave",
+                      step, axis_name(spec, step)),
+          [shifted](RopeVariant& v) { v.first_axis = v.second_axis = shifted; });
+    }
   }
   if (mrope && !spec.mrope_interleaved && spec.layout == Layout::half_split) {
     const auto& [s_t, s_h, s_w] = *spec.mrope_section;

@@ -26,9 +26,11 @@
 //   positions_overflow_int16  positions wrapped modulo 2^16
 //   cache_too_short        a cos/sin cache of L rows, wrapped (m mod L) or clamped (L − 1)
 //   other_pair_order       the right rotation written in the other layout's pair order
-// Multi-axis goldens (position_axes.h; the bugs of vllm-gaudi #1437, mlx-lm #1768, Liger
-// #276 and #464, sgl-kernel-xpu #202, vLLM #9965):
+// Multi-axis goldens (position_axes.h; the bugs of vllm-gaudi #1437, vLLM #40680, mlx-lm
+// #1768, Liger #276 and #464, sgl-kernel-xpu #202, vLLM #9965):
 //   mrope_interleaving_ignored       Qwen3-VL's sections read with the chunked mapping
+//   mrope_interleave_shifted         its t, h, w triples rotated by one step (vLLM #40680's
+//                                    "cyclically shifted values", no formula published)
 //   mrope_sections_not_doubled       a width-R table split by [s_t, s_h, s_w] as given
 //   mrope_sections_doubled_in_value  … or by [2s_t, 2s_h, 2s_w]
 //   height_width_swapped             h ↔ w (row ↔ column)
