@@ -173,6 +173,10 @@ TEST(weak_verdict, a_pass_where_f32_angle_checks_only_norms_is_weak) {
   const std::vector<double> one_pair{0.25};
   ASSERT_EQ(numeric::weak_from_position(model, one_pair), 0x1p21);
   EXPECT_EQ(numeric::weak_from_position(model, std::vector<double>{1.0}), std::nullopt);
+  // A pair whose θ was formed with exponent 2k/R, k = 8 (2-D vision reorders them), gets
+  // the per-pair term of k, as measure() gives it: (32 + 4·8)·2^-24·(1/4) per position.
+  const std::vector<std::size_t> k{8};
+  EXPECT_EQ(numeric::weak_from_position(model, one_pair, k), 0x1p20);
   golden::GoldenCase c;
   c.id = "far";
   c.spec.head_dim = c.spec.rotary_dim = 2;

@@ -12,6 +12,7 @@
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/numeric/measure.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
@@ -116,7 +117,9 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
   }
   if (c.verdict == Verdict::pass) {
     const auto model = numeric::error_model(profile, g.output_dtype, numeric::Arithmetic::fused);
-    const std::optional<double> weak_from = numeric::weak_from_position(model, exact.thetas);
+    std::vector<std::size_t> frequency_index;
+    for (std::size_t i = 0; i < exact.thetas.size(); ++i) frequency_index.push_back(frequency_index_of_pair(g.spec, i));
+    const std::optional<double> weak_from = numeric::weak_from_position(model, exact.thetas, frequency_index);
     const bool all_loose = weak_from && std::all_of(g.positions.begin(), g.positions.end(), [&](std::int64_t m) {
                              return std::fabs(static_cast<double>(m)) >= *weak_from;
                            });

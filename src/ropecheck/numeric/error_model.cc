@@ -90,11 +90,13 @@ double angle_allowance(const ErrorModel& model, double position, double theta, s
          std::fabs(theta);
 }
 
-std::optional<double> weak_from_position(const ErrorModel& model, std::span<const double> thetas) {
+std::optional<double> weak_from_position(const ErrorModel& model, std::span<const double> thetas,
+                                         std::span<const std::size_t> frequency_index) {
   if (model.angle_per_radian <= 0 || thetas.empty()) return std::nullopt;
   double from = 0;
   for (std::size_t i = 0; i < thetas.size(); ++i) {
-    const double per_position = angle_allowance(model, 1, thetas[i], i);
+    const std::size_t k = i < frequency_index.size() ? frequency_index[i] : i;  // as measure's pair_terms
+    const double per_position = angle_allowance(model, 1, thetas[i], k);
     if (!(per_position > 0)) return std::nullopt;  // a pair that never turns is always checked
     from = std::max(from, kWeakAngleAllowance / per_position);
   }

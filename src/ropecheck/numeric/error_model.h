@@ -176,7 +176,9 @@ double angle_allowance(const ErrorModel& model, double position, double theta, s
 
 // The position from which every pair's angle allowance is at least kWeakAngleAllowance
 // (the profile then checks little but the norms), for frequencies θ_i; nullopt for a
-// profile without an angle allowance or without pairs.
-std::optional<double> weak_from_position(const ErrorModel& model, std::span<const double> thetas);
+// profile without an angle allowance or without pairs. `frequency_index[i]` is the k in
+// pair i's exponent 2k/R (position_axes.h: 2-D vision reorders them), i when empty.
+std::optional<double> weak_from_position(const ErrorModel& model, std::span<const double> thetas,
+                                         std::span<const std::size_t> frequency_index = {});
 
 }  // namespace ropecheck::numeric
