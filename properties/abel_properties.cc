@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "ropecheck/gate/reference_properties.h"
-#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/props/reference_properties.h"
+#include "ropecheck/props/bug_variants.h"
 #include "support/expect_counterexample.h"
 
-using namespace ropecheck::gate;
-namespace bugs = ropecheck::reference::bugs;
+using namespace ropecheck::props;
+namespace bugs = ropecheck::props::bugs;
 using ropecheck::testing::expect_counterexample;
 
 RC_GTEST_PROP(rope_abel, summation_by_parts_identity_holds_and_equals_the_score, (const RopeCase& c)) {

@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "ropecheck/gate/reference_properties.h"
-#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/props/reference_properties.h"
+#include "ropecheck/props/bug_variants.h"
 #include "ropecheck/reference/sinusoidal.h"
 #include "support/expect_counterexample.h"
 
-using namespace ropecheck::gate;
-namespace bugs = ropecheck::reference::bugs;
+using namespace ropecheck::props;
+namespace bugs = ropecheck::props::bugs;
 using ropecheck::testing::expect_counterexample;
 
 RC_GTEST_PROP(rope_attention, score_depends_only_on_relative_position, (const RopeCase& c)) {

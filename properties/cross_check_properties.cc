@@ -7,11 +7,11 @@
 #include <iostream>
 #include <random>
 
-#include "ropecheck/gate/reference_properties.h"
+#include "ropecheck/props/reference_properties.h"
 #include "ropecheck/reference/cross_check.h"
 #include "support/expect_counterexample.h"
 
-using namespace ropecheck::gate;
+using namespace ropecheck::props;
 using ropecheck::reference::CrossCheckReal;
 using ropecheck::testing::expect_counterexample;
 

@@ -12,12 +12,12 @@
 #include <cmath>
 #include <complex>
 
-#include "ropecheck/gate/reference_properties.h"
-#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/props/reference_properties.h"
+#include "ropecheck/props/bug_variants.h"
 #include "support/expect_counterexample.h"
 
-using namespace ropecheck::gate;
-namespace bugs = ropecheck::reference::bugs;
+using namespace ropecheck::props;
+namespace bugs = ropecheck::props::bugs;
 using ropecheck::testing::expect_counterexample;
 
 namespace {

@@ -11,13 +11,13 @@
 
 #include <iostream>
 
-#include "ropecheck/gate/kernel_bug_variants.h"
-#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/props/kernel_bug_variants.h"
+#include "ropecheck/props/kernel_properties.h"
 #include "ropecheck/numeric/measure.h"
 #include "support/expect_counterexample.h"
 
 using namespace ropecheck;
-using namespace ropecheck::gate;
+using namespace ropecheck::props;
 using numeric::Profile;
 using ropecheck::testing::expect_counterexample;
 

@@ -15,7 +15,7 @@
 #include <cmath>
 #include <iostream>
 
-#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/props/kernel_properties.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/forms.h"
@@ -23,7 +23,7 @@
 #include "ropecheck/reference/rounding.h"
 
 using namespace ropecheck;
-using namespace ropecheck::gate;
+using namespace ropecheck::props;
 
 namespace {
 

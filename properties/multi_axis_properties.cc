@@ -10,8 +10,8 @@
 #include <functional>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/kernel_bug_variants.h"
-#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/props/kernel_bug_variants.h"
+#include "ropecheck/props/kernel_properties.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/forms.h"
@@ -19,7 +19,7 @@
 #include "support/expect_counterexample.h"
 
 using namespace ropecheck;
-using namespace ropecheck::gate;
+using namespace ropecheck::props;
 using numeric::Profile;
 using reference::Real;
 using ropecheck::testing::expect_counterexample;

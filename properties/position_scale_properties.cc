@@ -9,8 +9,8 @@
 #include <cmath>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/kernel_cases.h"
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/kernel_cases.h"
+#include "ropecheck/props/property_cases.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
@@ -65,7 +65,7 @@ TEST(position_scale, hf_values_of_llama_4_and_mistral_3) {
 }
 
 RC_GTEST_PROP(position_scale, sigma_steps_at_multiples_of_floor_scale_and_agrees_with_double, ()) {
-  const RopeSpec spec = *gate::gen_position_scaled_spec();
+  const RopeSpec spec = *props::gen_position_scaled_spec();
   PositionScale scale = *spec.position_scale;
   const RopeSpec query = with_scale(spec, scale, Role::query);
   const std::int64_t m = *rc::gen::inRange<std::int64_t>(0, std::int64_t{1} << 30);
@@ -82,14 +82,14 @@ RC_GTEST_PROP(position_scale, sigma_steps_at_multiples_of_floor_scale_and_agrees
 }
 
 RC_GTEST_PROP(position_scale, the_scaled_result_is_sigma_times_the_unscaled_one, ()) {
-  const RopeSpec spec = *gate::gen_position_scaled_spec();
+  const RopeSpec spec = *props::gen_position_scaled_spec();
   RopeSpec plain = spec;
   plain.position_scale.reset();
   plain.role.reset();
   if (plain.rotary_dim == 0) plain.rotary_dim = 2 * (plain.head_dim / 2);  // a rotation to compare with
   if (plain.rotary_dim == 0) return;                                         // head_dim 1: nothing rotates
   const std::int64_t m = *rc::gen::inRange<std::int64_t>(0, std::int64_t{1} << 24);
-  const std::vector<double> x = *rc::gen::container<std::vector<double>>(plain.head_dim, gate::gen_moderate_element());
+  const std::vector<double> x = *rc::gen::container<std::vector<double>>(plain.head_dim, props::gen_moderate_element());
   check_scaled_is_sigma_times_unscaled(plain, *spec.position_scale, m, x);
 }
 
@@ -103,7 +103,7 @@ TEST(position_scale_negative_control, the_other_offset_is_caught_at_a_step) {
     const std::int64_t m = scale.floor_scale - 1 + scale.floor_scale * *rc::gen::inRange<std::int64_t>(0, 64);
     RopeSpec spec;
     spec.head_dim = spec.rotary_dim = 8;
-    const std::vector<double> x = *rc::gen::container<std::vector<double>>(8, gate::gen_moderate_element());
+    const std::vector<double> x = *rc::gen::container<std::vector<double>>(8, props::gen_moderate_element());
     const std::vector<std::int64_t> positions{m};
     const reference::ExactRope right = reference::exact_rope(with_scale(spec, scale, Role::query), positions, x, 1);
     const reference::ExactRope wrong = reference::exact_rope(with_scale(spec, confused, Role::query), positions, x, 1);

@@ -14,7 +14,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/builtin_candidate.h"
-#include "ropecheck/gate/kernel_bug_variants.h"
+#include "ropecheck/props/kernel_bug_variants.h"
 #include "ropecheck/golden/golden_set.h"
 #include "ropecheck/numeric/ulp.h"
 #include "ropecheck/report/baseline_comparison.h"
@@ -67,7 +67,7 @@ const SweepResult& result(const PrecisionReport& r, const std::string& case_id, 
 }
 
 // An implementation that runs `rotate` on the golden's inputs under another name.
-Implementation renamed(std::string name, const gate::KernelUnderTest& kernel) {
+Implementation renamed(std::string name, const props::KernelUnderTest& kernel) {
   Implementation impl;
   impl.name = std::move(name);
   impl.run = [kernel](const golden::Golden& g) {
@@ -161,7 +161,7 @@ TEST(report_sweep, f32_angle_safe_context_lies_where_the_angle_error_predicts) {
 // bf16 (error 2^-9 from position 0) is unsafe long before the f32 angles would predict.
 TEST(report_sweep_negative_control, a_bf16_table_is_unsafe_before_the_angle_prediction) {
   const PrecisionReport r =
-      make_report(small_sweep({renamed("bf16 table", gate::kernel_bugs::bf16_table())}), catalogue(), "1/1");
+      make_report(small_sweep({renamed("bf16 table", props::kernel_bugs::bf16_table())}), catalogue(), "1/1");
   const SweepResult& bad = result(r, "llama2_7b_half_split_f16", "bf16 table");
   const SweepResult& good = result(builtin_report(), "llama2_7b_half_split_f16", "kernels:f32-angle");
   ASSERT_TRUE(bad.safe.first_unsafe);
@@ -232,7 +232,7 @@ TEST(report_baseline, a_report_compared_with_itself_has_no_regression) {
 // metric, the safe context and the tightest profile regress, and the table says so.
 TEST(report_baseline, a_worsened_implementation_is_caught) {
   const PrecisionReport worse = make_report(
-      small_sweep({renamed("kernels:accurate", gate::kernel_bugs::framework_table(kernels::TableMode::f32_angle)),
+      small_sweep({renamed("kernels:accurate", props::kernel_bugs::framework_table(kernels::TableMode::f32_angle)),
                    builtin_implementation("f32-angle")}),
       catalogue(), "1/1");
   const BaselineComparison c = compare_with_baseline(worse, builtin_report(), kDefaultThreshold, "old/report.json");
@@ -336,7 +336,7 @@ TEST(report_sweep, multi_axis_cases_get_a_safe_context_per_axis) {
   o.cases = {c};
   o.positions = sweep_positions(kSmallSweep);
   o.implementations = {builtin_implementation("accurate"), builtin_implementation("f32-angle"),
-                       renamed("h and w swapped", gate::kernel_bugs::height_width_swapped())};
+                       renamed("h and w swapped", props::kernel_bugs::height_width_swapped())};
   const PrecisionReport r = make_report(o, {c}, "1/1");
   const SweepResult& accurate = result(r, c.id, "kernels:accurate");
   EXPECT_EQ(accurate.by_position.position, r.positions) << "one entry per largest component";

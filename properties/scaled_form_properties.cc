@@ -1,19 +1,19 @@
 // The RoPE properties of the rotation (form_properties.cc, attention_properties.cc) over
-// specs with context-extension scaling of every type (gate::gen_scaled_spec): with the
+// specs with context-extension scaling of every type (props::gen_scaled_spec): with the
 // attention factor s the rotary block is s times a rotation, so R_mᵀR_m = s²I,
 // R_mᵀR_n = s·R_{n−m}, ‖R_m x‖² = s²‖x_rot‖² + ‖x_pass‖², scores depend on n − m only,
 // and the four forms agree. Each with a negative control that is a scaling bug.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "ropecheck/gate/property_cases.h"
-#include "ropecheck/gate/reference_properties.h"
-#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/props/property_cases.h"
+#include "ropecheck/props/reference_properties.h"
+#include "ropecheck/props/bug_variants.h"
 #include "support/expect_counterexample.h"
 
 using namespace ropecheck;
-using namespace ropecheck::gate;
-namespace bugs = ropecheck::reference::bugs;
+using namespace ropecheck::props;
+namespace bugs = ropecheck::props::bugs;
 using ropecheck::testing::expect_counterexample;
 
 namespace {

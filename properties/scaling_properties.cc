@@ -20,10 +20,10 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/kernel_bug_variants.h"
-#include "ropecheck/gate/kernel_cases.h"
-#include "ropecheck/gate/kernel_properties.h"
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/kernel_bug_variants.h"
+#include "ropecheck/props/kernel_cases.h"
+#include "ropecheck/props/kernel_properties.h"
+#include "ropecheck/props/property_cases.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/frequencies.h"
@@ -534,19 +534,19 @@ TEST(scaling_reference, longrope_switch_option_selects_the_rule_of_older_hf) {
 // exact bound on every target (and preserve norms), the table being built from the
 // reference's θ_i.
 TEST(scaling_kernels, scaled_specs_meet_the_exact_bound_on_every_target) {
-  const std::vector<gate::KernelUnderTest> kernels = gate::builtin_kernels();
+  const std::vector<props::KernelUnderTest> kernels = props::builtin_kernels();
   for (const std::string& text : {std::string(kLlama31), std::string(kQwen25Yarn), std::string(kDeepSeekV3), to_json_text(phi3_spec(8192)),
                            std::string(R"({"head_dim":96,"rotary_dim":64,"layout":"interleaved","base":10000,)"
                                        R"("scaling":{"type":"linear","factor":4}})")}) {
     for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
-      gate::KernelCase c;
+      props::KernelCase c;
       c.spec = spec_from_json_text(text);
       c.dtype = dtype;
       c.heads = 3;
       c.positions = {0, 1, 8191, 8192, 65537, 131071, 1048575};
       c.data_seed = 7;
-      ASSERT_NO_THROW(gate::check_matches_reference(c, kernels, numeric::Profile::exact)) << text;
-      ASSERT_NO_THROW(gate::check_preserves_norm(c, kernels, numeric::Profile::exact)) << text;
+      ASSERT_NO_THROW(props::check_matches_reference(c, kernels, numeric::Profile::exact)) << text;
+      ASSERT_NO_THROW(props::check_preserves_norm(c, kernels, numeric::Profile::exact)) << text;
     }
   }
 }
@@ -671,25 +671,25 @@ TEST(scaling_reference, the_golden_formula_check_rejects_a_wrong_scaling) {
   EXPECT_GT(worst_miss(phi3_spec(4096), phi3_spec(4097)), 32 * (1 + std::log(1e4)) * 0x1p-53);
 }
 
-// Generated scaled specs of every type (gate::gen_scaled_spec) through the built-in
+// Generated scaled specs of every type (props::gen_scaled_spec) through the built-in
 // kernels on every target: within the exact bound in each dtype and s·‖x‖ per pair, as
 // for unscaled specs. Negative control: a kernel that drops the scaling.
 namespace {
-rc::Gen<gate::KernelCase> scaled_kernel_cases(Dtype dtype) {
-  return gate::gen_kernel_case(dtype, std::int64_t{1} << 24, gate::gen_scaled_spec());
+rc::Gen<props::KernelCase> scaled_kernel_cases(Dtype dtype) {
+  return props::gen_kernel_case(dtype, std::int64_t{1} << 24, props::gen_scaled_spec());
 }
 }  // namespace
 
 RC_GTEST_PROP(scaling_kernels, generated_scaled_specs_meet_the_exact_bound_on_every_target, ()) {
-  static const std::vector<gate::KernelUnderTest> kernels = gate::builtin_kernels();
+  static const std::vector<props::KernelUnderTest> kernels = props::builtin_kernels();
   for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
-    gate::check_matches_reference(*scaled_kernel_cases(dtype), kernels, numeric::Profile::exact);
+    props::check_matches_reference(*scaled_kernel_cases(dtype), kernels, numeric::Profile::exact);
   }
-  gate::check_preserves_norm(*scaled_kernel_cases(Dtype::f32), kernels, numeric::Profile::exact);
+  props::check_preserves_norm(*scaled_kernel_cases(Dtype::f32), kernels, numeric::Profile::exact);
 }
 TEST(scaling_kernels_negative_control, a_kernel_that_drops_the_scaling_is_outside_the_exact_bound) {
   ropecheck::testing::expect_counterexample("scaling ignored", [] {
-    gate::check_matches_reference(*scaled_kernel_cases(Dtype::f32), {gate::kernel_bugs::scaling_ignored()},
+    props::check_matches_reference(*scaled_kernel_cases(Dtype::f32), {props::kernel_bugs::scaling_ignored()},
                                   numeric::Profile::exact);
   });
 }

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/property_cases.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 #include "support/expect_counterexample.h"
@@ -37,10 +37,10 @@ std::string lossy_writer(const RopeSpec& spec) {
 }  // namespace
 
 RC_GTEST_PROP(rope_spec, json_round_trip_is_exact, ()) {
-  check_round_trip(*ropecheck::gate::gen_spec(), ropecheck::to_json_text);
+  check_round_trip(*ropecheck::props::gen_spec(), ropecheck::to_json_text);
 }
 TEST(rope_spec_negative_control, a_writer_with_six_digits_loses_the_base) {
-  ropecheck::testing::expect_counterexample("lossy writer", [] { check_round_trip(*ropecheck::gate::gen_spec(), lossy_writer); });
+  ropecheck::testing::expect_counterexample("lossy writer", [] { check_round_trip(*ropecheck::props::gen_spec(), lossy_writer); });
 }
 
 TEST(rope_spec, rotary_dim_defaults_to_head_dim) {

@@ -11,7 +11,7 @@
 #include <iostream>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/property_cases.h"
 #include "ropecheck/kernels/cos_sin_table.h"
 #include "ropecheck/kernels/rope_kernels.h"
 #include "ropecheck/numeric/error_model.h"
@@ -47,7 +47,7 @@ rc::Gen<TableCase> gen_table_case() {
   });
   return gen::apply(
       [](RopeSpec spec, std::vector<std::int64_t> positions) { return TableCase{spec, std::move(positions)}; },
-      gate::gen_spec(),
+      props::gen_spec(),
       gen::suchThat(gen::container<std::vector<std::int64_t>>(position),
                     [](const std::vector<std::int64_t>& p) { return !p.empty() && p.size() <= 8; }));
 }

@@ -2,7 +2,7 @@
  * of the plugin; ropecheck's own self-checks must not count as its passes. */
 #include <stdlib.h>
 
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 
 __attribute__((visibility("default"))) int ropecheck_plugin_apply(const ropecheck_call* call, char* err, size_t err_len) {
   (void)call;

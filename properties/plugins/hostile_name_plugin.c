@@ -3,7 +3,7 @@
  * and a plugin that declines everything measured nothing, which fails. */
 #include <stdio.h>
 
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 
 __attribute__((visibility("default"))) const char* ropecheck_plugin_name(void) {
   return "evil\nprops: 999 passed, 0 failed | x |\x1b[2J";

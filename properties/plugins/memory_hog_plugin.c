@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 
 #define TOTAL ((size_t)2 << 30)
 

@@ -2,7 +2,7 @@
  * `ropecheck props` has nothing to measure and must fail, not pass vacuously. */
 #include <stdint.h>
 
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 
 __attribute__((visibility("default"))) uint32_t ropecheck_plugin_dtypes(void) { return 0; }
 

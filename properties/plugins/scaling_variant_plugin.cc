@@ -8,7 +8,7 @@
 #include <exception>
 #include <span>
 
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 #include "ropecheck/kernels/rope_kernels.h"
 
 namespace {

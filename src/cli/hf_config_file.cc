@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/untrusted_text.h"
+#include "ropecheck/harness/untrusted_text.h"
 #include "ropecheck/golden/config_cases.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/sha256sums.h"
@@ -56,10 +56,10 @@ std::vector<config::HfLayerRope> select_layer_types(const config::HfRopeConfig& 
   std::string known;
   for (const config::HfLayerRope& l : model.layer_types) {
     if (l.layer_type == layer_type) return {l};
-    known += (known.empty() ? "" : ", ") + gate::printable(l.layer_type, kShownNameBytes);
+    known += (known.empty() ? "" : ", ") + harness::printable(l.layer_type, kShownNameBytes);
   }
   throw InvalidInput(fmt::format("{}: --layer-type '{}' is not a RoPE layer type of this config (it has: {})", command,
-                                 gate::printable(layer_type, kShownNameBytes), known));
+                                 harness::printable(layer_type, kShownNameBytes), known));
 }
 
 }  // namespace ropecheck::cli

@@ -26,9 +26,9 @@
 #include "cli/integer_option.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
-#include "ropecheck/gate/battery.h"
-#include "ropecheck/gate/plugin_kernel.h"
-#include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/props/battery.h"
+#include "ropecheck/props/plugin_kernel.h"
+#include "ropecheck/harness/plugin_process.h"
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/reference/abel.h"
 #include "ropecheck/reference/frequencies.h"
@@ -123,7 +123,7 @@ int run_props(const PropsOptions& options) {
       ropecheck::cli::parse_integer_option(options.seed, "props: --seed", 0, std::numeric_limits<std::uint64_t>::max());
   const int cases = static_cast<int>(ropecheck::cli::parse_integer_option(options.cases, "props: --cases", 1, kMaxPropsCases));
   const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
-  const ropecheck::gate::PluginLimits limits = ropecheck::cli::plugin_limits(options.limits);
+  const ropecheck::harness::PluginLimits limits = ropecheck::cli::plugin_limits(options.limits);
   // RapidCheck announces its global configuration (a random seed unless RC_PARAMS names
   // one) on first use; the battery runs with `params` below, so make the two agree.
   setenv("RC_PARAMS", fmt::format("seed={}", seed).c_str(), 1);
@@ -133,7 +133,7 @@ int run_props(const PropsOptions& options) {
   // Shrinking a plugin's failure makes one plugin call (a child process) per attempt:
   // hundreds for a plugin that fails everything. --no-shrink reports the drawn case.
   params.disableShrinking = options.no_shrink;
-  std::vector<ropecheck::gate::BatteryEntry> battery;
+  std::vector<ropecheck::props::BatteryEntry> battery;
   std::string what = "reference and kernel battery";
   std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", seed, cases);
   const bool with_plugin = !options.plugin.empty();
@@ -144,7 +144,7 @@ int run_props(const PropsOptions& options) {
   if (!options.hf_config.empty()) {
     // The model's specs only: the plugin or the built-in kernels under that model's RoPE.
     const ropecheck::cli::HfConfigFile config = ropecheck::cli::load_hf_config(options.hf_config);
-    std::vector<ropecheck::gate::ModelLayerSpec> layers;
+    std::vector<ropecheck::props::ModelLayerSpec> layers;
     for (const auto& l : ropecheck::cli::select_layer_types(config.model, options.layer_type, "props")) {
       layers.push_back({l.layer_type, l.spec});
     }
@@ -152,30 +152,30 @@ int run_props(const PropsOptions& options) {
       std::cerr << "ropecheck props: warning: " << config.stem << ": " << warning << "\n";
     }
     std::vector<ropecheck::Dtype> dtypes{ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16};
-    std::shared_ptr<const std::vector<ropecheck::gate::KernelUnderTest>> under_test;
+    std::shared_ptr<const std::vector<ropecheck::props::KernelUnderTest>> under_test;
     std::string who = "the built-in kernels";
     if (with_plugin) {
-      const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
+      const auto plugin = std::make_shared<const ropecheck::harness::Plugin>(ropecheck::harness::Plugin::open(options.plugin, limits));
       std::erase_if(dtypes, [&](ropecheck::Dtype d) { return !plugin->supports(d); });
       if (dtypes.empty()) {
         std::cout << "props: FAIL: the plugin implements no dtype (ropecheck_plugin_dtypes): it measured nothing\n";
         return kExitFailure;
       }
-      under_test = std::make_shared<const std::vector<ropecheck::gate::KernelUnderTest>>(
-          std::vector<ropecheck::gate::KernelUnderTest>{ropecheck::gate::plugin_kernel(plugin)});
+      under_test = std::make_shared<const std::vector<ropecheck::props::KernelUnderTest>>(
+          std::vector<ropecheck::props::KernelUnderTest>{ropecheck::props::plugin_kernel(plugin)});
       who = fmt::format("plugin '{}' ({})", plugin->name(), options.plugin);
     } else {
-      under_test = std::make_shared<const std::vector<ropecheck::gate::KernelUnderTest>>(ropecheck::gate::builtin_kernels());
+      under_test = std::make_shared<const std::vector<ropecheck::props::KernelUnderTest>>(ropecheck::props::builtin_kernels());
     }
-    battery = ropecheck::gate::model_battery(under_test, layers, dtypes, profile);
+    battery = ropecheck::props::model_battery(under_test, layers, dtypes, profile);
     what = fmt::format("{} on {} ({}, {} layer type{}), profile {},", who, config.stem, config.model.model_type,
                        layers.size(), layers.size() == 1 ? "" : "s", options.profile);
     reproduce = fmt::format("ropecheck props --hf-config {}{}{} --profile {} --seed {} --cases {}", options.hf_config,
                             options.layer_type.empty() ? "" : " --layer-type " + options.layer_type,
                             with_plugin ? " --plugin " + options.plugin : "", options.profile, seed, cases);
   } else if (with_plugin) {
-    const auto plugin = std::make_shared<const ropecheck::gate::Plugin>(ropecheck::gate::Plugin::open(options.plugin, limits));
-    battery = ropecheck::gate::plugin_battery(plugin, profile);
+    const auto plugin = std::make_shared<const ropecheck::harness::Plugin>(ropecheck::harness::Plugin::open(options.plugin, limits));
+    battery = ropecheck::props::plugin_battery(plugin, profile);
     what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
     reproduce = fmt::format("ropecheck props --plugin {} --profile {} --seed {} --cases {}", options.plugin,
                             options.profile, seed, cases);
@@ -187,14 +187,14 @@ int run_props(const PropsOptions& options) {
       }
     }
   } else {
-    battery = ropecheck::gate::reference_battery();
-    for (auto& entry : ropecheck::gate::kernel_battery()) battery.push_back(std::move(entry));
+    battery = ropecheck::props::reference_battery();
+    for (auto& entry : ropecheck::props::kernel_battery()) battery.push_back(std::move(entry));
   }
   std::cout << fmt::format("ropecheck props: {} ({} checks), seed {}, up to {} cases each\n", what, battery.size(),
                            seed, cases);
   std::cout.flush();
   Progress progress("props", battery.size());
-  ropecheck::gate::run_battery(battery, params, [&](const ropecheck::gate::BatteryOutcome& o, std::size_t done) {
+  ropecheck::props::run_battery(battery, params, [&](const ropecheck::props::BatteryOutcome& o, std::size_t done) {
     progress.update(done);
     if (o.skipped) {
       // The plugin declined: visible, counted apart, never a pass.

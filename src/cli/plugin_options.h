@@ -2,7 +2,7 @@
 // plugins (`props --plugin`, `report --plugin`): --plugin-memory and --plugin-timeout.
 //
 // Contract: add_plugin_limit_options registers both on `app` as strings; plugin_limits()
-// validates them (gate/plugin_limits.h) and throws InvalidInput (exit 2, one line) for a
+// validates them (harness/plugin_limits.h) and throws InvalidInput (exit 2, one line) for a
 // bad value. Call it before any work, so a bad flag never costs a run.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "ropecheck/gate/plugin_limits.h"
+#include "ropecheck/harness/plugin_limits.h"
 
 namespace ropecheck::cli {
 
@@ -20,6 +20,6 @@ struct PluginLimitOptions {
 };
 
 void add_plugin_limit_options(CLI::App* app, PluginLimitOptions& options);
-gate::PluginLimits plugin_limits(const PluginLimitOptions& options);
+harness::PluginLimits plugin_limits(const PluginLimitOptions& options);
 
 }  // namespace ropecheck::cli

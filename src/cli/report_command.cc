@@ -135,7 +135,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
 
 int run_report(const ReportOptions& options) {
   if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
-  const gate::PluginLimits limits = plugin_limits(options.plugin_limits);
+  const harness::PluginLimits limits = plugin_limits(options.plugin_limits);
   std::vector<std::string> inputs = options.plugins;
   inputs.insert(inputs.end(), options.candidates.begin(), options.candidates.end());
   if (options.hf_configs.empty()) inputs.push_back(options.cases);

@@ -12,7 +12,7 @@
 #include "cli/hf_config_file.h"
 #include "ropecheck/config/hf_config.h"
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/untrusted_text.h"
+#include "ropecheck/harness/untrusted_text.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 

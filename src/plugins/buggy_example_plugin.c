@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 
 static double json_number(const char* json, const char* key, double fallback) {
   const char* at = strstr(json, key);

@@ -6,7 +6,7 @@
 #include <span>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/ropecheck_plugin.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
 #include "ropecheck/kernels/rope_kernels.h"
 #include "ropecheck/position_axes.h"
 

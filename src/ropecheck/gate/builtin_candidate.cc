@@ -8,7 +8,7 @@
 
 namespace ropecheck::gate {
 
-std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const RotateFn& rotate) {
+std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const props::RotateFn& rotate) {
   const std::size_t n = g.x.size();
   const std::size_t in_bytes = storage_bytes(g.input_dtype);
   std::vector<unsigned char> in(n * in_bytes), out(n * in_bytes);

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/props/kernel_properties.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/kernels/cos_sin_table.h"
@@ -21,7 +21,7 @@ namespace ropecheck::gate {
 
 // Output bit patterns [T][H][D] in g.output_dtype of `rotate` (any implementation with the
 // kernels' calling convention: a built-in kernel, a plugin) run on the golden's inputs.
-std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const RotateFn& rotate);
+std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const props::RotateFn& rotate);
 // The same for the built-in kernels (best target) with tables of `mode`.
 std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode);
 

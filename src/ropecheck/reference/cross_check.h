@@ -2,7 +2,7 @@
 //
 // Contract: cpp_bin_float's sin/cos are not correctly rounded; measured on this suite's
 // generated angles their absolute error is ≤ kCrossCheckTrigK·2^-128·(1 + |φ|) (the bound
-// and its measurement live in gate/reference_properties.cc, property
+// and its measurement live in props/reference_properties.cc, property
 // backends_agree_to_cross_check_accuracy). Conversions to Real are exact: 128 < 257 bits.
 #pragma once
 

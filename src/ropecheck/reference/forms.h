@@ -2,7 +2,7 @@
 //
 // y = s·R_m·x for one head vector x of length D at position m. In exact arithmetic all
 // forms agree; computed here they differ by the rounding analysed in
-// gate/reference_properties.cc. Every form passes the last D − R dims through unchanged.
+// props/reference_properties.cc. Every form passes the last D − R dims through unchanged.
 //  - rotation_matrix: the dense D×D matrix R_m for the spec's layout — block-diagonal
 //    2×2 blocks [[c, −s], [s, c]] on pairs (2i, 2i+1) for interleaved; the same blocks
 //    on rows/columns (i, i+R/2) for half_split, written out directly (not by permuting)

@@ -7,7 +7,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/gate/candidate.h"
-#include "ropecheck/gate/plugin_kernel.h"
+#include "ropecheck/props/plugin_kernel.h"
 #include "ropecheck/report/measurement_failures.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
@@ -57,9 +57,9 @@ Implementation builtin_implementation(std::string_view name) {
   throw InvalidInput(fmt::format("report: unknown implementation '{}' (expected accurate, f32-angle or ggml-recurrence)", name));
 }
 
-Implementation plugin_implementation(const std::string& library, const gate::PluginLimits& limits) {
-  const auto plugin = std::make_shared<const gate::Plugin>(gate::Plugin::open(library, limits));
-  const auto kernel = std::make_shared<const gate::KernelUnderTest>(gate::plugin_kernel(plugin));
+Implementation plugin_implementation(const std::string& library, const harness::PluginLimits& limits) {
+  const auto plugin = std::make_shared<const harness::Plugin>(harness::Plugin::open(library, limits));
+  const auto kernel = std::make_shared<const props::KernelUnderTest>(props::plugin_kernel(plugin));
   Implementation impl;
   impl.name = fmt::format("plugin:{}", plugin->name());
   impl.run = [plugin, kernel](const golden::Golden& g) {
@@ -70,9 +70,9 @@ Implementation plugin_implementation(const std::string& library, const gate::Plu
     }
     try {
       out.values = widen(gate::run_on_golden(g, kernel->rotate), g.output_dtype);
-    } catch (const gate::PluginRefusal& e) {
+    } catch (const harness::PluginRefusal& e) {
       out.skipped = fmt::format("unsupported: {}", e.what());
-    } catch (const gate::PluginFailure& e) {
+    } catch (const harness::PluginFailure& e) {
       out.skipped = fmt::format("{}{}", kImplementationFailed, e.what());
     }
     return out;

@@ -8,7 +8,7 @@
 //    scaled case is skipped with the reason). --impl takes "accurate", "f32-angle",
 //    "ggml-recurrence".
 //  - plugin: a shared library implementing ropecheck_plugin.h, run in child processes;
-//    named "plugin:<its name>", limited by `limits` (gate/plugin_limits.h); a case whose
+//    named "plugin:<its name>", limited by `limits` (harness/plugin_limits.h); a case whose
 //    input dtype it does not support, or that it declines (a non-zero return), is skipped
 //    as unsupported; a crash, timeout or exhausted memory is a skipped result whose reason
 //    starts with kImplementationFailed (measurement_failures.h): the report fails.
@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "ropecheck/gate/plugin_limits.h"
+#include "ropecheck/harness/plugin_limits.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/kernels/cos_sin_table.h"
 
@@ -46,7 +46,7 @@ struct Implementation {
 // "accurate", "f32-angle", "ggml-recurrence"; throws InvalidInput for any other name.
 Implementation builtin_implementation(std::string_view name);
 std::vector<std::string> builtin_implementation_names();
-Implementation plugin_implementation(const std::string& library, const gate::PluginLimits& limits);
+Implementation plugin_implementation(const std::string& library, const harness::PluginLimits& limits);
 Implementation candidate_implementation(const std::filesystem::path& directory);
 
 }  // namespace ropecheck::report

@@ -29,7 +29,7 @@
 #include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
 struct KernelCase {
   RopeSpec spec;
@@ -90,4 +90,4 @@ std::vector<double> widen_output(const KernelCase& c, const std::vector<unsigned
 // sentinel, or SIZE_MAX when every one does.
 std::size_t first_touched_padding(const KernelCase& c, const std::vector<unsigned char>& out);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -8,7 +8,15 @@
 #include "ropecheck/reference/abel.h"
 #include "ropecheck/reference/forms.h"
 
-namespace ropecheck::reference::bugs {
+namespace ropecheck::props::bugs {
+
+// The reference's types: these variants are wrong reference algebra, in its own terms.
+using reference::AbelTerms;
+using reference::Complex;
+using reference::DecayPoint;
+using reference::Matrix;
+using reference::Real;
+using reference::Vector;
 
 // A pair updated in place from an already-updated element: a' = c·a − s·b, then
 // b' = s·a' + c·b. Not a rotation: norms change.
@@ -53,9 +61,9 @@ DecayPoint<Real> decay_point_exclusive_sums(std::size_t rotary_dim, double base,
 // Frequencies with the exponent's sign flipped: θ_i = base^(+2i/R) (all ≥ 1).
 std::vector<Real> frequencies_inverted_exponent(std::size_t rotary_dim, double base);
 
-}  // namespace ropecheck::reference::bugs
+}  // namespace ropecheck::props::bugs
 
-namespace ropecheck::reference::bugs {
+namespace ropecheck::props::bugs {
 // The decay curve with e^{Δθ} for e^{iΔθ} (the imaginary unit dropped): not unimodular.
 DecayPoint<Real> decay_point_real_exponent(std::size_t rotary_dim, double base, const Real& distance);
-}  // namespace ropecheck::reference::bugs
+}  // namespace ropecheck::props::bugs

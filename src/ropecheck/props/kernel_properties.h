@@ -26,11 +26,11 @@
 #include <string>
 #include <vector>
 
-#include "ropecheck/gate/kernel_cases.h"
+#include "ropecheck/props/kernel_cases.h"
 #include "ropecheck/kernels/rope_kernels.h"
 #include "ropecheck/numeric/error_model.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
 using RotateFn = std::function<void(const RopeSpec& spec, PositionsView positions,
                                     std::size_t heads, kernels::ConstTensor in, kernels::MutableTensor out)>;
@@ -57,4 +57,4 @@ void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const Ke
 void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile);
 void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/props/kernel_properties.h"
 
-namespace ropecheck::gate::kernel_bugs {
+namespace ropecheck::props::kernel_bugs {
 
 // `x[a] = a·c − b·s; x[b] = b·c + x[a]·s`: the second element reads the updated first
 // (a scalar loop rotating in place without a temporary). Changes norms.
@@ -68,4 +68,4 @@ KernelUnderTest first_component_for_every_axis();
 // index an engine passes when it never builds the 3-D grid, mlx-lm #1768).
 KernelUnderTest one_dimensional_positions();
 
-}  // namespace ropecheck::gate::kernel_bugs
+}  // namespace ropecheck::props::kernel_bugs

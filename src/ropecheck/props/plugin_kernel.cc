@@ -1,11 +1,11 @@
-#include "ropecheck/gate/plugin_kernel.h"
+#include "ropecheck/props/plugin_kernel.h"
 
 #include <cstring>
 #include <vector>
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
-KernelUnderTest plugin_kernel(std::shared_ptr<const Plugin> plugin) {
+KernelUnderTest plugin_kernel(std::shared_ptr<const harness::Plugin> plugin) {
   KernelUnderTest k;
   k.name = "plugin " + plugin->name();
   // K is the same for fused and unfused arithmetic (numeric/error_model.h).
@@ -30,4 +30,4 @@ KernelUnderTest plugin_kernel(std::shared_ptr<const Plugin> plugin) {
   return k;
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -1,4 +1,4 @@
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/property_cases.h"
 
 #include <bit>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 namespace {
 
 void print_vector(std::ostream& os, const char* name, const std::vector<double>& v) {
@@ -261,4 +261,4 @@ rc::Gen<DecayCase> gen_decay_case() {
       gen::inRange<std::size_t>(1, 257), gen::element(10000.0, 500000.0, 1000000.0, 2.0, 1e7), gen_position());
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -1,10 +1,13 @@
-#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/props/bug_variants.h"
 
 #include "ropecheck/dtype.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/rounding.h"
 
-namespace ropecheck::reference::bugs {
+namespace ropecheck::props::bugs {
+
+// Wrong variants of the reference's own algebra, written in its terms.
+using namespace ropecheck::reference;
 
 Matrix<Real> rotation_matrix_in_place_update(const RopeSpec& spec, const Real& position) {
   Matrix<Real> m = identity_matrix<Real>(spec.head_dim);
@@ -139,9 +142,9 @@ std::vector<Real> frequencies_inverted_exponent(std::size_t rotary_dim, double b
   return thetas;
 }
 
-}  // namespace ropecheck::reference::bugs
+}  // namespace ropecheck::props::bugs
 
-namespace ropecheck::reference::bugs {
+namespace ropecheck::props::bugs {
 DecayPoint<Real> decay_point_real_exponent(std::size_t rotary_dim, double base, const Real& distance) {
   RopeSpec spec;
   spec.head_dim = spec.rotary_dim = rotary_dim;
@@ -154,4 +157,4 @@ DecayPoint<Real> decay_point_real_exponent(std::size_t rotary_dim, double base, 
   const Real pairs(static_cast<unsigned>(rotary_dim / 2));
   return {distance, total, total / pairs};
 }
-}  // namespace ropecheck::reference::bugs
+}  // namespace ropecheck::props::bugs

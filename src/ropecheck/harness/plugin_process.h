@@ -40,11 +40,11 @@
 #include <string>
 
 #include "ropecheck/dtype.h"
-#include "ropecheck/gate/plugin_limits.h"
+#include "ropecheck/harness/plugin_limits.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::harness {
 
 // Enough for any diagnostic a plugin prints; small enough to keep in memory per call.
 inline constexpr std::size_t kPluginOutputCapacity = std::size_t{1} << 20;
@@ -85,4 +85,4 @@ class Plugin {
   std::shared_ptr<std::string> timed_out_ = std::make_shared<std::string>();
 };
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::harness

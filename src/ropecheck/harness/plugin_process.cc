@@ -1,4 +1,4 @@
-#include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/harness/plugin_process.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -22,10 +22,10 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/ropecheck_plugin.h"
-#include "ropecheck/gate/untrusted_text.h"
+#include "ropecheck/harness/ropecheck_plugin.h"
+#include "ropecheck/harness/untrusted_text.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::harness {
 namespace {
 
 // What a child reports back, at the start of the shared block.
@@ -432,4 +432,4 @@ void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, Positio
   if (data_bytes) std::memcpy(out, base + (in_place ? x_at : out_at), data_bytes);
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::harness

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-namespace ropecheck::gate {
+namespace ropecheck::harness {
 
 std::string printable(std::string_view text, std::size_t max_bytes);
 std::string table_safe(std::string_view text, std::size_t max_bytes);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::harness

@@ -23,7 +23,7 @@
 
 #include "ropecheck/spec.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
 struct RopeCase {
   RopeSpec spec;
@@ -70,19 +70,19 @@ rc::Gen<MatrixCase> gen_matrix_case(rc::Gen<RopeSpec> specs);
 rc::Gen<AttentionCase> gen_attention_case();
 rc::Gen<DecayCase> gen_decay_case();
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props
 
 namespace rc {
-template <> struct Arbitrary<ropecheck::gate::RopeCase> {
-  static Gen<ropecheck::gate::RopeCase> arbitrary() { return ropecheck::gate::gen_rope_case(); }
+template <> struct Arbitrary<ropecheck::props::RopeCase> {
+  static Gen<ropecheck::props::RopeCase> arbitrary() { return ropecheck::props::gen_rope_case(); }
 };
-template <> struct Arbitrary<ropecheck::gate::MatrixCase> {
-  static Gen<ropecheck::gate::MatrixCase> arbitrary() { return ropecheck::gate::gen_matrix_case(); }
+template <> struct Arbitrary<ropecheck::props::MatrixCase> {
+  static Gen<ropecheck::props::MatrixCase> arbitrary() { return ropecheck::props::gen_matrix_case(); }
 };
-template <> struct Arbitrary<ropecheck::gate::AttentionCase> {
-  static Gen<ropecheck::gate::AttentionCase> arbitrary() { return ropecheck::gate::gen_attention_case(); }
+template <> struct Arbitrary<ropecheck::props::AttentionCase> {
+  static Gen<ropecheck::props::AttentionCase> arbitrary() { return ropecheck::props::gen_attention_case(); }
 };
-template <> struct Arbitrary<ropecheck::gate::DecayCase> {
-  static Gen<ropecheck::gate::DecayCase> arbitrary() { return ropecheck::gate::gen_decay_case(); }
+template <> struct Arbitrary<ropecheck::props::DecayCase> {
+  static Gen<ropecheck::props::DecayCase> arbitrary() { return ropecheck::props::gen_decay_case(); }
 };
 }  // namespace rc

@@ -1,4 +1,4 @@
-#include "ropecheck/gate/plugin_limits.h"
+#include "ropecheck/harness/plugin_limits.h"
 
 #include <unistd.h>
 
@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/gate/untrusted_text.h"
+#include "ropecheck/harness/untrusted_text.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::harness {
 namespace {
 
 // Without sysconf's answer (it cannot fail on Linux, but may elsewhere): 1 GiB.
@@ -79,4 +79,4 @@ std::string describe_bytes(std::uint64_t bytes) {
   return fmt::format("{:.4g} {}", value, kUnits[unit]);
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::harness

@@ -1,6 +1,6 @@
 // The property battery as a list, for `ropecheck props`: every property of
-// gate/reference_properties.h against the built-in reference and of
-// gate/kernel_properties.h against the built-in kernels, each paired with the negative
+// props/reference_properties.h against the built-in reference and of
+// props/kernel_properties.h against the built-in kernels, each paired with the negative
 // controls that show it can fail. The GoogleTest suites in properties/ run the
 // same bodies (RC_GTEST_PROP); this list is the same checks with another output sink.
 //
@@ -28,12 +28,12 @@
 
 #include <rapidcheck.h>
 
-#include "ropecheck/gate/kernel_properties.h"
-#include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/props/kernel_properties.h"
+#include "ropecheck/harness/plugin_process.h"
 #include "ropecheck/spec.h"
 #include "ropecheck/numeric/error_model.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
 struct BatteryEntry {
   std::string name;
@@ -45,7 +45,7 @@ struct BatteryEntry {
 
 std::vector<BatteryEntry> reference_battery();
 // The built-in SIMD kernels (every Highway target this CPU runs) against the reference
-// (gate/kernel_properties.h), with their negative controls.
+// (props/kernel_properties.h), with their negative controls.
 std::vector<BatteryEntry> kernel_battery();
 
 // A plugin against the reference under `profile`: agreement per dtype it implements, norm
@@ -53,7 +53,7 @@ std::vector<BatteryEntry> kernel_battery();
 // over scaled specs (gen_scaled_spec). The negative controls of the last three run with
 // built-in wrong kernels, as in kernel_battery. A plugin that implements no dtype gets
 // no entry at all (the caller reports that it measured nothing).
-std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile);
+std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const harness::Plugin> plugin, numeric::Profile profile);
 
 // A model's RoPE (its layer types' specs, as `--hf-config` reads them) under test: every
 // implementation in `under_test` (the built-in kernels' targets, or one plugin) per layer
@@ -90,4 +90,4 @@ struct BatteryOutcome {
 std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery, const rc::detail::TestParams& params,
                                         const std::function<void(const BatteryOutcome&, std::size_t done)>& on_done);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

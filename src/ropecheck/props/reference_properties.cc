@@ -1,4 +1,4 @@
-#include "ropecheck/gate/reference_properties.h"
+#include "ropecheck/props/reference_properties.h"
 
 #include <cmath>
 #include <ostream>
@@ -8,7 +8,7 @@
 #include "ropecheck/reference/cross_check.h"
 #include "ropecheck/reference/frequencies.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
 using reference::Complex;
 using reference::CrossCheckReal;
@@ -591,4 +591,4 @@ void check_backends_agree(const RopeCase& c, const CrossCheckForm& cross_check) 
   worst.require();
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -3,7 +3,7 @@
 //
 // Each check_* function is one property over one generated case. It takes the thing
 // under test as a parameter — the correct reference, or a deliberately wrong variant from
-// reference/bug_variants.h — so the same body is both the property and, with a wrong
+// props/bug_variants.h — so the same body is both the property and, with a wrong
 // variant, its negative control. Checks use RC_ASSERT/RC_FAIL and report the worst
 // element as error/tolerance (a ratio ≤ 1 passes). The tolerance of each is a named
 // constant times the reference's unit roundoff u = 2^-257, derived in the .cc.
@@ -12,12 +12,12 @@
 
 #include <functional>
 
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/property_cases.h"
 #include "ropecheck/reference/abel.h"
 #include "ropecheck/reference/attention.h"
 #include "ropecheck/reference/forms.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
 using reference::Real;
 using MatrixBuilder = std::function<reference::Matrix<Real>(const RopeSpec&, const Real&)>;
@@ -96,10 +96,10 @@ double cross_check_pow_error_units(double base, const reference::CrossCheckReal&
 // The measured trig error of cpp_bin_float at one angle, in units of 2^-128·(1 + |φ|).
 double cross_check_trig_error_units(const reference::CrossCheckReal& angle);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props
 
 namespace rc {
-template <> struct Arbitrary<ropecheck::gate::DecayTrendCase> {
-  static Gen<ropecheck::gate::DecayTrendCase> arbitrary() { return ropecheck::gate::gen_decay_trend_case(); }
+template <> struct Arbitrary<ropecheck::props::DecayTrendCase> {
+  static Gen<ropecheck::props::DecayTrendCase> arbitrary() { return ropecheck::props::gen_decay_trend_case(); }
 };
 }  // namespace rc

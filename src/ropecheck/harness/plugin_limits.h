@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace ropecheck::gate {
+namespace ropecheck::harness {
 
 // Generous for one RoPE call (milliseconds), short enough that a hang costs little.
 inline constexpr std::chrono::seconds kDefaultPluginTimeout{30};
@@ -39,4 +39,4 @@ std::chrono::duration<double> parse_timeout_seconds(std::string_view option, std
 // "256 MiB", "1.5 GiB", "300 KiB", "12 bytes": a size as a reader wants it.
 std::string describe_bytes(std::uint64_t bytes);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::harness

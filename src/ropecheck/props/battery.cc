@@ -1,4 +1,4 @@
-#include "ropecheck/gate/battery.h"
+#include "ropecheck/props/battery.h"
 
 #include <fmt/format.h>
 
@@ -9,18 +9,18 @@
 
 #include <rapidcheck/detail/TestListenerAdapter.h>
 
-#include "ropecheck/gate/kernel_bug_variants.h"
-#include "ropecheck/gate/kernel_properties.h"
-#include "ropecheck/gate/plugin_kernel.h"
-#include "ropecheck/gate/reference_properties.h"
+#include "ropecheck/props/kernel_bug_variants.h"
+#include "ropecheck/props/kernel_properties.h"
+#include "ropecheck/props/plugin_kernel.h"
+#include "ropecheck/props/reference_properties.h"
 #include "ropecheck/position_axes.h"
-#include "ropecheck/reference/bug_variants.h"
+#include "ropecheck/props/bug_variants.h"
 #include "ropecheck/reference/sinusoidal.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 namespace {
 
-namespace bugs = reference::bugs;
+namespace bugs = props::bugs;
 
 template <class Case, class Body>
 BatteryEntry entry(std::string name, bool negative, Body body) {
@@ -67,7 +67,7 @@ BatteryEntry plugin_entry(std::string name, rc::Gen<KernelCase> gen, std::functi
     if (!unsupported->empty()) return;
     try {
       body(c);
-    } catch (const PluginRefusal& refusal) {
+    } catch (const harness::PluginRefusal& refusal) {
       *unsupported = refusal.what();
     }
   });
@@ -235,7 +235,7 @@ void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string&
 
 }  // namespace
 
-std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const Plugin> plugin, numeric::Profile profile) {
+std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const harness::Plugin> plugin, numeric::Profile profile) {
   const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{plugin_kernel(plugin)});
   const std::string who = kernel->front().name;
   const std::string bound(numeric::to_string(profile));
@@ -471,4 +471,4 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
   return outcomes;
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

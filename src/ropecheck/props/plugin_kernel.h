@@ -7,11 +7,11 @@
 
 #include <memory>
 
-#include "ropecheck/gate/kernel_properties.h"
-#include "ropecheck/gate/plugin_process.h"
+#include "ropecheck/props/kernel_properties.h"
+#include "ropecheck/harness/plugin_process.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 
-KernelUnderTest plugin_kernel(std::shared_ptr<const Plugin> plugin);
+KernelUnderTest plugin_kernel(std::shared_ptr<const harness::Plugin> plugin);
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -1,4 +1,4 @@
-#include "ropecheck/gate/kernel_cases.h"
+#include "ropecheck/props/kernel_cases.h"
 
 #include <algorithm>
 #include <bit>
@@ -8,9 +8,9 @@
 #include <ostream>
 #include <random>
 
-#include "ropecheck/gate/property_cases.h"
+#include "ropecheck/props/property_cases.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 namespace {
 
 double widen_f16(std::uint32_t bits) {
@@ -294,4 +294,4 @@ std::size_t first_touched_padding(const KernelCase& c, const std::vector<unsigne
   return SIZE_MAX;
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props

@@ -1,4 +1,4 @@
-#include "ropecheck/gate/kernel_bug_variants.h"
+#include "ropecheck/props/kernel_bug_variants.h"
 
 #include <bit>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
-namespace ropecheck::gate::kernel_bugs {
+namespace ropecheck::props::kernel_bugs {
 namespace {
 
 struct Flaws {
@@ -225,4 +225,4 @@ KernelUnderTest first_component_for_every_axis() {
 
 KernelUnderTest one_dimensional_positions() { return with_components(", 1-D positions", token_index_everywhere); }
 
-}  // namespace ropecheck::gate::kernel_bugs
+}  // namespace ropecheck::props::kernel_bugs

@@ -1,8 +1,8 @@
-#include "ropecheck/gate/untrusted_text.h"
+#include "ropecheck/harness/untrusted_text.h"
 
 #include <fmt/format.h>
 
-namespace ropecheck::gate {
+namespace ropecheck::harness {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at text[at], or 0 when it is not one
@@ -66,4 +66,4 @@ std::string escape(std::string_view text, std::size_t max_bytes, bool in_table) 
 std::string printable(std::string_view text, std::size_t max_bytes) { return escape(text, max_bytes, false); }
 std::string table_safe(std::string_view text, std::size_t max_bytes) { return escape(text, max_bytes, true); }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::harness

@@ -1,4 +1,4 @@
-#include "ropecheck/gate/kernel_properties.h"
+#include "ropecheck/props/kernel_properties.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/forms.h"
 
-namespace ropecheck::gate {
+namespace ropecheck::props {
 namespace {
 
 // Restricts Highway's dispatch to one target for the lifetime of the scope.
@@ -256,4 +256,4 @@ void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel)
   }
 }
 
-}  // namespace ropecheck::gate
+}  // namespace ropecheck::props
