@@ -21,14 +21,15 @@
 #include "cli/hf_config_file.h"
 #include "cli/plugin_options.h"
 #include "cli/progress.h"
+#include "cli/props_command.h"
 #include "cli/report_command.h"
 #include "cli/spec_command.h"
 #include "cli/integer_option.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/props/battery.h"
-#include "ropecheck/props/plugin_kernel.h"
-#include "ropecheck/harness/plugin_process.h"
+#include "ropecheck/props/implementation_kernel.h"
+#include "ropecheck/harness/implementation.h"
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/reference/abel.h"
 #include "ropecheck/reference/frequencies.h"
@@ -42,13 +43,10 @@ using ropecheck::cli::kExitFailure;
 using ropecheck::cli::kExitPass;
 using ropecheck::cli::kExitUsage;
 
-// The default seed of `ropecheck props`: fixed, so two runs print the same thing.
-constexpr std::uint64_t kDefaultPropsSeed = 20210323;  // RoFormer's blog post date
 constexpr std::uint64_t kMaxDecayDistance = 100'000'000;
 // Rotary dims of published models are ≤ 512; the reference's cost grows with R·N, and an
 // R in the billions is a typo, not a model.
 constexpr std::uint64_t kMaxDecayDim = 65'536;
-constexpr std::uint64_t kMaxPropsCases = 1'000'000;
 
 using ropecheck::cli::Progress;
 
@@ -100,147 +98,6 @@ int run_decay(const std::string& dim_text, double base, const std::string& max_d
   return kExitPass;
 }
 
-struct PropsOptions {
-  std::string seed = std::to_string(kDefaultPropsSeed);
-  std::string cases = "100";
-  std::string plugin;
-  std::string profile = "exact";
-  std::string hf_config;
-  std::string layer_type;
-  bool no_shrink = false;
-  ropecheck::cli::PluginLimitOptions limits;
-};
-
-// What `props` counts: with a plugin, the plugin's own properties apart from ropecheck's
-// self-checks (negative controls), so that a plugin cannot pass on the strength of ours.
-struct PropsTally {
-  std::size_t held = 0, failed = 0, skipped = 0;  // the code under test's properties
-  std::size_t caught = 0, missed = 0;             // negative controls
-};
-
-int run_props(const PropsOptions& options) {
-  const std::uint64_t seed =
-      ropecheck::cli::parse_integer_option(options.seed, "props: --seed", 0, std::numeric_limits<std::uint64_t>::max());
-  const int cases = static_cast<int>(ropecheck::cli::parse_integer_option(options.cases, "props: --cases", 1, kMaxPropsCases));
-  const ropecheck::numeric::Profile profile = ropecheck::numeric::profile_from_string(options.profile);
-  const ropecheck::harness::PluginLimits limits = ropecheck::cli::plugin_limits(options.limits);
-  // RapidCheck announces its global configuration (a random seed unless RC_PARAMS names
-  // one) on first use; the battery runs with `params` below, so make the two agree.
-  setenv("RC_PARAMS", fmt::format("seed={}", seed).c_str(), 1);
-  rc::detail::TestParams params;
-  params.seed = seed;
-  params.maxSuccess = cases;
-  // Shrinking a plugin's failure makes one plugin call (a child process) per attempt:
-  // hundreds for a plugin that fails everything. --no-shrink reports the drawn case.
-  params.disableShrinking = options.no_shrink;
-  std::vector<ropecheck::props::BatteryEntry> battery;
-  std::string what = "reference and kernel battery";
-  std::string reproduce = fmt::format("ropecheck props --seed {} --cases {}", seed, cases);
-  const bool with_plugin = !options.plugin.empty();
-  PropsTally tally;
-  if (!options.layer_type.empty() && options.hf_config.empty()) {
-    throw ropecheck::InvalidInput("props: --layer-type needs --hf-config");
-  }
-  if (!options.hf_config.empty()) {
-    // The model's specs only: the plugin or the built-in kernels under that model's RoPE.
-    const ropecheck::cli::HfConfigFile config = ropecheck::cli::load_hf_config(options.hf_config);
-    std::vector<ropecheck::props::ModelLayerSpec> layers;
-    for (const auto& l : ropecheck::cli::select_layer_types(config.model, options.layer_type, "props")) {
-      layers.push_back({l.layer_type, l.spec});
-    }
-    for (const std::string& warning : config.model.warnings) {
-      std::cerr << "ropecheck props: warning: " << config.stem << ": " << warning << "\n";
-    }
-    std::vector<ropecheck::Dtype> dtypes{ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16};
-    std::shared_ptr<const std::vector<ropecheck::props::KernelUnderTest>> under_test;
-    std::string who = "the built-in kernels";
-    if (with_plugin) {
-      const auto plugin = std::make_shared<const ropecheck::harness::Plugin>(ropecheck::harness::Plugin::open(options.plugin, limits));
-      std::erase_if(dtypes, [&](ropecheck::Dtype d) { return !plugin->supports(d); });
-      if (dtypes.empty()) {
-        std::cout << "props: FAIL: the plugin implements no dtype (ropecheck_plugin_dtypes): it measured nothing\n";
-        return kExitFailure;
-      }
-      under_test = std::make_shared<const std::vector<ropecheck::props::KernelUnderTest>>(
-          std::vector<ropecheck::props::KernelUnderTest>{ropecheck::props::plugin_kernel(plugin)});
-      who = fmt::format("plugin '{}' ({})", plugin->name(), options.plugin);
-    } else {
-      under_test = std::make_shared<const std::vector<ropecheck::props::KernelUnderTest>>(ropecheck::props::builtin_kernels());
-    }
-    battery = ropecheck::props::model_battery(under_test, layers, dtypes, profile);
-    what = fmt::format("{} on {} ({}, {} layer type{}), profile {},", who, config.stem, config.model.model_type,
-                       layers.size(), layers.size() == 1 ? "" : "s", options.profile);
-    reproduce = fmt::format("ropecheck props --hf-config {}{}{} --profile {} --seed {} --cases {}", options.hf_config,
-                            options.layer_type.empty() ? "" : " --layer-type " + options.layer_type,
-                            with_plugin ? " --plugin " + options.plugin : "", options.profile, seed, cases);
-  } else if (with_plugin) {
-    const auto plugin = std::make_shared<const ropecheck::harness::Plugin>(ropecheck::harness::Plugin::open(options.plugin, limits));
-    battery = ropecheck::props::plugin_battery(plugin, profile);
-    what = fmt::format("plugin '{}' ({}), profile {},", plugin->name(), options.plugin, options.profile);
-    reproduce = fmt::format("ropecheck props --plugin {} --profile {} --seed {} --cases {}", options.plugin,
-                            options.profile, seed, cases);
-    for (const auto dtype : {ropecheck::Dtype::f32, ropecheck::Dtype::bf16, ropecheck::Dtype::f16}) {
-      if (!plugin->supports(dtype)) {
-        ++tally.skipped;
-        std::cout << fmt::format("  SKIP   {} properties: the plugin does not implement {} (ropecheck_plugin_dtypes)\n",
-                                 ropecheck::to_string(dtype), ropecheck::to_string(dtype));
-      }
-    }
-  } else {
-    battery = ropecheck::props::reference_battery();
-    for (auto& entry : ropecheck::props::kernel_battery()) battery.push_back(std::move(entry));
-  }
-  std::cout << fmt::format("ropecheck props: {} ({} checks), seed {}, up to {} cases each\n", what, battery.size(),
-                           seed, cases);
-  std::cout.flush();
-  Progress progress("props", battery.size());
-  ropecheck::props::run_battery(battery, params, [&](const ropecheck::props::BatteryOutcome& o, std::size_t done) {
-    progress.update(done);
-    if (o.skipped) {
-      // The plugin declined: visible, counted apart, never a pass.
-      ++tally.skipped;
-      std::cout << fmt::format("  SKIP   {} (unsupported by the plugin)\n         {}\n", o.name, o.detail);
-      std::cout.flush();
-      return;
-    }
-    const char* verdict = o.ok ? (o.negative_control ? "CAUGHT" : "PASS") : "FAIL";
-    std::cout << fmt::format("  {:<6} {} ({} cases){}\n", verdict, o.name, o.cases,
-                             o.negative_control ? " [negative control]" : "");
-    if (!o.ok && !o.negative_control) {
-      // The whole shrunk counterexample: it is the minimal failing case.
-      std::string detail = o.detail;
-      for (std::size_t at = 0; (at = detail.find('\n', at)) != std::string::npos; at += 10) detail.replace(at, 1, "\n         ");
-      std::cout << "         " << detail << "\n";
-    } else if (!o.ok || o.negative_control) {
-      const std::string first_line = o.detail.substr(0, o.detail.find('\n'));
-      if (!first_line.empty()) std::cout << "         " << first_line << "\n";
-    }
-    if (o.negative_control) {
-      ++(o.ok ? tally.caught : tally.missed);
-    } else {
-      ++(o.ok ? tally.held : tally.failed);
-    }
-    std::cout.flush();
-  });
-  std::cout << fmt::format("{} properties held, {} negative controls caught, {} failed (reproduce: {})\n", tally.held,
-                           tally.caught, tally.failed + tally.missed,
-                           reproduce + (options.no_shrink ? " --no-shrink" : ""));
-  if (!with_plugin && options.hf_config.empty()) {
-    std::cout << fmt::format("props: {} passed, {} failed\n", tally.held + tally.caught, tally.failed + tally.missed);
-    return tally.failed + tally.missed == 0 ? kExitPass : kExitFailure;
-  }
-  // A plugin passes on properties it was measured on: none measured (every property
-  // skipped, or no dtype implemented) is a failure, not a vacuous pass.
-  const bool measured_nothing = tally.held + tally.failed == 0;
-  std::cout << fmt::format("{}: {} passed, {} failed, {} skipped (unsupported); self-checks: {} caught, {} missed\n",
-                           with_plugin ? "plugin" : "kernels",
-                           tally.held, tally.failed, tally.skipped, tally.caught, tally.missed);
-  if (measured_nothing) std::cout << "props: FAIL: the plugin measured nothing (every property was skipped)\n";
-  if (tally.missed) std::cout << "props: FAIL: a self-check missed its wrong variant; the battery cannot be trusted\n";
-  std::cout << fmt::format("props: {} passed, {} failed\n", tally.held, tally.failed);
-  return tally.failed + tally.missed == 0 && !measured_nothing ? kExitPass : kExitFailure;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -258,22 +115,8 @@ int main(int argc, char** argv) {
   decay->add_option("--max-distance", max_distance, "largest relative distance N")->required();
   decay->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
 
-  auto* props = app.add_subcommand(
-      "props", "Run the property battery against the built-in reference and kernels, or against a plugin");
-  PropsOptions props_options;
-  props->add_option("--seed", props_options.seed, fmt::format("RapidCheck seed (default {})", kDefaultPropsSeed));
-  props->add_option("--cases", props_options.cases, "cases per property (default 100)");
-  props->add_option("--plugin", props_options.plugin, "shared library implementing ropecheck_plugin.h (run in child processes)");
-  props->add_option("--hf-config", props_options.hf_config,
-                    "a model's config.json: the battery over that model's RoPE layer types only (with --plugin: the "
-                    "plugin's; without: the built-in kernels')");
-  props->add_option("--layer-type", props_options.layer_type, "with --hf-config: only this layer type");
-  props->add_flag("--no-shrink", props_options.no_shrink,
-                  "report each failing property's first counterexample as drawn, without shrinking it (faster; the "
-                  "same --seed and --cases reproduce it)");
-  props->add_option("--profile", props_options.profile, "accuracy profile for --plugin and --hf-config: exact (default), f32-angle, f16-compute, bf16-compute")
-      ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
-  ropecheck::cli::add_plugin_limit_options(props, props_options.limits);
+  ropecheck::cli::PropsOptions props_options;
+  auto* props = ropecheck::cli::add_props_command(app, props_options);
 
   ropecheck::cli::GoldenOptions golden_options;
   auto* golden = ropecheck::cli::add_golden_command(app, golden_options);
@@ -312,7 +155,7 @@ int main(int argc, char** argv) {
     if (decay->parsed()) {
       code = run_decay(dim, base, max_distance, format);
     } else if (props->parsed()) {
-      code = run_props(props_options);
+      code = ropecheck::cli::run_props(props_options);
     } else if (golden->parsed()) {
       code = ropecheck::cli::run_golden(golden_options);
     } else if (check->parsed()) {
@@ -330,6 +173,11 @@ int main(int argc, char** argv) {
     return code;
   } catch (const InvalidInput& e) {
     return one_line_error(e.what());
+  } catch (const ropecheck::harness::ImplementationFailure& e) {
+    // The implementation under test failed where the command could not go on without it
+    // (a worker that never completed its handshake): its failure, not bad usage.
+    std::cerr << "ropecheck: FAIL: " << std::string_view(e.what()).substr(0, std::string_view(e.what()).find('\n')) << "\n";
+    return kExitFailure;
   } catch (const std::bad_alloc&) {
     return one_line_error("out of memory");
   } catch (const std::exception& e) {

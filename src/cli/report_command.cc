@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
+#include "ropecheck/harness/plugin_process.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/report/baseline_comparison.h"
@@ -159,7 +160,8 @@ int run_report(const ReportOptions& options) {
     for (const report::Implementation& impl : sweep.implementations) required.push_back(impl.name);
   }
   for (const std::string& library : options.plugins) {
-    sweep.implementations.push_back(report::plugin_implementation(library, limits));
+    sweep.implementations.push_back(
+        report::harness_implementation(std::make_shared<const harness::Plugin>(harness::Plugin::open(library, limits))));
     required.push_back(sweep.implementations.back().name);
   }
   for (const std::string& dir : options.candidates) {

@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/harness/process_containment.h"
 #include "ropecheck/harness/ropecheck_plugin.h"
 #include "ropecheck/harness/untrusted_text.h"
 
@@ -39,9 +40,6 @@ struct Answer {
 };
 
 constexpr std::uint32_t kAllDtypes = (1u << ROPECHECK_DTYPE_F32) | (1u << ROPECHECK_DTYPE_BF16) | (1u << ROPECHECK_DTYPE_F16);
-// A failure message quotes the end of what the plugin printed: a few lines, one line of ours.
-constexpr std::size_t kOutputTailLines = 5;
-constexpr std::size_t kOutputTailBytes = 400;
 // A child that ended with a peak at 3/4 of its memory limit or more is taken to have run
 // into it: allocations fail before the limit itself is reached (fragmentation, the
 // request that does not fit), and below it an error return is the plugin's own decision.
@@ -53,9 +51,9 @@ constexpr std::chrono::seconds kReapGrace{5};
 constexpr long kPollNanoseconds = 100'000;
 
 // A call that did not answer in time; apply() marks the plugin so it is not called again.
-class PluginTimeout : public PluginFailure {
+class PluginTimeout : public ImplementationFailure {
  public:
-  explicit PluginTimeout(const std::string& what) : PluginFailure(what) {}
+  explicit PluginTimeout(const std::string& what) : ImplementationFailure(what) {}
 };
 
 std::uint32_t abi_dtype(Dtype dtype) {
@@ -104,6 +102,7 @@ class OutputCapture {
   OutputCapture& operator=(const OutputCapture&) = delete;
   int fd() const { return fd_; }
 
+
   // "; its output ended: \"…\"" (escaped, one line), or "" when it printed nothing.
   std::string tail_note() const {
     const off_t end = lseek(fd_, 0, SEEK_CUR);
@@ -113,44 +112,12 @@ class OutputCapture {
     std::string text(length - from, '\0');
     const ssize_t got = pread(fd_, text.data(), text.size(), static_cast<off_t>(from));
     text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    std::size_t start = text.size(), lines = 0;
-    while (start > 0 && lines < kOutputTailLines) {
-      start = text.rfind('\n', start - 1);
-      if (start == std::string::npos) {
-        start = 0;
-        break;
-      }
-      ++lines;
-      if (lines == kOutputTailLines) ++start;  // drop the newline before the first kept line
-    }
-    const bool cut = from > 0 || start > 0;
-    return fmt::format("; its output {}ended: \"{}\"", length >= kPluginOutputCapacity ? "(cut at the capacity) " : "",
-                       (cut ? "…" : "") + printable(std::string_view(text).substr(start), kOutputTailBytes));
+    return output_tail_note(text, from > 0, length >= kPluginOutputCapacity);
   }
 
  private:
   int fd_ = -1;
 };
-
-std::string signal_name(int sig) {
-  const char* name = sigabbrev_np(sig);
-  return name ? fmt::format("SIG{}", name) : fmt::format("signal {}", sig);
-}
-
-// The data memory (VmData: private writable mappings) this process holds now, which a
-// forked child inherits; 0 where /proc is not mounted. Read in the parent, before fork:
-// parsing needs the allocator, which the child must not touch before the plugin runs.
-std::uint64_t inherited_data_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmData:", 0) != 0) continue;
-    unsigned long long kib = 0;
-    if (std::sscanf(line.c_str() + 7, "%llu", &kib) == 1) return static_cast<std::uint64_t>(kib) * 1024;
-  }
-  return 0;
-}
 
 // Runs in the child before the plugin: its own process group, stdin from /dev/null,
 // stdout and stderr to the capture, the limits. Only async-signal-safe calls and
@@ -165,70 +132,7 @@ void contain_child(const OutputCapture& capture, const PluginLimits& limits, std
   // Unbuffered, so what a plugin printed just before it crashed is in the capture.
   std::setvbuf(stdout, nullptr, _IONBF, 0);
   std::setvbuf(stderr, nullptr, _IONBF, 0);
-  // RLIMIT_DATA, not RLIMIT_AS: since Linux 4.7 it counts the private writable memory
-  // (heap, anonymous mmap: what malloc hands out, thread stacks) and not the rest of the
-  // address space. RLIMIT_AS would also charge the call's shared tensors (MAP_SHARED, as
-  // large as the call), ropecheck's inherited code and libraries, and address space a
-  // plugin's allocator or runtime merely reserves (glibc reserves 64 MiB PROT_NONE per
-  // malloc arena), so a modest limit would fail correct plugins for what they never use.
-  // The limit is what the child inherits plus --plugin-memory: the plugin gets the whole
-  // allowance whatever ropecheck holds. That inheritance is a few MiB normally, but under
-  // AddressSanitizer it is the shadow memory's terabytes of reserved writable mappings,
-  // and a limit on the whole would fail the child's first allocation.
-  const std::uint64_t ceiling = inherited_bytes > RLIM_INFINITY - 1 - limits.memory_bytes
-                                    ? RLIM_INFINITY - 1
-                                    : inherited_bytes + limits.memory_bytes;
-  const rlimit memory{ceiling, ceiling};
-  setrlimit(RLIMIT_DATA, &memory);
-  const rlimit no_core{0, 0};  // a crashing plugin is reported; it leaves no core files
-  setrlimit(RLIMIT_CORE, &no_core);
-}
-
-// Kills every process of the call's group and reaps those that became ours (the
-// subreaper adopts the orphans), so that none outlives the call, running or as a zombie.
-void kill_group(pid_t group) {
-  kill(-group, SIGKILL);
-  const auto deadline = std::chrono::steady_clock::now() + kReapGrace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    const pid_t reaped = waitpid(-group, &status, WNOHANG);
-    if (reaped > 0) continue;
-    if (reaped < 0 && kill(-group, 0) != 0) return;  // no child of ours and no process left in the group
-    kill(-group, SIGKILL);                            // one forked while we looked, or not yet reparented
-    const timespec pause{0, kPollNanoseconds};
-    nanosleep(&pause, nullptr);
-  }
-}
-
-// The processes whose parent is this process, from /proc (every thread's list): the
-// subreaper makes a plugin's orphans appear here.
-std::set<pid_t> children_of_this_process() {
-  std::set<pid_t> children;
-  std::error_code error;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
-    std::ifstream list(task.path() / "children");
-    for (long pid = 0; list >> pid;) children.insert(static_cast<pid_t>(pid));
-  }
-  return children;
-}
-
-// A process the plugin forked that left the call's group (setsid, setpgid) escapes
-// kill_group; once its parents are dead it is an orphan, adopted by this process (the
-// subreaper). Kills and reaps every child that was not ours before the call, until none
-// is left (their own orphans are adopted in turn).
-void kill_escaped(const std::set<pid_t>& before) {
-  const auto deadline = std::chrono::steady_clock::now() + kReapGrace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    bool any = false;
-    for (const pid_t pid : children_of_this_process()) {
-      if (before.count(pid)) continue;
-      any = true;
-      kill(pid, SIGKILL);
-      int status = 0;
-      waitpid(pid, &status, 0);
-    }
-    if (!any) return;
-  }
+  limit_child_resources(limits, inherited_bytes);
 }
 
 struct ChildEnd {
@@ -245,7 +149,7 @@ bool near_memory_limit(const ChildEnd& end, const PluginLimits& limits) {
   return end.peak_bytes / kNearLimitNumerator >= limits.memory_bytes / kNearLimitDenominator;
 }
 
-// Forks; the child runs `body` contained (contain_child) and exits. Throws PluginFailure
+// Forks; the child runs `body` contained (contain_child) and exits. Throws ImplementationFailure
 // on a signal, a timeout or an exit without an answer; returns how the child ended.
 ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimits& limits,
                    const std::function<void()>& body) {
@@ -293,11 +197,11 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
                                     capture.tail_note()));
   }
   if (WIFSIGNALED(end.status)) {
-    throw PluginFailure(fmt::format("{}: crashed with {} ({}){}", what, signal_name(WTERMSIG(end.status)),
+    throw ImplementationFailure(fmt::format("{}: crashed with {} ({}){}", what, signal_name(WTERMSIG(end.status)),
                                     memory_note(end, limits), capture.tail_note()));
   }
   if (block.answer().answered != 1) {
-    throw PluginFailure(fmt::format("{}: the process exited (status {}) without answering ({}){}", what,
+    throw ImplementationFailure(fmt::format("{}: the process exited (status {}) without answering ({}){}", what,
                                     WIFEXITED(end.status) ? WEXITSTATUS(end.status) : -1, memory_note(end, limits),
                                     capture.tail_note()));
   }
@@ -305,14 +209,14 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
     // The library could not be loaded in the child (e.g. under a tiny memory limit): the
     // plugin never ran, so this is no refusal of a call.
     const Answer& a = block.answer();
-    throw PluginFailure(fmt::format("{}: cannot be used: {} ({}){}", what, printable(a.err, sizeof(a.err)),
+    throw ImplementationFailure(fmt::format("{}: cannot be used: {} ({}){}", what, printable(a.err, sizeof(a.err)),
                                     memory_note(end, limits), capture.tail_note()));
   }
   if (block.answer().status != 0) {
     const Answer& a = block.answer();
     const std::string message = fmt::format("{} returned {}: {}", what, a.status, printable(a.err, sizeof(a.err)));
-    if (near_memory_limit(end, limits)) throw PluginFailure(fmt::format("{} ({}){}", message, memory_note(end, limits), capture.tail_note()));
-    throw PluginRefusal(message + capture.tail_note());
+    if (near_memory_limit(end, limits)) throw ImplementationFailure(fmt::format("{} ({}){}", message, memory_note(end, limits), capture.tail_note()));
+    throw ImplementationRefusal(message + capture.tail_note());
   }
   return end;
 }
@@ -362,25 +266,34 @@ Plugin Plugin::open(const std::string& path, const PluginLimits& limits) {
       }
       a.answered = 1;
     });
-  } catch (const PluginFailure& e) {
+  } catch (const ImplementationFailure& e) {
     throw InvalidInput(e.what());
   }
   const Answer& a = block.answer();
   const std::string name(a.name, strnlen(a.name, sizeof(a.name)));
   p.name_ = table_safe(name.empty() ? path : name, kMaxPluginNameBytes);
-  p.dtypes_ = a.dtypes & kAllDtypes;
+  p.invocation_ = "--plugin " + path;
+  p.capabilities_.dtypes.clear();
+  for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
+    if ((a.dtypes & kAllDtypes & (1u << abi_dtype(dtype))) != 0) p.capabilities_.dtypes.push_back(dtype);
+  }
+  p.capabilities_.multi_axis = true;  // ABI version 2; a version 1 plugin declines such calls
   return p;
 }
 
-bool Plugin::supports(Dtype dtype) const {
-  return dtype != Dtype::f64 && (dtypes_ & (1u << abi_dtype(dtype))) != 0;
-}
-
-void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, PositionsView view, const void* x,
-                   void* out) const {
+void Plugin::apply(const RopeCall& rope_call, void* out) const {
+  const RopeSpec& spec = rope_call.spec;
+  const Dtype dtype = rope_call.dtype;
+  const std::size_t heads = rope_call.heads;
+  const PositionsView view = rope_call.positions;
   const std::span<const std::int64_t> positions = view.values;
+  if (const auto outside = outside_capabilities(capabilities_, rope_call)) {
+    throw ImplementationRefusal(fmt::format("plugin {}: not called: {}", name_, *outside));
+  }
+  const std::vector<unsigned char> dense_x = pack_dense(rope_call);
+  const void* x = dense_x.data();
   const std::string what = fmt::format("plugin {}", name_);
-  if (!timed_out_->empty()) throw PluginFailure(fmt::format("{}: not called: it timed out earlier ({})", what, *timed_out_));
+  if (!timed_out_->empty()) throw ImplementationFailure(fmt::format("{}: not called: it timed out earlier ({})", what, *timed_out_));
   const std::string spec_json = to_json_text(spec);
   const std::size_t elements = view.tokens() * heads * spec.head_dim;
   const std::size_t data_bytes = elements * storage_bytes(dtype);
@@ -395,7 +308,7 @@ void Plugin::apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, Positio
   std::memcpy(base + spec_at, spec_json.c_str(), spec_json.size() + 1);
   if (!positions.empty()) std::memcpy(base + positions_at, positions.data(), positions.size_bytes());
   if (data_bytes) std::memcpy(base + x_at, x, data_bytes);
-  const bool in_place = x == out;
+  const bool in_place = rope_call.in_place;
 
   ropecheck_call call{};
   call.abi_version = view.axes == 1 ? ROPECHECK_PLUGIN_ABI_VERSION_SINGLE_AXIS : ROPECHECK_PLUGIN_ABI_VERSION;

@@ -22,15 +22,17 @@
 //        fails to write, it never blocks), whose tail a failure message quotes, escaped;
 //      · runs under the limits: data memory `limits.memory_bytes` (RLIMIT_DATA), no core
 //        files, `limits.timeout` of wall time.
-//  - How a call ends: a non-zero return is PluginRefusal (the plugin declined: the ABI
+//  - How a call ends: a non-zero return is ImplementationRefusal (the plugin declined: the ABI
 //    declares nothing about which specs a plugin supports, so this is how it says
 //    "unsupported"), unless the child ended near its memory limit, which makes it a
-//    PluginFailure naming the limit. A signal, an exit without an answer or a timeout is
-//    PluginFailure saying which (a crash also names the memory limit and the child's
+//    ImplementationFailure naming the limit. A signal, an exit without an answer or a timeout is
+//    ImplementationFailure saying which (a crash also names the memory limit and the child's
 //    peak). After a timeout the plugin is not called again: every later apply throws
-//    PluginFailure "not called: it timed out earlier (…)" at once (copies share this).
+//    ImplementationFailure "not called: it timed out earlier (…)" at once (copies share this).
 //    Nothing of the plugin ever runs in this process.
 //  - Calls are dense [tokens][heads][head_dim]; in place passes out == x to the plugin.
+//  - It is an Implementation (implementation.h): the battery and reports run it as they run
+//    an exec worker.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,7 @@
 #include <string>
 
 #include "ropecheck/dtype.h"
+#include "ropecheck/harness/implementation.h"
 #include "ropecheck/harness/plugin_limits.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
@@ -51,35 +54,29 @@ inline constexpr std::size_t kPluginOutputCapacity = std::size_t{1} << 20;
 // A plugin name is a label in one line or one table cell, not a paragraph.
 inline constexpr std::size_t kMaxPluginNameBytes = 80;
 
-class PluginFailure : public std::runtime_error {
- public:
-  explicit PluginFailure(const std::string& what) : std::runtime_error(what) {}
-};
-
-// The plugin returned non-zero: it does not support this call (see the contract above).
-class PluginRefusal : public PluginFailure {
- public:
-  explicit PluginRefusal(const std::string& what) : PluginFailure(what) {}
-};
-
-class Plugin {
+class Plugin : public Implementation {
  public:
   static Plugin open(const std::string& path, const PluginLimits& limits);
 
   const std::string& path() const { return path_; }  // as given
-  const std::string& name() const { return name_; }  // printable, table-safe
+  const std::string& name() const override { return name_; }  // printable, table-safe
+  const std::string& invocation() const override { return invocation_; }
+  std::string_view kind() const override { return "plugin"; }
+  // Its dtype mask; every other feature is declared supported, since the ABI says nothing
+  // about them: a plugin declines what it does not implement by returning non-zero.
+  const Capabilities& capabilities() const override { return capabilities_; }
   const PluginLimits& limits() const { return limits_; }
-  bool supports(Dtype dtype) const;
 
-  // x and out hold tokens·heads·head_dim elements of dtype; out may equal x. A call with
-  // one position axis is made as ABI version 1, a multi-axis one as version 2.
-  void apply(const RopeSpec& spec, Dtype dtype, std::size_t heads, PositionsView positions, const void* x, void* out) const;
+  // A strided x is packed dense (the ABI takes dense tensors); in place passes out == x. A
+  // call with one position axis is made as ABI version 1, a multi-axis one as version 2.
+  void apply(const RopeCall& call, void* out) const override;
 
  private:
   std::string path_;
   std::string resolved_;  // absolute: what the children dlopen
   std::string name_;
-  std::uint32_t dtypes_ = 0;
+  std::string invocation_;
+  Capabilities capabilities_;
   PluginLimits limits_;
   // Empty until a call timed out; then how it did, quoted by every later call's failure.
   std::shared_ptr<std::string> timed_out_ = std::make_shared<std::string>();

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <sstream>
 
@@ -11,7 +13,7 @@
 
 #include "ropecheck/props/kernel_bug_variants.h"
 #include "ropecheck/props/kernel_properties.h"
-#include "ropecheck/props/plugin_kernel.h"
+#include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/props/reference_properties.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/props/bug_variants.h"
@@ -58,20 +60,40 @@ BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase
   return drawing_entry(std::move(name), negative, [gen, body] { body(*gen); });
 }
 
-// A property of a plugin: the first case the plugin declines marks the property
-// unsupported, and the cases after it are drawn but not sent (see battery.h).
-BatteryEntry plugin_entry(std::string name, rc::Gen<KernelCase> gen, std::function<void(const KernelCase&)> body) {
-  const auto unsupported = std::make_shared<std::string>();
-  BatteryEntry e = drawing_entry(std::move(name), false, [gen, body, unsupported] {
-    const KernelCase c = *gen;
-    if (!unsupported->empty()) return;
+// A drawn case made to fit what an implementation declares, where the declaration is a
+// way of calling rather than a feature of the spec: out of place for one without an
+// in-place path, the declared layout for one that implements one layout, positions
+// wrapped below its max_position. What cannot be fitted (a scaling type, multi-axis
+// positions) is declined by the implementation and counted (battery.h).
+KernelCase fit_case(KernelCase c, const harness::Capabilities& declared) {
+  if (!declared.in_place) c.in_place = false;
+  const auto& layouts = declared.layouts;
+  if (layouts.size() == 1 && c.spec.layout != layouts.front()) c.spec.layout = layouts.front();
+  if (declared.max_position < std::numeric_limits<std::int64_t>::max()) {
+    for (std::int64_t& m : c.positions) {
+      if (m > declared.max_position) m %= declared.max_position + 1;
+    }
+  }
+  return c;
+}
+
+// A property of an implementation under test: each case is fitted to its declaration
+// (fit_case); a case it declines is counted, not sent again, and the property measured
+// nothing if it declined every case (see battery.h).
+BatteryEntry implementation_entry(std::string id, std::string name, std::optional<harness::Capabilities> declared,
+                                  rc::Gen<KernelCase> gen, std::function<void(const KernelCase&)> body) {
+  const auto declined = std::make_shared<DeclinedCases>();
+  BatteryEntry e = drawing_entry(std::move(name), false, [gen, body, declined, declared] {
+    const KernelCase c = declared ? fit_case(*gen, *declared) : *gen;
     try {
       body(c);
-    } catch (const harness::PluginRefusal& refusal) {
-      *unsupported = refusal.what();
+      ++declined->measured;
+    } catch (const harness::ImplementationRefusal& refusal) {
+      if (declined->declined++ == 0) declined->first_reason = refusal.what();
     }
   });
-  e.unsupported = unsupported;
+  e.declined = declined;
+  e.id = std::move(id);
   return e;
 }
 
@@ -210,24 +232,27 @@ namespace {
 // What every implementation under test is held to, on the specs `specs` draws (labelled
 // "<label>: …"): agreement in each of `dtypes`, norms, score shift-invariance, and
 // whole-sequence = token-by-token calls (the last three in the first dtype).
-void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string& label,
+void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string& label, const std::string& id_prefix,
                                 std::shared_ptr<const std::vector<KernelUnderTest>> under_test,
                                 const rc::Gen<RopeSpec>& specs, const std::vector<Dtype>& dtypes,
                                 numeric::Profile profile) {
   const std::string bound(numeric::to_string(profile));
+  const std::optional<harness::Capabilities> declared = under_test->size() == 1 ? under_test->front().declared : std::nullopt;
   for (const Dtype dtype : dtypes) {
-    b.push_back(plugin_entry(fmt::format("{}: {} output within the {} bound", label, to_string(dtype), bound),
+    b.push_back(implementation_entry(fmt::format("{}{}.within_bound", id_prefix, to_string(dtype)),
+                                     fmt::format("{}: {} output within the {} bound", label, to_string(dtype), bound), declared,
                              gen_kernel_case(dtype, kMaxKernelPosition, specs),
                              [under_test, profile](const KernelCase& c) { check_matches_reference(c, *under_test, profile); }));
   }
   const Dtype first = dtypes.front();
-  b.push_back(plugin_entry(fmt::format("{}: norm is preserved", label), gen_kernel_case(first, kMaxKernelPosition, specs),
+  b.push_back(implementation_entry(id_prefix + "norm", fmt::format("{}: norm is preserved", label), declared, gen_kernel_case(first, kMaxKernelPosition, specs),
                            [under_test, profile](const KernelCase& c) { check_preserves_norm(c, *under_test, profile); }));
-  b.push_back(plugin_entry(fmt::format("{}: score depends on n-m only", label), gen_kernel_case(first, kMaxKernelPosition, specs),
+  b.push_back(implementation_entry(id_prefix + "score_shift", fmt::format("{}: score depends on n-m only", label), declared, gen_kernel_case(first, kMaxKernelPosition, specs),
                            [under_test, profile](const KernelCase& c) {
                              for (const KernelUnderTest& k : *under_test) check_score_shift_invariant(c, k, profile);
                            }));
-  b.push_back(plugin_entry(fmt::format("{}: a whole-sequence call equals token-by-token calls", label),
+  b.push_back(implementation_entry(id_prefix + "prefill_equals_decode",
+                                   fmt::format("{}: a whole-sequence call equals token-by-token calls", label), declared,
                            gen_kernel_case(first, kMaxKernelPosition, specs), [under_test](const KernelCase& c) {
                              for (const KernelUnderTest& k : *under_test) check_decode_consistent(c, k);
                            }));
@@ -235,9 +260,10 @@ void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string&
 
 }  // namespace
 
-std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const harness::Plugin> plugin, numeric::Profile profile) {
-  const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{plugin_kernel(plugin)});
+std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> plugin, numeric::Profile profile) {
+  const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{implementation_kernel(plugin)});
   const std::string who = kernel->front().name;
+  const std::optional<harness::Capabilities> declared = kernel->front().declared;
   const std::string bound(numeric::to_string(profile));
   std::vector<BatteryEntry> b;
   std::vector<Dtype> dtypes;
@@ -246,10 +272,10 @@ std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const harness::Plugin> 
   }
   if (dtypes.empty()) return b;
   const Dtype first = dtypes.front();
-  add_implementation_entries(b, who, kernel, gen_kernel_spec(), dtypes, profile);
+  add_implementation_entries(b, who, "", kernel, gen_kernel_spec(), dtypes, profile);
   // Scaled specs (linear, dynamic, YaRN, LongRoPE, llama3): the same generator as the
   // built-in kernels' scaled property, so a plugin that drops or mangles rope_scaling fails.
-  b.push_back(plugin_entry(fmt::format("{}: scaled specs (every scaling type) within the {} bound", who, bound),
+  b.push_back(implementation_entry("scaled_specs", fmt::format("{}: scaled specs (every scaling type) within the {} bound", who, bound), declared,
                            gen_kernel_case(first, kMaxKernelPosition, gen_scaled_spec()),
                            [kernel, profile](const KernelCase& c) { check_matches_reference(c, *kernel, profile); }));
   b.push_back(generated_entry(fmt::format("dropping rope_scaling is outside the {} bound", bound), true,
@@ -257,7 +283,7 @@ std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const harness::Plugin> 
                                 check_matches_reference(c, {kernel_bugs::scaling_ignored()}, profile);
                               }));
   // Multi-axis positions: a version 1 plugin declines them (skipped, unsupported).
-  b.push_back(plugin_entry(fmt::format("{}: multi-axis positions (M-RoPE, 2-D vision) within the {} bound", who, bound),
+  b.push_back(implementation_entry("multi_axis", fmt::format("{}: multi-axis positions (M-RoPE, 2-D vision) within the {} bound", who, bound), declared,
                            gen_kernel_case(first, kMaxKernelPosition, gen_multi_axis_spec()),
                            [kernel, profile](const KernelCase& c) { check_matches_reference(c, *kernel, profile); }));
   add_multi_axis_controls(b, profile);
@@ -274,7 +300,8 @@ std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<Kernel
   const std::string bound(numeric::to_string(profile));
   for (const ModelLayerSpec& layer : layers) {
     const rc::Gen<RopeSpec> spec = rc::gen::just(layer.spec);
-    add_implementation_entries(b, fmt::format("{}: {}", who, layer.layer_type), under_test, spec, dtypes, profile);
+    add_implementation_entries(b, fmt::format("{}: {}", who, layer.layer_type), layer.layer_type + ".", under_test, spec,
+                               dtypes, profile);
     // The model's own cases catch the two bugs a model-specific implementation ships most.
     if (layer.spec.rotary_dim > 2) {
       b.push_back(generated_entry(fmt::format("{}: a swapped layout is outside the {} bound", layer.layer_type, bound), true,
@@ -426,12 +453,29 @@ std::vector<BatteryEntry> reference_battery() {
   return b;
 }
 
+std::string id_of_name(std::string_view name) {
+  std::string id;
+  bool gap = false;
+  for (const char c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    if (!keep) {
+      gap = !id.empty();
+      continue;
+    }
+    if (gap) id += '_';
+    gap = false;
+    id += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return id;
+}
+
 std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery, const rc::detail::TestParams& params,
                                         const std::function<void(const BatteryOutcome&, std::size_t)>& on_done) {
   std::vector<BatteryOutcome> outcomes;
   for (const BatteryEntry& e : battery) {
     BatteryOutcome o;
     o.name = e.name;
+    o.id = e.id.empty() ? id_of_name(e.name) : e.id;
     o.negative_control = e.negative_control;
     rc::detail::TestParams entry_params = params;
     if (e.negative_control) {
@@ -445,10 +489,10 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
       o.ok = !e.negative_control;
       o.cases = success.numSuccess;
       if (e.negative_control) o.detail = "the wrong variant was not caught";
-      if (e.unsupported && !e.unsupported->empty()) {
+      if (e.declined && e.declined->measured == 0 && e.declined->declined > 0) {
         o.ok = false;
         o.skipped = true;
-        o.detail = *e.unsupported;
+        o.detail = e.declined->first_reason;
       }
     } else if (result.match(failure)) {
       o.ok = e.negative_control;
@@ -464,6 +508,10 @@ std::vector<BatteryOutcome> run_battery(const std::vector<BatteryEntry>& battery
       std::ostringstream text;
       rc::detail::printResultMessage(result, text);
       o.detail = text.str();
+    }
+    if (e.declined && e.declined->declined > 0 && !o.skipped) {
+      o.declined_cases = e.declined->declined;
+      o.declined_reason = e.declined->first_reason;
     }
     outcomes.push_back(o);
     on_done(outcomes.back(), outcomes.size());

@@ -9,7 +9,7 @@
 //    of ropecheck: a built-in wrong variant the property must catch). In a plugin
 //    battery every property measures the plugin and every negative control measures
 //    ropecheck, so a summary counts the plugin's results apart from the self-checks.
-//  - A plugin property whose plugin declines a case (PluginRefusal) is skipped as
+//  - A plugin property whose plugin declines a case (ImplementationRefusal) is skipped as
 //    unsupported: the plugin is not called again for it, and the outcome is `skipped`
 //    with the plugin's message, never a pass. A property that failed before stays failed.
 //  - run_battery runs every negative control with at least kNegativeControlCases cases
@@ -24,22 +24,34 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapidcheck.h>
 
 #include "ropecheck/props/kernel_properties.h"
-#include "ropecheck/harness/plugin_process.h"
+#include "ropecheck/harness/implementation.h"
 #include "ropecheck/spec.h"
 #include "ropecheck/numeric/error_model.h"
 
 namespace ropecheck::props {
 
+// The cases of one property that an implementation under test measured or declined
+// (outside its declared capabilities, or refused by it).
+struct DeclinedCases {
+  int measured = 0;
+  int declined = 0;
+  std::string first_reason;
+};
+
 struct BatteryEntry {
   std::string name;
+  // What --expect-fail lists: stable across implementations ("f32.within_bound",
+  // "full_attention.norm"); empty: id_of_name(name).
+  std::string id;
   bool negative_control = false;  // true: passes only when a counterexample is found
-  // Set by plugin properties: the plugin's refusal, once it declined a case.
-  std::shared_ptr<const std::string> unsupported;
+  // Set by properties of an implementation under test: the cases it declined.
+  std::shared_ptr<const DeclinedCases> declined;
   std::function<rc::detail::TestResult(const rc::detail::TestParams&)> run;
 };
 
@@ -53,7 +65,7 @@ std::vector<BatteryEntry> kernel_battery();
 // over scaled specs (gen_scaled_spec). The negative controls of the last three run with
 // built-in wrong kernels, as in kernel_battery. A plugin that implements no dtype gets
 // no entry at all (the caller reports that it measured nothing).
-std::vector<BatteryEntry> plugin_battery(std::shared_ptr<const harness::Plugin> plugin, numeric::Profile profile);
+std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> plugin, numeric::Profile profile);
 
 // A model's RoPE (its layer types' specs, as `--hf-config` reads them) under test: every
 // implementation in `under_test` (the built-in kernels' targets, or one plugin) per layer
@@ -77,12 +89,18 @@ std::vector<BatteryEntry> model_battery(std::shared_ptr<const std::vector<Kernel
 // first counterexample (two or three cases as a rule), so the floor costs little.
 inline constexpr int kNegativeControlCases = 100;
 
+// A name as an id: lowercase letters and digits, every other run of characters one '_'.
+std::string id_of_name(std::string_view name);
+
 struct BatteryOutcome {
   std::string name;
+  std::string id;
   bool negative_control = false;
   bool skipped = false;     // unsupported by the plugin: neither held nor failed (detail says why)
   bool ok = false;          // property held / negative control was caught
   int cases = 0;            // cases run before the verdict
+  int declined_cases = 0;   // of those, declined by the implementation (not measured)
+  std::string declined_reason;
   std::string detail;       // counterexample or failure message
 };
 

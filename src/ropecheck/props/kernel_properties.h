@@ -22,10 +22,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "ropecheck/harness/implementation.h"
 #include "ropecheck/props/kernel_cases.h"
 #include "ropecheck/kernels/rope_kernels.h"
 #include "ropecheck/numeric/error_model.h"
@@ -39,6 +41,9 @@ struct KernelUnderTest {
   std::string name;
   numeric::Arithmetic arithmetic = numeric::Arithmetic::fused;
   RotateFn rotate;
+  // What an implementation under test declares it supports (harness/implementation.h);
+  // unset for ropecheck's own kernels and wrong variants, which take every case.
+  std::optional<harness::Capabilities> declared;
 };
 
 // One entry per Highway target this CPU runs (best first), using tables of `mode`; on a

@@ -7,7 +7,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/gate/candidate.h"
-#include "ropecheck/props/plugin_kernel.h"
+#include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/report/measurement_failures.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
@@ -57,22 +57,21 @@ Implementation builtin_implementation(std::string_view name) {
   throw InvalidInput(fmt::format("report: unknown implementation '{}' (expected accurate, f32-angle or ggml-recurrence)", name));
 }
 
-Implementation plugin_implementation(const std::string& library, const harness::PluginLimits& limits) {
-  const auto plugin = std::make_shared<const harness::Plugin>(harness::Plugin::open(library, limits));
-  const auto kernel = std::make_shared<const props::KernelUnderTest>(props::plugin_kernel(plugin));
+Implementation harness_implementation(std::shared_ptr<const harness::Implementation> under_test) {
+  const auto kernel = std::make_shared<const props::KernelUnderTest>(props::implementation_kernel(under_test));
   Implementation impl;
-  impl.name = fmt::format("plugin:{}", plugin->name());
-  impl.run = [plugin, kernel](const golden::Golden& g) {
+  impl.name = fmt::format("{}:{}", under_test->kind(), under_test->name());
+  impl.run = [under_test, kernel](const golden::Golden& g) {
     ImplementationOutput out;
-    if (!plugin->supports(g.input_dtype)) {
-      out.skipped = fmt::format("unsupported: the plugin does not take {} inputs", to_string(g.input_dtype));
+    if (!under_test->supports(g.input_dtype)) {
+      out.skipped = fmt::format("unsupported: the {} does not take {} inputs", under_test->kind(), to_string(g.input_dtype));
       return out;
     }
     try {
       out.values = widen(gate::run_on_golden(g, kernel->rotate), g.output_dtype);
-    } catch (const harness::PluginRefusal& e) {
+    } catch (const harness::ImplementationRefusal& e) {
       out.skipped = fmt::format("unsupported: {}", e.what());
-    } catch (const harness::PluginFailure& e) {
+    } catch (const harness::ImplementationFailure& e) {
       out.skipped = fmt::format("{}{}", kImplementationFailed, e.what());
     }
     return out;

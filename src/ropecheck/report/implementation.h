@@ -7,11 +7,11 @@
 //    and "kernels:ggml-recurrence" (θ_{i+1} = θ_i·q in float32; unscaled specs only — a
 //    scaled case is skipped with the reason). --impl takes "accurate", "f32-angle",
 //    "ggml-recurrence".
-//  - plugin: a shared library implementing ropecheck_plugin.h, run in child processes;
-//    named "plugin:<its name>", limited by `limits` (harness/plugin_limits.h); a case whose
-//    input dtype it does not support, or that it declines (a non-zero return), is skipped
-//    as unsupported; a crash, timeout or exhausted memory is a skipped result whose reason
-//    starts with kImplementationFailed (measurement_failures.h): the report fails.
+//  - harness: a plugin or an exec worker (harness/implementation.h), named "plugin:<its
+//    name>" or "worker:<its name>"; a case whose input dtype it does not support, or that it
+//    declines, is skipped as unsupported; a crash, timeout, garbage reply or exhausted
+//    memory is a skipped result whose reason starts with kImplementationFailed
+//    (measurement_failures.h): the report fails.
 //  - candidate: a directory of candidate files (gate/candidate.h) matched to golden files by
 //    name; named "candidate:<directory>". It was computed at the golden's positions, so it
 //    is measured there instead of at the sweep's (`sweeps` is false); a case without a
@@ -21,11 +21,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "ropecheck/harness/plugin_limits.h"
+#include "ropecheck/harness/implementation.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/kernels/cos_sin_table.h"
 
@@ -46,7 +47,7 @@ struct Implementation {
 // "accurate", "f32-angle", "ggml-recurrence"; throws InvalidInput for any other name.
 Implementation builtin_implementation(std::string_view name);
 std::vector<std::string> builtin_implementation_names();
-Implementation plugin_implementation(const std::string& library, const harness::PluginLimits& limits);
+Implementation harness_implementation(std::shared_ptr<const harness::Implementation> under_test);
 Implementation candidate_implementation(const std::filesystem::path& directory);
 
 }  // namespace ropecheck::report

@@ -1,0 +1,159 @@
+#include "ropecheck/harness/exec_worker.h"
+
+#include <cstring>
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/harness/untrusted_text.h"
+#include "ropecheck/harness/worker_process.h"
+#include "ropecheck/harness/worker_protocol.h"
+
+namespace ropecheck::harness {
+
+// The process is replaced on a restart; id counts every request ever sent, so an id a
+// worker repeats from before its restart is still a mix-up.
+struct ExecWorker::State {
+  std::mutex mutex;
+  std::string command;
+  std::string label;
+  PluginLimits limits;
+  std::optional<WorkerProcess> process;
+  std::uint64_t next_id = 1;
+  std::uint64_t calls = 0;
+  int restarts = 0;
+  std::string not_called_again;  // why, once it must not be called again
+};
+
+namespace {
+
+constexpr std::size_t kMaxCommandShownBytes = 200;
+
+WorkerHello handshake(WorkerProcess& process, const std::string& label) {
+  const std::vector<unsigned char> request = frame(encode_hello_request());
+  const std::vector<unsigned char> reply = process.exchange(request, kMaxReplyOverheadBytes, label + ": hello");
+  try {
+    return parse_hello_reply(reply);
+  } catch (const ImplementationFailure& e) {
+    throw ImplementationFailure(fmt::format("{}: {}{}", label, e.what(), process.stderr_note()));
+  }
+}
+
+}  // namespace
+
+std::string shell_quoted(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+ExecWorker ExecWorker::open(const std::string& command, const PluginLimits& limits) {
+  if (command.find_first_not_of(" \t") == std::string::npos) throw InvalidInput("--exec: the command is empty");
+  ExecWorker w;
+  w.command_ = command;
+  w.invocation_ = "--exec " + shell_quoted(command);
+  w.state_ = std::make_shared<State>();
+  State& s = *w.state_;
+  s.command = command;
+  s.limits = limits;
+  s.label = fmt::format("worker '{}'", printable(command, kMaxCommandShownBytes));
+  s.process.emplace(WorkerProcess::start(command, s.label, limits));
+  WorkerHello hello;
+  try {
+    hello = handshake(*s.process, s.label);
+  } catch (const ImplementationFailure& e) {
+    const std::string message = e.what();
+    // The shell's own verdict on the command: it never ran.
+    if (message.find("(exited with status 127)") != std::string::npos ||
+        message.find("(exited with status 126)") != std::string::npos) {
+      throw InvalidInput(fmt::format("--exec: cannot run the command: {}", message));
+    }
+    throw;
+  }
+  w.name_ = hello.name.empty() ? table_safe(command, kMaxWorkerNameBytes) : hello.name;
+  w.capabilities_ = hello.capabilities;
+  return w;
+}
+
+std::uint64_t ExecWorker::calls() const {
+  const std::lock_guard lock(state_->mutex);
+  return state_->calls;
+}
+
+int ExecWorker::restarts() const {
+  const std::lock_guard lock(state_->mutex);
+  return state_->restarts;
+}
+
+void ExecWorker::apply(const RopeCall& call, void* out) const {
+  if (const auto outside = outside_capabilities(capabilities_, call)) {
+    throw ImplementationRefusal(fmt::format("worker {}: not called: {}", name_, *outside));
+  }
+  // A worker without strides gets the dense copy, as a plugin does.
+  std::vector<unsigned char> dense;
+  RopeCall sent = call;
+  if (call.strided() && !capabilities_.strides) {
+    dense = pack_dense(call);
+    sent.x = dense.data();
+    sent.x_token_stride = call.row_elements();
+  }
+  State& s = *state_;
+  const std::lock_guard lock(s.mutex);
+  if (!s.not_called_again.empty()) {
+    throw ImplementationFailure(fmt::format("{}: not called: {}", s.label, s.not_called_again));
+  }
+  if (!s.process || !s.process->running()) {
+    if (s.restarts >= kMaxWorkerRestarts) {
+      s.not_called_again = fmt::format("it ended {} times", s.restarts + 1);
+      throw ImplementationFailure(fmt::format("{}: not called: {}", s.label, s.not_called_again));
+    }
+    ++s.restarts;
+    s.process.emplace(WorkerProcess::start(s.command, s.label, s.limits));
+    try {
+      handshake(*s.process, s.label);
+    } catch (const ImplementationFailure& e) {
+      throw ImplementationFailure(fmt::format("restarting it: {}", e.what()));
+    }
+  }
+  const std::uint64_t id = s.next_id++;
+  ++s.calls;
+  const std::string what = fmt::format("{}: call {}", s.label, id);
+  std::vector<unsigned char> reply;
+  try {
+    reply = s.process->exchange(frame(encode_apply_request(id, sent)), max_apply_reply_bytes(sent), what);
+  } catch (const ImplementationFailure& e) {
+    if (std::string_view(e.what()).find("no reply within") != std::string_view::npos) {
+      s.not_called_again = fmt::format("it timed out earlier (no reply within {} s)", s.limits.timeout.count());
+    }
+    throw;
+  }
+  ApplyReply parsed;
+  try {
+    parsed = parse_apply_reply(reply, id, sent);
+  } catch (const ImplementationFailure& e) {
+    // The stream cannot be trusted after a bad reply: the next call starts a fresh worker.
+    const std::string note = s.process->stderr_note();
+    s.process->stop();
+    throw ImplementationFailure(fmt::format("{}: {}{}", s.label, e.what(), note));
+  }
+  if (auto* output = std::get_if<ApplyOutput>(&parsed)) {
+    if (!output->out.empty()) std::memcpy(out, output->out.data(), output->out.size());
+    return;
+  }
+  if (const auto* declined = std::get_if<ApplyDeclined>(&parsed)) {
+    throw ImplementationRefusal(fmt::format("worker {} declined: {}", name_, declined->reason));
+  }
+  const auto& error = std::get<ApplyError>(parsed);
+  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id, error.message,
+                                          s.process->stderr_note()));
+}
+
+}  // namespace ropecheck::harness

@@ -1,0 +1,31 @@
+#include "ropecheck/props/implementation_kernel.h"
+
+#include <cstring>
+#include <vector>
+
+namespace ropecheck::props {
+
+KernelUnderTest implementation_kernel(std::shared_ptr<const harness::Implementation> implementation) {
+  KernelUnderTest k;
+  k.name = std::string(implementation->kind()) + " " + implementation->name();
+  // K is the same for fused and unfused arithmetic (numeric/error_model.h).
+  k.arithmetic = numeric::Arithmetic::fused;
+  k.declared = implementation->capabilities();
+  k.rotate = [implementation](const RopeSpec& spec, PositionsView positions, std::size_t heads,
+                              kernels::ConstTensor in, kernels::MutableTensor out) {
+    const std::size_t bytes = storage_bytes(in.dtype);
+    const std::size_t row = heads * spec.head_dim;
+    const std::size_t in_stride = in.token_stride ? in.token_stride : row;
+    const std::size_t out_stride = out.token_stride ? out.token_stride : row;
+    const harness::RopeCall call{spec, in.dtype, heads, positions, in.data, in_stride, in.data == out.data};
+    std::vector<unsigned char> result(positions.tokens() * row * bytes);
+    implementation->apply(call, result.data());
+    auto* dst = static_cast<unsigned char*>(out.data);
+    for (std::size_t t = 0; t < positions.tokens(); ++t) {
+      if (row) std::memcpy(dst + t * out_stride * bytes, &result[t * row * bytes], row * bytes);
+    }
+  };
+  return k;
+}
+
+}  // namespace ropecheck::props
