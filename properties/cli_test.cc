@@ -420,3 +420,148 @@ TEST(cli, check_names_the_file_and_rule_of_a_malformed_file) {
   const CliResult r = run_cli("check --golden " + cases[0].first + " --candidate " + golden);
   EXPECT_EQ(r.exit_code, 2) << r.out;
 }
+
+// --- exec workers (docs/worker-protocol.md) ------------------------------------------
+
+namespace {
+const std::string kDebianPython = "/usr/bin/python3";  // where python3-numpy is installed
+std::string numpy_worker(const std::string& bug = "") {
+  return "'" + kDebianPython + " " ROPECHECK_SOURCE_DIR "/python/examples/numpy_rope_worker.py" +
+         (bug.empty() ? "" : " --bug " + bug) + "'";
+}
+std::string fault_worker(const std::string& fault) {
+  return "'" + kDebianPython + " " ROPECHECK_SOURCE_DIR "/properties/workers/fault_worker.py --fault " + fault + "'";
+}
+std::string write_list(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+// A correct worker passes everything it declares; what it does not declare (scaled and
+// multi-axis specs) is skipped, visibly, and ropecheck's self-checks run as always.
+TEST(cli, props_worker_passes_a_correct_python_worker) {
+  const CliResult r = run_cli("props --exec " + numpy_worker() + " --profile f32-angle --cases 30");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\nworker: 6 passed, 0 failed, 2 skipped (unsupported); self-checks: 7 caught, 0 missed\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("SKIP   worker numpy float64: scaled specs"), std::string::npos) << r.out;
+}
+
+// One-line bugs of the kind that shipped fail, each with its shrunk case and the command
+// that reproduces it.
+TEST(cli, props_worker_fails_one_line_bugs_with_a_shrunk_case) {
+  for (const auto& [bug, property] : std::vector<std::pair<std::string, std::string>>{
+           {"bf16-positions", "score depends on n-m only"},
+           {"in-place-pair-update", "norm is preserved"},
+           {"only-head-0", "f32 output within the f32-angle bound"}}) {
+    const CliResult r = run_cli("props --exec " + numpy_worker(bug) + " --profile f32-angle --cases 30 --seed 7");
+    EXPECT_EQ(r.exit_code, 1) << bug << ": " << r.out;
+    EXPECT_NE(r.out.find("FAIL   worker numpy float64 with bug " + bug + ": " + property), std::string::npos)
+        << bug << ": " << r.out;
+    EXPECT_NE(r.out.find(", positions ["), std::string::npos) << "the shrunk case: " << r.out;
+    EXPECT_NE(r.out.find("reproduce: ropecheck props --exec " + numpy_worker(bug) + " --profile f32-angle --seed 7 --cases 30"),
+              std::string::npos)
+        << r.out;
+  }
+}
+
+// A worker that crashes, hangs or answers garbage is reported with exit 1, and ropecheck
+// finishes its own report: it never crashes with it.
+TEST(cli, props_worker_faults_are_failures_never_crashes) {
+  for (const auto& [fault, phrase] : std::vector<std::pair<std::string, std::string>>{
+           {"crash", "crashed with SIGSEGV"},
+           {"garbage", "not a valid message"},
+           {"wrong-shape", "expected ["},
+           {"hang", "no reply within 0.5 s"}}) {
+    const CliResult r = run_cli("props --exec " + fault_worker(fault) + " --plugin-timeout 0.5 --cases 5 --no-shrink");
+    EXPECT_EQ(r.exit_code, 1) << fault << ": " << r.out;
+    EXPECT_NE(r.out.find(phrase), std::string::npos) << fault << ": " << r.out;
+    EXPECT_TRUE(has_line_starting(r.out, "props: ")) << fault << ": ropecheck finished its report: " << r.out;
+  }
+  // A worker that fails its handshake: exit 1 with one line; a command that cannot run: exit 2.
+  CliResult r = run_cli("props --exec " + fault_worker("bad-protocol") + " --cases 5");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("ropecheck: FAIL: worker"), std::string::npos) << r.out;
+  r = run_cli("props --exec '/nonexistent/worker' --cases 5");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("cannot run the command"), std::string::npos) << r.out;
+  r = run_cli("props --exec " + numpy_worker() + " --plugin " ROPECHECK_KERNELS_PLUGIN);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
+// --expect-fail: the run passes only if exactly the listed property ids fail.
+TEST(cli, props_worker_expect_fail_needs_exactly_the_listed_failures) {
+  const std::string run = "props --exec " + numpy_worker("only-head-0") + " --profile f32-angle --cases 30 --no-shrink";
+  const std::string exact = write_list("xfail_exact", "# only head 0 rotated\nf32.within_bound\nbf16.within_bound\n  f16.within_bound  \n");
+  CliResult r = run_cli(run + " --expect-fail " + exact);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("XFAIL  worker numpy float64 with bug only-head-0: f32 output"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("props: 3 expected failures confirmed from " + exact), std::string::npos) << r.out;
+  // A listed id that passes is unexpectedly passing; a listed id that does not exist is
+  // named; an unlisted failure fails. Each alone makes the run fail.
+  const std::string stale = write_list("xfail_stale", "f32.within_bound\nbf16.within_bound\nf16.within_bound\nnorm\n");
+  r = run_cli(run + " --expect-fail " + stale);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("props: norm: unexpectedly passing"), std::string::npos) << r.out;
+  const std::string typo = write_list("xfail_typo", "f32.within_bound\nbf16.within_bound\nf16.within_bound\nf64.within_bound\n");
+  r = run_cli(run + " --expect-fail " + typo);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("props: f64.within_bound: listed in " + typo + " but no such id was run"), std::string::npos) << r.out;
+  const std::string partial = write_list("xfail_partial", "f32.within_bound\n");
+  r = run_cli(run + " --expect-fail " + partial);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("props: bf16.within_bound: failed, and it is not in " + partial), std::string::npos) << r.out;
+  // A skipped property never counts as its expected failure.
+  const std::string skipped = write_list("xfail_skipped", "f32.within_bound\nbf16.within_bound\nf16.within_bound\nmulti_axis\n");
+  r = run_cli(run + " --expect-fail " + skipped);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("props: multi_axis: listed in " + skipped + " but not measured (skipped)"), std::string::npos) << r.out;
+  // Bad lists are bad input.
+  r = run_cli(run + " --expect-fail " + write_list("xfail_twice", "norm\nnorm\n"));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(":2: id 'norm' is listed twice"), std::string::npos) << r.out;
+  r = run_cli(run + " --expect-fail /nonexistent/list");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  r = run_cli("props --cases 3 --expect-fail " + exact);
+  EXPECT_EQ(r.exit_code, 2) << "the built-ins have no list: " << r.out;
+}
+
+// `check --exec` runs the worker on the golden inputs, with no candidate files: a case it
+// does not support is an error unless --only-present asks for the supported ones only.
+TEST(cli, check_exec_runs_a_worker_on_the_golden_inputs) {
+  const std::string golden = ROPECHECK_SOURCE_DIR "/golden/v1";
+  CliResult r = run_cli("check --golden " + golden + " --exec " + numpy_worker() + " --profile f32-angle");
+  EXPECT_EQ(r.exit_code, 1) << "scaled cases are unsupported, never passed: " << r.out;
+  EXPECT_NE(r.out.find("unsupported: worker numpy float64: not called: it does not declare scaling type llama3"),
+            std::string::npos)
+      << r.out;
+  r = run_cli("check --golden " + golden + " --exec " + numpy_worker() + " --profile f32-angle --only-present");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("check: 22 of 22 cases pass under profile f32-angle, 8 not run (unsupported)"), std::string::npos)
+      << r.out;
+  r = run_cli("check --golden " + golden + " --exec " + numpy_worker("only-head-0") +
+              " --profile f32-angle --only-present --case llama2_7b_interleaved_f32");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL llama2_7b_interleaved_f32"), std::string::npos) << r.out;
+  // Expected failures are case ids here.
+  const std::string list = write_list("check_xfail", "llama2_7b_interleaved_f32\n");
+  r = run_cli("check --golden " + golden + " --exec " + numpy_worker("only-head-0") +
+              " --profile f32-angle --case llama2_7b_interleaved_f32 --expect-fail " + list);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("check: 1 expected failure confirmed from " + list), std::string::npos) << r.out;
+  r = run_cli("check --golden " + golden);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("one of --candidate, --plugin or --exec is required"), std::string::npos) << r.out;
+}
+
+TEST(cli, report_exec_measures_a_worker) {
+  const std::string out = testing::TempDir() + "ropecheck_report_exec";
+  std::filesystem::remove_all(out);
+  const CliResult r = run_cli("report --impl none --exec " + numpy_worker() +
+                              " --positions 0,1,1000 --case llama2_7b_interleaved_f32 --out " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(read_text(out + "/report.json").find("\"worker:numpy float64\""), std::string::npos);
+}

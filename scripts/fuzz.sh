@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the file readers with libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer.
 #   scripts/fuzz.sh                   # every target, 600 s each, one after the other
-#   scripts/fuzz.sh 120 npy           # one target (safetensors | npy | catalogue | report | all), 120 s
+#   scripts/fuzz.sh 120 npy           # one target (safetensors | npy | catalogue | report | worker_reply | all), 120 s
 # Targets: safetensors and npy (src/ropecheck/io), catalogue (the golden case catalogue,
-# golden/cases.json) and report (report.json, read as a baseline or a shard to merge).
+# golden/cases.json), report (report.json, read as a baseline or a shard to merge) and
+# worker_reply (what an exec worker answers, src/ropecheck/harness/worker_protocol.h).
 # They (fuzz/*_fuzz.cc) are compiled with clang++-14 straight from the sources each needs
 # into build-fuzz/ — not through the CMake build, which uses GCC. Installs clang-14 and
 # libclang-rt-14-dev (libFuzzer, sanitizer runtimes) from Debian only when missing, with
@@ -16,9 +17,9 @@ seconds=${1:-600}
 which=${2:-all}
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, got '$seconds'" >&2; exit 2; }
 case "$which" in
-  safetensors | npy | catalogue | report) targets=("$which") ;;
-  all) targets=(safetensors npy catalogue report) ;;
-  *) echo "fuzz.sh: unknown target '$which' (expected safetensors, npy, catalogue, report or all)" >&2; exit 2 ;;
+  safetensors | npy | catalogue | report | worker_reply) targets=("$which") ;;
+  all) targets=(safetensors npy catalogue report worker_reply) ;;
+  *) echo "fuzz.sh: unknown target '$which' (expected safetensors, npy, catalogue, report, worker_reply or all)" >&2; exit 2 ;;
 esac
 
 packages=(clang-14 libclang-rt-14-dev)
@@ -50,6 +51,11 @@ sources_of() {
     catalogue) echo "${catalogue[@]}" ;;
     report) echo src/ropecheck/report/report_json.cc src/ropecheck/numeric/error_model.cc src/ropecheck/numeric/ulp.cc \
               "${catalogue[@]}" ;;
+    worker_reply) echo src/ropecheck/harness/worker_protocol.cc src/ropecheck/harness/implementation.cc \
+                    src/ropecheck/harness/untrusted_text.cc src/ropecheck/io/safetensors.cc src/ropecheck/io/input_file.cc \
+                    src/ropecheck/spec.cc \
+                    src/ropecheck/json_excerpt.cc src/ropecheck/json_document.cc src/ropecheck/dtype.cc \
+                    src/ropecheck/position_axes.cc ;;
   esac
 }
 # The longest input libFuzzer builds: room for the largest seed (golden/cases.json is
@@ -94,8 +100,9 @@ npy_seed() {
 
 write_seeds() {
   local s="$out/seeds/safetensors" n="$out/seeds/npy" c="$out/seeds/catalogue" r="$out/seeds/report"
+  local w="$out/seeds/worker_reply"
   rm -rf "$out/seeds"
-  mkdir -p "$s" "$n" "$c" "$r"
+  mkdir -p "$s" "$n" "$c" "$r" "$w"
   st_seed "$s/empty" '{}'
   st_seed "$s/metadata_only" '{"__metadata__":{"format":"ropecheck-golden/1","case":"c"}}'
   # A golden-like file: bf16 x [1,1,2], i64 positions [1], f64 expected [1,1,2].
@@ -122,6 +129,13 @@ write_seeds() {
   # A report.json as `ropecheck report` writes it (one case, positions 0,1,2, its curves cut
   # to 4 points), with a skipped result and non-finite errors written as strings.
   cp fuzz/seeds/report.json "$r/report.json"
+  # Worker replies: a hello, an apply reply for the target's call (2 tokens × 1 head × 4
+  # bf16), an error and a refusal.
+  st_seed "$w/hello" '{"__metadata__":{"id":"0","name":"w","op":"hello","protocol":"1","supports":"{\"dtypes\":[\"bf16\"],\"layouts\":[\"half_split\"],\"max_position\":65535,\"multi_axis\":false,\"strides\":true}"}}'
+  st_seed "$w/apply" '{"__metadata__":{"id":"1","op":"apply"},"out":{"data_offsets":[0,16],"dtype":"BF16","shape":[2,1,4]}}' \
+    '\x80\x3f\x00\x40\x40\x40\x80\x40\x80\xbf\x00\xc0\x40\xc0\x80\xc0'
+  st_seed "$w/error" '{"__metadata__":{"error":"ValueError: x","id":"1","op":"apply"}}'
+  st_seed "$w/unsupported" '{"__metadata__":{"id":"1","op":"apply","unsupported":"no"}}'
 }
 
 # Each library source is compiled once into build-fuzz/obj/ and shared by the targets

@@ -2,11 +2,16 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
+#include "ropecheck/errors.h"
 #include "ropecheck/gate/check_report.h"
 #include "ropecheck/gate/conformance.h"
+#include "ropecheck/gate/expected_failures.h"
+#include "ropecheck/harness/exec_worker.h"
+#include "ropecheck/harness/plugin_process.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 
@@ -14,9 +19,20 @@ namespace ropecheck::cli {
 CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   auto* check = app.add_subcommand("check", "Check a candidate's outputs against golden files");
   check->add_option("--golden", options.golden, "golden file, or directory of golden files")->required();
-  check->add_option("--candidate", options.candidate,
-                    "candidate file (safetensors with tensor 'out', or .npy), or a directory matched by file name")
-      ->required();
+  auto* candidate = check->add_option(
+      "--candidate", options.candidate,
+      "candidate file (safetensors with tensor 'out', or .npy), or a directory matched by file name");
+  auto* plugin = check->add_option("--plugin", options.plugin,
+                                   "instead of candidate files: run this ropecheck_plugin.h library on the golden inputs");
+  auto* exec = check->add_option("--exec", options.exec,
+                                 "instead of candidate files: run this worker command (docs/worker-protocol.md) on the "
+                                 "golden inputs");
+  candidate->excludes(plugin)->excludes(exec);
+  plugin->excludes(exec);
+  check->add_option("--expect-fail", options.expect_fail,
+                    "file of case ids expected to fail, one per line (# comments): the run passes only if exactly those "
+                    "fail");
+  add_plugin_limit_options(check, options.limits);
   check->add_option("--profile", options.profile,
                     "exact (default): angles formed in double or better (ropecheck's kernels, any implementation "
                     "claiming correctly rounded RoPE); f32-angle: float32 frameworks that form m*theta in float32 "
@@ -25,7 +41,8 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
       ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
   check->add_option("--case", options.case_ids, "only this case (a golden file's name without .safetensors; repeatable)");
   check->add_flag("--only-present", options.only_present,
-                  "check only the cases that have a candidate; report the others as not run (at least one must run)");
+                  "check only the cases that have a candidate (with --plugin or --exec: that the implementation "
+                  "supports); report the others as not run (at least one must run)");
   check->add_option("--json", options.json, "also write the results as JSON to this file");
   check->add_option("--junit", options.junit, "also write the results as JUnit XML to this file");
   return check;
@@ -39,21 +56,52 @@ int run_check(const CheckOptions& options) {
   io::register_input_path(options.candidate);
   if (!options.json.empty()) io::check_output_path(options.json);
   if (!options.junit.empty()) io::check_output_path(options.junit);
+  if (options.candidate.empty() && options.plugin.empty() && options.exec.empty()) {
+    throw InvalidInput("check: one of --candidate, --plugin or --exec is required (see --help)");
+  }
+  std::optional<gate::ExpectedFailures> expected;
+  if (!options.expect_fail.empty()) expected = gate::read_expected_failures(options.expect_fail);
+  const harness::PluginLimits limits = plugin_limits(options.limits);
   std::unique_ptr<Progress> bar;  // sized once the number of golden files is known
-  const gate::CheckRun run =
-      gate::check_conformance(options.golden, options.candidate, profile, {options.case_ids, options.only_present},
-                              [&](std::size_t done, std::size_t total) {
-        if (!bar) bar = std::make_unique<Progress>("check", total);
-        bar->update(done);
-      });
+  const auto progress = [&](std::size_t done, std::size_t total) {
+    if (!bar) bar = std::make_unique<Progress>("check", total);
+    bar->update(done);
+  };
+  const gate::CheckScope scope{options.case_ids, options.only_present};
+  gate::CheckRun run;
+  if (!options.candidate.empty()) {
+    run = gate::check_conformance(options.golden, options.candidate, profile, scope, progress);
+  } else {
+    std::shared_ptr<const harness::Implementation> implementation;
+    if (!options.plugin.empty()) {
+      implementation = std::make_shared<const harness::Plugin>(harness::Plugin::open(options.plugin, limits));
+    } else {
+      implementation = std::make_shared<const harness::ExecWorker>(harness::ExecWorker::open(options.exec, limits));
+    }
+    run = gate::check_implementation(options.golden, implementation, profile, scope, progress);
+  }
+  bool passed = run.passed();
+  std::string expectation;
+  if (expected) {
+    std::vector<gate::IdOutcome> ids;
+    for (const gate::CaseCheck& c : run.cases) {
+      const gate::IdResult result = c.verdict == gate::Verdict::pass      ? gate::IdResult::passed
+                                    : c.verdict == gate::Verdict::not_run ? gate::IdResult::skipped
+                                                                          : gate::IdResult::failed;
+      ids.push_back({c.case_id, result});
+    }
+    const gate::ExpectedFailureVerdict verdict = gate::compare_expected_failures(*expected, ids);
+    for (const std::string& line : verdict.lines) expectation += "check: " + line + "\n";
+    passed = verdict.as_expected && run.measured() > 0;
+  }
   // Every output is complete before any is written, so a failure leaves none half-written.
   const std::string summary = gate::check_summary_text(run);
   const std::string json = options.json.empty() ? "" : gate::check_json(run).dump(2) + "\n";
   const std::string junit = options.junit.empty() ? "" : gate::check_junit(run);
   if (!options.json.empty()) io::write_output_file(options.json, json);
   if (!options.junit.empty()) io::write_output_file(options.junit, junit);
-  std::cout << summary;
-  return run.passed() ? kExitPass : kExitFailure;
+  std::cout << summary << expectation;
+  return passed ? kExitPass : kExitFailure;
 }
 
 }  // namespace ropecheck::cli

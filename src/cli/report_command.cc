@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
+#include "ropecheck/harness/exec_worker.h"
 #include "ropecheck/harness/plugin_process.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
@@ -106,6 +107,9 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   report->add_option("--impl", options.impls,
                      "built-in implementations: accurate, f32-angle, ggml-recurrence (default all three), or none");
   report->add_option("--plugin", options.plugins, "shared library implementing ropecheck_plugin.h (repeatable)");
+  report->add_option("--exec", options.execs,
+                     "worker command speaking the worker protocol, an implementation in any language "
+                     "(docs/worker-protocol.md; repeatable)");
   report->add_option("--candidate", options.candidates,
                      "directory of candidate files, measured at its golden files' positions (repeatable)");
   report->add_option("--golden", options.golden, "golden directory for --candidate (default: the golden set shipped with ropecheck, golden/v1)");
@@ -164,11 +168,16 @@ int run_report(const ReportOptions& options) {
         report::harness_implementation(std::make_shared<const harness::Plugin>(harness::Plugin::open(library, limits))));
     required.push_back(sweep.implementations.back().name);
   }
+  for (const std::string& command : options.execs) {
+    sweep.implementations.push_back(
+        report::harness_implementation(std::make_shared<const harness::ExecWorker>(harness::ExecWorker::open(command, limits))));
+    required.push_back(sweep.implementations.back().name);
+  }
   for (const std::string& dir : options.candidates) {
     sweep.implementations.push_back(report::candidate_implementation(dir));
     required.push_back(sweep.implementations.back().name);
   }
-  if (sweep.implementations.empty()) throw InvalidInput("report: no implementation to measure (--impl none without --plugin or --candidate)");
+  if (sweep.implementations.empty()) throw InvalidInput("report: no implementation to measure (--impl none without --plugin, --exec or --candidate)");
   if (!options.baseline.empty() && !fs::exists(options.baseline)) {
     throw InvalidInput(fmt::format("report: baseline '{}' does not exist", options.baseline));
   }

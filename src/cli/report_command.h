@@ -17,6 +17,7 @@ struct ReportOptions {
   std::string out;
   std::vector<std::string> impls;
   std::vector<std::string> plugins;
+  std::vector<std::string> execs;
   std::vector<std::string> candidates;
   std::string golden = ROPECHECK_DATA_DIR "/golden/v1";
   std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";

@@ -132,7 +132,9 @@ std::string check_summary_text(const CheckRun& run) {
   const std::size_t not_run = run.count(Verdict::not_run);
   text += fmt::format("check: {} of {} pass under profile {}{}{}\n", run.count(Verdict::pass),
                       counted(run.measured(), "case"), numeric::to_string(run.profile),
-                      not_run ? fmt::format(", {} not run (no candidate)", not_run) : "",
+                      not_run ? fmt::format(", {} not run ({})", not_run,
+                                            run.ran_implementation ? "unsupported" : "no candidate")
+                              : "",
                       run.measured() == 0 ? "; nothing was measured, which is a failure" : "");
   return text;
 }

@@ -7,15 +7,18 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/gate/candidate.h"
 #include "ropecheck/gate/golden_integrity.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/position_axes.h"
+#include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/reference/frequencies.h"
 #include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
 
 namespace ropecheck::gate {
 namespace {
@@ -74,18 +77,33 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   return e;
 }
 
+namespace {
+
+// A case whose golden is consistent, or nullopt: the verdict for one that is not.
+std::optional<CaseCheck> inconsistent_golden(const golden::Golden& g, const std::string& golden_file) {
+  const std::string why = golden_inconsistency(g);
+  if (why.empty()) return std::nullopt;
+  CaseCheck c;
+  c.case_id = g.case_id;
+  c.golden_file = golden_file;
+  c.output_dtype = g.output_dtype;
+  c.verdict = Verdict::golden_inconsistent;
+  c.problem = "the golden disagrees with its own spec: " + why;
+  return c;
+}
+
+CaseCheck judge_candidate(const golden::Golden& g, const Candidate& candidate, numeric::Profile profile, CaseCheck c);
+
+}  // namespace
+
 CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
                      const std::optional<std::filesystem::path>& candidate_path, numeric::Profile profile) {
+  if (auto inconsistent = inconsistent_golden(g, golden_file)) return *inconsistent;
   CaseCheck c;
   c.case_id = g.case_id;
   c.golden_file = golden_file;
   c.output_dtype = g.output_dtype;
   c.verdict = Verdict::error;
-  if (const std::string why = golden_inconsistency(g); !why.empty()) {
-    c.verdict = Verdict::golden_inconsistent;
-    c.problem = "the golden disagrees with its own spec: " + why;
-    return c;
-  }
   if (!candidate_path) {
     c.problem = "no candidate file";
     return c;
@@ -98,6 +116,42 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
     c.problem = e.what();  // this case's error; the others still run
     return c;
   }
+  return judge_candidate(g, candidate, profile, std::move(c));
+}
+
+CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
+                     const std::shared_ptr<const harness::Implementation>& implementation, numeric::Profile profile,
+                     bool only_supported) {
+  if (auto inconsistent = inconsistent_golden(g, golden_file)) return *inconsistent;
+  CaseCheck c;
+  c.case_id = g.case_id;
+  c.golden_file = golden_file;
+  c.output_dtype = g.output_dtype;
+  c.verdict = Verdict::error;
+  c.candidate_file = fmt::format("{} {}", implementation->kind(), implementation->name());
+  Candidate candidate;
+  candidate.source = c.candidate_file;
+  candidate.dtype = g.output_dtype;
+  candidate.shape = {g.tokens, g.heads, g.spec.head_dim};
+  try {
+    const std::vector<std::uint64_t> bits = run_on_golden(g, props::implementation_kernel(implementation).rotate);
+    candidate.values.reserve(bits.size());
+    for (const std::uint64_t b : bits) candidate.values.push_back(static_cast<double>(reference::decode_exact(b, g.output_dtype)));
+  } catch (const harness::ImplementationRefusal& e) {
+    // Outside what it supports: never a pass. Not run only when the user asked for that.
+    c.verdict = only_supported ? Verdict::not_run : Verdict::error;
+    c.problem = fmt::format("{}unsupported: {}", only_supported ? "not run: " : "", e.what());
+    return c;
+  } catch (const harness::ImplementationFailure& e) {
+    c.problem = e.what();
+    return c;
+  }
+  return judge_candidate(g, candidate, profile, std::move(c));
+}
+
+namespace {
+
+CaseCheck judge_candidate(const golden::Golden& g, const Candidate& candidate, numeric::Profile profile, CaseCheck c) {
   c.candidate_dtype = candidate.dtype;
   const std::vector<std::uint64_t> shape{g.tokens, g.heads, g.spec.head_dim};
   if (candidate.shape != shape) {
@@ -136,6 +190,34 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
   return c;
 }
 
+}  // namespace
+
+namespace {
+
+// The golden files a run checks: the file, or the directory's files, narrowed to scope's ids.
+std::vector<std::filesystem::path> selected_goldens(const std::filesystem::path& golden, bool golden_is_dir,
+                                                    const CheckScope& scope) {
+  std::vector<std::filesystem::path> goldens = golden_is_dir ? golden_files_in(golden) : std::vector{golden};
+  if (scope.case_ids.empty()) return goldens;
+  std::vector<std::filesystem::path> chosen;
+  for (const std::string& id : scope.case_ids) {
+    const auto found = std::find_if(goldens.begin(), goldens.end(), [&](const auto& p) { return p.stem() == id; });
+    if (found == goldens.end()) {
+      throw InvalidInput(fmt::format("--case {}: no golden file {}.safetensors in {}", id, id, golden.string()));
+    }
+    if (std::find(chosen.begin(), chosen.end(), *found) == chosen.end()) chosen.push_back(*found);
+  }
+  return chosen;
+}
+
+golden::Golden load_verified_golden(const std::filesystem::path& path, const GoldenSums& sums) {
+  const std::vector<unsigned char> bytes = io::read_input_file(path, "a golden file", io::kMaxTensorFileBytes);
+  sums.verify(path.filename().string(), bytes);
+  return golden::parse_golden(io::parse_safetensors(bytes, path.string()), path.string());
+}
+
+}  // namespace
+
 CheckRun check_conformance(const std::filesystem::path& golden, const std::filesystem::path& candidate,
                            numeric::Profile profile, const CheckScope& scope,
                            const std::function<void(std::size_t, std::size_t)>& progress) {
@@ -150,18 +232,7 @@ CheckRun check_conformance(const std::filesystem::path& golden, const std::files
     throw InvalidInput(fmt::format("--candidate {} must be a directory when --golden {} is one", candidate.string(),
                                    golden.string()));
   }
-  std::vector<std::filesystem::path> goldens = golden_is_dir ? golden_files_in(golden) : std::vector{golden};
-  if (!scope.case_ids.empty()) {
-    std::vector<std::filesystem::path> chosen;
-    for (const std::string& id : scope.case_ids) {
-      const auto found = std::find_if(goldens.begin(), goldens.end(), [&](const auto& p) { return p.stem() == id; });
-      if (found == goldens.end()) {
-        throw InvalidInput(fmt::format("--case {}: no golden file {}.safetensors in {}", id, id, golden.string()));
-      }
-      if (std::find(chosen.begin(), chosen.end(), *found) == chosen.end()) chosen.push_back(*found);
-    }
-    goldens = std::move(chosen);
-  }
+  const std::vector<std::filesystem::path> goldens = selected_goldens(golden, golden_is_dir, scope);
   if (!golden_is_dir && !candidate_is_dir && !std::filesystem::exists(candidate, ec)) {
     throw InvalidInput(fmt::format("{}: no such candidate file", candidate.string()));
   }
@@ -169,9 +240,7 @@ CheckRun check_conformance(const std::filesystem::path& golden, const std::files
   // is verified when its directory's SHA256SUMS lists it.
   const GoldenSums sums(golden_is_dir ? golden : golden.parent_path(), golden_is_dir);
   for (std::size_t k = 0; k < goldens.size(); ++k) {
-    const std::vector<unsigned char> bytes = io::read_input_file(goldens[k], "a golden file", io::kMaxTensorFileBytes);
-    sums.verify(goldens[k].filename().string(), bytes);
-    const golden::Golden g = golden::parse_golden(io::parse_safetensors(bytes, goldens[k].string()), goldens[k].string());
+    const golden::Golden g = load_verified_golden(goldens[k], sums);
     std::optional<std::filesystem::path> candidate_path;
     std::string ambiguous;
     if (candidate_is_dir) {
@@ -201,6 +270,27 @@ CheckRun check_conformance(const std::filesystem::path& golden, const std::files
     } else {
       run.cases.push_back(check_case(g, goldens[k].string(), candidate_path, profile));
     }
+    if (progress) progress(k + 1, goldens.size());
+  }
+  return run;
+}
+
+CheckRun check_implementation(const std::filesystem::path& golden,
+                              const std::shared_ptr<const harness::Implementation>& implementation,
+                              numeric::Profile profile, const CheckScope& scope,
+                              const std::function<void(std::size_t, std::size_t)>& progress) {
+  CheckRun run;
+  run.profile = profile;
+  run.golden = golden.string();
+  run.candidate = implementation->invocation();
+  run.ran_implementation = true;
+  std::error_code ec;
+  const bool golden_is_dir = std::filesystem::is_directory(golden, ec);
+  const std::vector<std::filesystem::path> goldens = selected_goldens(golden, golden_is_dir, scope);
+  const GoldenSums sums(golden_is_dir ? golden : golden.parent_path(), golden_is_dir);
+  for (std::size_t k = 0; k < goldens.size(); ++k) {
+    const golden::Golden g = load_verified_golden(goldens[k], sums);
+    run.cases.push_back(check_case(g, goldens[k].string(), implementation, profile, scope.only_present));
     if (progress) progress(k + 1, goldens.size());
   }
   return run;

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@
 #include "ropecheck/dtype.h"
 #include "ropecheck/gate/diagnosis.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/harness/implementation.h"
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/numeric/error_stats.h"
 #include "ropecheck/reference/exact_rope.h"
@@ -72,7 +74,8 @@ struct CaseCheck {
 struct CheckRun {
   numeric::Profile profile = numeric::Profile::exact;
   std::string golden;
-  std::string candidate;
+  std::string candidate;            // the candidate path, or the implementation's invocation
+  bool ran_implementation = false;  // a plugin or worker ran on the golden inputs
   std::vector<CaseCheck> cases;
 
   std::size_t failures() const;  // cases whose verdict is neither pass nor not_run
@@ -90,5 +93,19 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
 CheckRun check_conformance(const std::filesystem::path& golden, const std::filesystem::path& candidate,
                            numeric::Profile profile, const CheckScope& scope = {},
                            const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// An implementation under test (a plugin or an exec worker) run on each golden file's
+// inputs (gate/builtin_candidate.h: in the input dtype, then rounded once to the output
+// dtype), its output judged as a candidate's. A case it declines, or that is outside its
+// declared capabilities, is an error — never a pass — unless scope.only_present, which
+// makes it not_run ("only the cases it supports"); a crash, hang or bad reply is that
+// case's error, and the other cases still run (a worker is restarted after a crash).
+CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
+                     const std::shared_ptr<const harness::Implementation>& implementation, numeric::Profile profile,
+                     bool only_supported);
+CheckRun check_implementation(const std::filesystem::path& golden,
+                              const std::shared_ptr<const harness::Implementation>& implementation,
+                              numeric::Profile profile, const CheckScope& scope = {},
+                              const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 }  // namespace ropecheck::gate

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -22,6 +24,21 @@
 
 namespace ropecheck::harness {
 namespace {
+
+// The pids of the workers running now: stopping one worker kills the processes that
+// escaped its group, and must not take another worker for one.
+std::mutex live_workers_mutex;
+std::set<pid_t> live_workers;
+
+void register_live(pid_t pid) {
+  const std::lock_guard lock(live_workers_mutex);
+  live_workers.insert(pid);
+}
+std::set<pid_t> unregister_live(pid_t pid) {
+  const std::lock_guard lock(live_workers_mutex);
+  live_workers.erase(pid);
+  return live_workers;
+}
 
 // Largest single write or read: keeps the loop responsive to the other descriptors.
 constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
@@ -65,7 +82,14 @@ class SigpipeBlocked {
 };
 
 std::string describe_status(int status, bool killed_by_us) {
-  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  if (WIFEXITED(status)) {
+    // /bin/sh runs the command as its child and reports a signal as 128 + N.
+    const int code = WEXITSTATUS(status);
+    if (code > 128 && code - 128 < NSIG && sigabbrev_np(code - 128) != nullptr) {
+      return fmt::format("crashed with {} (exit status {} from the shell)", signal_name(code - 128), code);
+    }
+    return fmt::format("exited with status {}", code);
+  }
   if (WIFSIGNALED(status)) {
     if (killed_by_us && WTERMSIG(status) == SIGKILL) return "killed";
     return fmt::format("crashed with {}", signal_name(WTERMSIG(status)));
@@ -90,6 +114,7 @@ WorkerProcess WorkerProcess::start(const std::string& command, const std::string
     throw std::runtime_error("pipe2 failed");
   }
   become_subreaper();
+  std::set<pid_t> children_before = children_of_this_process();
   const pid_t parent = getpid();
   std::fflush(nullptr);  // buffered output must not be written twice
   const pid_t pid = fork();
@@ -118,6 +143,8 @@ WorkerProcess WorkerProcess::start(const std::string& command, const std::string
   setpgid(pid, pid);  // also here: the group must exist before we might signal it
   close(in[0]), close(out[1]), close(err[1]);
   w.pid_ = pid;
+  register_live(pid);
+  w.children_before_ = std::move(children_before);
   w.stdin_ = in[1];
   w.stdout_ = out[0];
   w.stderr_ = err[0];
@@ -140,6 +167,7 @@ WorkerProcess& WorkerProcess::operator=(WorkerProcess&& other) noexcept {
   limits_ = other.limits_;
   stderr_tail_ = std::move(other.stderr_tail_);
   stderr_cut_ = other.stderr_cut_;
+  children_before_ = std::move(other.children_before_);
   return *this;
 }
 
@@ -193,6 +221,11 @@ std::string WorkerProcess::end_of_process() {
   }
   drain_stderr();
   kill_group(pid_);  // whatever it started in its group
+  // And whatever left the group (setsid): orphaned to us, the subreaper, by now. Our
+  // children from before this worker and the other running workers are left alone.
+  std::set<pid_t> keep = unregister_live(pid_);
+  keep.insert(children_before_.begin(), children_before_.end());
+  kill_escaped(keep);
   pid_ = -1;
   close_fd(stdout_);
   close_fd(stderr_);

@@ -19,8 +19,8 @@
 //    blocked and consumed, never delivered to ropecheck.
 //  - stop() closes stdin (a worker exits on end of input), waits kWorkerExitGrace for it
 //    to exit, then kills its group; the destructor calls it. Processes the worker started
-//    are killed with its group; ones that left the group are adopted (subreaper) and
-//    killed by the owner's kill_escaped when the last worker stops.
+//    are killed with its group; ones that left the group (setsid) are adopted by this
+//    process (subreaper) when the worker dies, and killed then too.
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -68,6 +69,7 @@ class WorkerProcess {
   int stdin_ = -1, stdout_ = -1, stderr_ = -1;
   std::string label_;
   PluginLimits limits_;
+  std::set<pid_t> children_before_;  // this process's children when the worker started
   std::string stderr_tail_;  // at most kWorkerStderrCapacity
   bool stderr_cut_ = false;  // bytes were dropped from the front of stderr_tail_
 };
