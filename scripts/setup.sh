@@ -18,6 +18,8 @@ packages=(
   libssl-dev            # libcrypto's SHA-256 for golden/*/SHA256SUMS
   python3-numpy python3-torch   # scripts/adapters/torch_rope.py and its test
   python3-matplotlib python3-jsonschema  # scripts/plot_report.py; the report schema test
+  python3-pytest        # python/tests: the worker client and assert_rope_conforms
+  nodejs                # examples/node: the worker protocol without Python
 )
 
 missing=()

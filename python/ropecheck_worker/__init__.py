@@ -7,5 +7,6 @@ that `ropecheck props --exec`, `report --exec` and `check --exec` test
     serve(apply, supports={"dtypes": ["f32", "bf16", "f16"], "layouts": ["half_split"]})
 """
 from .protocol import PROTOCOL_VERSION, Unsupported, serve
+from .conformance import RopeConformanceError, assert_rope_conforms
 
-__all__ = ["PROTOCOL_VERSION", "Unsupported", "serve"]
+__all__ = ["PROTOCOL_VERSION", "RopeConformanceError", "Unsupported", "assert_rope_conforms", "serve"]
