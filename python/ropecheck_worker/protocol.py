@@ -14,7 +14,7 @@ PROTOCOL_VERSION = "1"
 
 # What serve() declares when `supports` leaves a field out: the dtypes are required.
 _SUPPORT_FIELDS = ("dtypes", "layouts", "scaling", "position_scale", "multi_axis", "max_position", "in_place",
-                   "strides", "device")
+                   "strides", "batch_invariant", "device")
 
 
 class Unsupported(Exception):
@@ -46,25 +46,26 @@ def _call_arrays(tensors, metadata, spec, array_type):
     head_dim = int(spec["head_dim"])
     _, stored = tensors["x"]
     values = dtypes.widen(dtype, stored)
+    tokens = stored.shape[0]
+    view = None  # (shape, strides in elements) of a strided request
     if "strides" in tensors:
-        _, strides = tensors["strides"]
-        token_stride, head_stride, dim_stride = (int(s) for s in strides)
-        flat = np.ascontiguousarray(values).reshape(-1)
-        item = flat.itemsize
-        x = np.lib.stride_tricks.as_strided(flat, shape=(stored.shape[0], heads, head_dim),
-                                            strides=(token_stride * item, head_stride * item, dim_stride * item),
-                                            writeable=False)
-    else:
-        x = values
+        view = ((tokens, heads, head_dim), tuple(int(s) for s in tensors["strides"][1]))
     positions = tensors["positions"][1].astype(np.int64)
     if array_type == "torch":
         import torch  # optional: only workers that ask for torch tensors need it
 
+        flat = torch.from_numpy(np.array(values).reshape(-1))
         if dtype == "bf16":
-            x = torch.from_numpy(np.array(x, dtype=np.float32)).to(torch.bfloat16)  # exact
-        else:
-            x = torch.from_numpy(np.array(x))
-        positions = torch.from_numpy(np.array(positions))
+            flat = flat.to(torch.bfloat16)  # exact: the values are bf16's
+        x = flat.as_strided(*view) if view else flat.reshape(tokens, heads, head_dim)
+        return x, torch.from_numpy(np.array(positions))
+    if view:
+        flat = np.ascontiguousarray(values).reshape(-1)
+        item = flat.itemsize
+        x = np.lib.stride_tricks.as_strided(flat, shape=view[0], strides=tuple(s * item for s in view[1]),
+                                            writeable=False)
+    else:
+        x = values
     return x, positions
 
 

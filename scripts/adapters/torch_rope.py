@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Candidate files from a PyTorch RoPE, for `ropecheck check`.
+"""A PyTorch RoPE for ropecheck: candidate files for `ropecheck check`, or a worker.
 
 Reads golden files (DESIGN §4: safetensors with x, positions and the spec in the
 metadata), applies RoPE in PyTorch the way Hugging Face transformers or Meta's LLaMA code
@@ -27,6 +27,23 @@ style on the other layout reproduces the classic swapped-layout bug on purpose.
 
 Needs numpy and torch only (Debian: python3-numpy, python3-torch); safetensors files are
 read and written here directly.
+
+As a worker (--serve; docs/worker-protocol.md) the same pipelines answer `ropecheck props`,
+`report` and `check` directly, on the device given:
+
+  ropecheck props --exec 'python3 scripts/adapters/torch_rope.py --serve --style hf' --profile f32-angle
+  ropecheck props --exec 'python3 scripts/adapters/torch_rope.py --serve --device cuda' --profile f32-angle
+
+Worker styles: hf, meta and auto as above, and
+  vllm  vLLM's RotaryEmbedding.forward_native (vllm/model_executor/layers/rotary_embedding/
+        base.py): a cos/sin cache cat(cos, sin) of float32 angles for positions
+        0 … max_position − 1, stored in the model dtype, rows picked with index_select,
+        cos/sin cast to x's dtype and the rotation computed in it (chunk for neox, ::2 and
+        1::2 for GPT-J). Unscaled specs; positions beyond the cache are declared
+        unsupported (--max-position, the cache length). bf16 and f16 inputs are therefore
+        computed in bf16/f16: it passes bf16-compute/f16-compute, not f32-angle.
+--device cuda tests the same code on a GPU (torch with CUDA); CI runs the CPU.
+--bug bf16-positions plants HF #29285's bug (positions in the inverse frequencies' bf16).
 """
 import argparse
 import json
@@ -216,6 +233,74 @@ def position_scale(out, positions, spec):
     return out * sigma[:, None, None]
 
 
+_VLLM_CACHES = {}
+
+
+def vllm_cos_sin_cache(base, rotary_dim, max_position, dtype, device):
+    """vLLM's _compute_cos_sin_cache, built once per (base, R, length, dtype, device) as a
+    model builds it once per layer."""
+    key = (base, rotary_dim, max_position, dtype, str(device))
+    if key not in _VLLM_CACHES:
+        inv_freq = 1.0 / (float(base) ** (torch.arange(0, rotary_dim, 2, dtype=torch.float) / rotary_dim))
+        t = torch.arange(max_position, dtype=torch.float)
+        freqs = torch.einsum("i,j -> ij", t, inv_freq)
+        _VLLM_CACHES.clear()  # one spec at a time: bounded memory
+        _VLLM_CACHES[key] = torch.cat((freqs.cos(), freqs.sin()), dim=-1).to(dtype).to(device)
+    return _VLLM_CACHES[key]
+
+
+def vllm_rope(x, positions, spec, max_position):
+    """vLLM's forward_native: index_select from a cos/sin cache in the model dtype, the
+    rotation in x's dtype."""
+    rotary_dim = spec["rotary_dim"]
+    cache = vllm_cos_sin_cache(spec["base"], rotary_dim, max_position, x.dtype, x.device)
+    cos, sin = cache.index_select(0, positions.to(x.device)).chunk(2, dim=-1)
+    cos, sin = cos.unsqueeze(-2).to(x.dtype), sin.unsqueeze(-2).to(x.dtype)
+    rot, rest = x[..., :rotary_dim], x[..., rotary_dim:]
+    if spec["layout"] == "half_split":
+        x1, x2 = torch.chunk(rot, 2, dim=-1)
+    else:
+        x1, x2 = rot[..., ::2], rot[..., 1::2]
+    o1 = x1 * cos - x2 * sin
+    o2 = x2 * cos + x1 * sin
+    out = torch.cat((o1, o2), dim=-1) if spec["layout"] == "half_split" else torch.stack((o1, o2), dim=-1).flatten(-2)
+    return torch.cat((out, rest), dim=-1)
+
+
+def serve_worker(style, device, max_position, bug, dtypes):
+    """The worker loop (python/ropecheck_worker): each call runs this module's pipelines."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+    from ropecheck_worker import Unsupported, serve
+
+    def apply(spec, x, positions):
+        scaling = spec["scaling"]
+        if scaling["type"] == "dynamic" and spec["rotary_dim"] == 2:
+            raise Unsupported("dynamic NTK with rotary_dim 2: HF's exponent dim / (dim - 2) divides by zero")
+        if bug == "bf16-positions":  # HF #29285: t = arange(..., dtype=inv_freq.dtype) with a bf16 inv_freq
+            positions = positions.to(torch.bfloat16).to(torch.int64)
+        if style == "vllm":
+            return vllm_rope(x.to(device), positions, spec, max_position).cpu()
+        use = style if style != "auto" else ("meta" if spec["layout"] == "interleaved" else "hf")
+        rope = meta_rope if use == "meta" else hf_rope
+        wide = x.to(device=device, dtype=torch.float32)  # exact; computed in float32 as the pipelines do
+        on_device = positions.to(device)
+        out = position_scale(rope(wide, on_device, spec), on_device, spec)
+        return out.to(x.dtype).cpu()  # one rounding to the output dtype
+
+    layouts = {"hf": ["half_split"], "meta": ["interleaved"], "auto": ["interleaved", "half_split"],
+               "vllm": ["interleaved", "half_split"]}[style]
+    # PyTorch's CPU cos/sin take a vector or a scalar path by an element's place in the
+    # tensor (1 ulp apart): a whole-sequence call is not bit-equal to token-by-token ones.
+    supports = {"dtypes": dtypes, "layouts": layouts, "strides": True, "device": device,
+                "batch_invariant": False,
+                "scaling": ["none"] if style == "vllm" else ["none", "linear", "dynamic", "yarn", "llama3", "longrope"],
+                "position_scale": style != "vllm", "multi_axis": style != "vllm"}
+    if style == "vllm":
+        supports["max_position"] = max_position - 1
+    name = "torch %s %s (%s)" % (torch.__version__, style, device) + (" with bug " + bug if bug else "")
+    return serve(apply, supports=supports, name=name, array_type="torch")
+
+
 def candidate(golden_path, style):
     tensors, metadata = read_safetensors(golden_path)
     spec = json.loads(metadata["spec"])
@@ -233,10 +318,31 @@ def candidate(golden_path, style):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--golden", required=True, help="golden file or directory of golden files")
-    parser.add_argument("--out", required=True, help="directory for the candidate files")
-    parser.add_argument("--style", choices=("auto", "hf", "meta"), default="auto")
+    parser.add_argument("--golden", help="golden file or directory of golden files")
+    parser.add_argument("--out", help="directory for the candidate files")
+    parser.add_argument("--style", choices=("auto", "hf", "meta", "vllm"), default="auto")
+    parser.add_argument("--serve", action="store_true", help="run as a ropecheck worker on stdin/stdout")
+    parser.add_argument("--device", default="cpu", help="worker: torch device (cpu, cuda, cuda:1, ...)")
+    parser.add_argument("--max-position", type=int, default=1 << 17, help="worker, vllm style: the cache length")
+    parser.add_argument("--bug", choices=("bf16-positions",), help="worker: plant a known bug")
+    parser.add_argument("--dtypes", default="f32,bf16,f16",
+                        help="worker: the dtypes to declare, comma-separated (a vllm-style run checks bf16 under "
+                             "bf16-compute and f16 under f16-compute, one profile per run)")
     args = parser.parse_args()
+    if args.serve:
+        if args.golden or args.out:
+            parser.error("--serve takes no --golden or --out")
+        if args.device.startswith("cuda") and not torch.cuda.is_available():
+            print(f"torch_rope.py: --device {args.device}: this torch has no CUDA device", file=sys.stderr)
+            return 2
+        dtypes = [d for d in args.dtypes.split(",") if d]
+        if not dtypes or any(d not in ("f32", "bf16", "f16") for d in dtypes):
+            parser.error("--dtypes takes f32, bf16 and f16, comma-separated")
+        return serve_worker(args.style, args.device, args.max_position, args.bug, dtypes)
+    if not args.golden or not args.out:
+        parser.error("--golden and --out are required (or --serve)")
+    if args.style == "vllm":
+        parser.error("--style vllm is a worker style (--serve)")
     if os.path.isdir(args.golden):
         paths = sorted(os.path.join(args.golden, n) for n in os.listdir(args.golden) if n.endswith(".safetensors"))
     elif os.path.isfile(args.golden):

@@ -59,6 +59,9 @@ struct Capabilities {
   std::int64_t max_position = std::numeric_limits<std::int64_t>::max();  // every component
   bool in_place = true;                      // has an in-place path
   bool strides = false;                      // takes a strided x itself (else ropecheck packs it dense)
+  // A call over many tokens gives, bit for bit, what one call per token gives. Declared
+  // false, prefill ≡ decode is checked within the profile's bound instead.
+  bool batch_invariant = true;
   std::string device = "cpu";                // where it computes: a label for reports
 };
 

@@ -111,6 +111,7 @@ std::string capabilities_to_json_text(const Capabilities& c) {
   j["max_position"] = c.max_position;
   j["in_place"] = c.in_place;
   j["strides"] = c.strides;
+  j["batch_invariant"] = c.batch_invariant;
   j["device"] = c.device;
   return j.dump();
 }
@@ -120,7 +121,7 @@ Capabilities capabilities_from_json_text(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) fail("hello reply", "metadata 'supports' is not a JSON object");
   Capabilities c;
   static constexpr std::string_view kFields[] = {"dtypes", "layouts",  "scaling", "position_scale", "multi_axis",
-                                                 "max_position", "in_place", "strides", "device"};
+                                                 "max_position", "in_place", "strides", "batch_invariant", "device"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kFields), std::end(kFields), key) == std::end(kFields)) {
       fail("hello reply: supports", fmt::format("unknown field {}", shown(key)));
@@ -136,6 +137,7 @@ Capabilities capabilities_from_json_text(std::string_view text) {
   if (j.contains("multi_axis")) c.multi_axis = parse_flag(j["multi_axis"], "multi_axis");
   if (j.contains("in_place")) c.in_place = parse_flag(j["in_place"], "in_place");
   if (j.contains("strides")) c.strides = parse_flag(j["strides"], "strides");
+  if (j.contains("batch_invariant")) c.batch_invariant = parse_flag(j["batch_invariant"], "batch_invariant");
   if (j.contains("max_position")) {
     const nlohmann::json& m = j["max_position"];
     if (!m.is_number_integer() || m.get<std::int64_t>() < 0) {

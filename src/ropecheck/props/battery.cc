@@ -251,11 +251,20 @@ void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string&
                            [under_test, profile](const KernelCase& c) {
                              for (const KernelUnderTest& k : *under_test) check_score_shift_invariant(c, k, profile);
                            }));
-  b.push_back(implementation_entry(id_prefix + "prefill_equals_decode",
-                                   fmt::format("{}: a whole-sequence call equals token-by-token calls", label), declared,
-                           gen_kernel_case(first, kMaxKernelPosition, specs), [under_test](const KernelCase& c) {
-                             for (const KernelUnderTest& k : *under_test) check_decode_consistent(c, k);
-                           }));
+  const bool batch_invariant = !declared || declared->batch_invariant;
+  b.push_back(implementation_entry(
+      id_prefix + "prefill_equals_decode",
+      batch_invariant ? fmt::format("{}: a whole-sequence call equals token-by-token calls", label)
+                      : fmt::format("{}: token-by-token calls within the {} bound (declared not batch invariant)", label, bound),
+      declared, gen_kernel_case(first, kMaxKernelPosition, specs), [under_test, batch_invariant, profile](const KernelCase& c) {
+        for (const KernelUnderTest& k : *under_test) {
+          if (batch_invariant) {
+            check_decode_consistent(c, k);
+          } else {
+            check_decode_within_bound(c, k, profile);
+          }
+        }
+      }));
 }
 
 }  // namespace

@@ -256,4 +256,28 @@ void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel)
   }
 }
 
+void check_decode_within_bound(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile) {
+  const KernelBuffers buffers = make_buffers(c);
+  const std::size_t bytes = storage_bytes(c.dtype);
+  const std::size_t stride = c.token_stride();
+  const std::size_t row = c.heads * c.spec.head_dim;
+  const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, kernel.arithmetic);
+  for (std::size_t t = 0; t < c.tokens(); ++t) {
+    KernelCase one = c;
+    one.positions.assign(c.positions.begin() + static_cast<std::ptrdiff_t>(t * c.axes),
+                         c.positions.begin() + static_cast<std::ptrdiff_t>((t + 1) * c.axes));
+    KernelBuffers token;
+    token.in.assign(buffers.in.begin() + static_cast<std::ptrdiff_t>(t * stride * bytes),
+                    buffers.in.begin() + static_cast<std::ptrdiff_t>((t + 1) * stride * bytes));
+    token.x.assign(buffers.x.begin() + static_cast<std::ptrdiff_t>(t * row), buffers.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+    const std::vector<unsigned char> alone = run_kernel(one, token, kernel);
+    const reference::ExactRope exact = reference::exact_rope(one.spec, one.position_view(), token.x, one.heads);
+    const numeric::ErrorStats stats = numeric::measure(exact, widen_output(one, alone), model);
+    if (!stats.within_bound()) {
+      RC_FAIL(fmt::format("{}: token {} (position {}) called alone: {}", kernel.name, t,
+                          format_position(c.position_view(), t), stats.summary()));
+    }
+  }
+}
+
 }  // namespace ropecheck::props
