@@ -85,7 +85,9 @@ double element_bound(const ErrorModel& model, double exact_y, const PairTerms& p
 }
 
 double angle_allowance(const ErrorModel& model, double position, double theta, std::size_t pair) {
-  if (std::fabs(theta) == 1) return 0;  // the float32 angle m·1 is exact (error_model.h)
+  // The float32 angle m·1 is exact while m is (error_model.h): below 2^24. Above, f32(m)
+  // rounds (≤ u·|m|), which the per-radian allowance covers like any other pair's.
+  if (std::fabs(theta) == 1 && std::fabs(position) <= kF32ExactIntegerLimit) return 0;
   return (model.angle_per_radian + model.angle_per_radian_per_pair * static_cast<double>(pair)) * std::fabs(position) *
          std::fabs(theta);
 }

@@ -84,7 +84,9 @@ inline constexpr double kAccurateTableAbsError = 0x1p-50;
 //  - HF/Meta/vLLM products: θ_f32 = 1/powf(base, 2i/R) — powf ≤ 1 ulp (2u), the division
 //    u, and (2i/R)·ln(base)·u ≤ ln(base)·u when 2i/R is not exact in f32 (R not a power
 //    of two); the f32 position is exact below 2^24 and the product m·θ_f32 rounds once
-//    (u): |δφ_i| ≤ (4 + ln base)·u·|m|θ_i ≤ 21u·|m|θ_i for base ≤ 1e7. Scaled
+//    (u): |δφ_i| ≤ (4 + ln base)·u·|m|θ_i ≤ 21u·|m|θ_i for base ≤ 1e7. Above 2^24 the
+//    position itself rounds to f32 (u more: int32/int64 positions near 2^31, 2^32), still
+//    ≤ 22u·|m|θ_i. Scaled
 //    frequencies (llama3's smooth blend, YaRN's ramp blend, LongRoPE's division by a
 //    factor, a dynamic base computed in f32) add a few u of the same kind.
 //  - ggml's recurrence: θ_i = m·q^i by i successive f32 multiplications, with
@@ -107,6 +109,9 @@ inline constexpr double kAccurateTableAbsError = 0x1p-50;
 // Without this, cos/sin evaluated on the unreduced angle (CUDA's __sinf/__cosf, whose
 // range reduction multiplies by 1/2π in float32: kekzl/imp #1325 measured 1.0e-2 at
 // position 131071) passed f32-angle at every position.
+// Below 2^24 every integer position is exact in float32; above it f32(m) rounds (one more
+// u of |m|·θ_i, inside K_a), so the θ_i = 1 exemption holds only up to here.
+inline constexpr double kF32ExactIntegerLimit = 0x1p24;
 inline constexpr double kF32AngleK = 32;
 inline constexpr double kF32RecurrenceK = 4;
 // Where the allowance reaches a radian the profile checks little but the norm: a case

@@ -12,6 +12,7 @@
 #include <rapidcheck/detail/TestListenerAdapter.h>
 
 #include "ropecheck/props/kernel_bug_variants.h"
+#include "ropecheck/props/shipped_bug_cases.h"
 #include "ropecheck/props/kernel_properties.h"
 #include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/props/reference_properties.h"
@@ -65,11 +66,11 @@ BatteryEntry generated_entry(std::string name, bool negative, rc::Gen<KernelCase
 // in-place path, the declared layout for one that implements one layout, positions
 // wrapped below its max_position. What cannot be fitted (a scaling type, multi-axis
 // positions) is declined by the implementation and counted (battery.h).
-KernelCase fit_case(KernelCase c, const harness::Capabilities& declared) {
+KernelCase fit_case(KernelCase c, const harness::Capabilities& declared, bool wrap_positions) {
   if (!declared.in_place) c.in_place = false;
   const auto& layouts = declared.layouts;
   if (layouts.size() == 1 && c.spec.layout != layouts.front()) c.spec.layout = layouts.front();
-  if (declared.max_position < std::numeric_limits<std::int64_t>::max()) {
+  if (wrap_positions && declared.max_position < std::numeric_limits<std::int64_t>::max()) {
     for (std::int64_t& m : c.positions) {
       if (m > declared.max_position) m %= declared.max_position + 1;
     }
@@ -80,11 +81,14 @@ KernelCase fit_case(KernelCase c, const harness::Capabilities& declared) {
 // A property of an implementation under test: each case is fitted to its declaration
 // (fit_case); a case it declines is counted, not sent again, and the property measured
 // nothing if it declined every case (see battery.h).
+// wrap_positions false: positions above its max_position are declined, not wrapped (the
+// properties about large positions themselves).
 BatteryEntry implementation_entry(std::string id, std::string name, std::optional<harness::Capabilities> declared,
-                                  rc::Gen<KernelCase> gen, std::function<void(const KernelCase&)> body) {
+                                  rc::Gen<KernelCase> gen, std::function<void(const KernelCase&)> body,
+                                  bool wrap_positions = true) {
   const auto declined = std::make_shared<DeclinedCases>();
-  BatteryEntry e = drawing_entry(std::move(name), false, [gen, body, declined, declared] {
-    const KernelCase c = declared ? fit_case(*gen, *declared) : *gen;
+  BatteryEntry e = drawing_entry(std::move(name), false, [gen, body, declined, declared, wrap_positions] {
+    const KernelCase c = declared ? fit_case(*gen, *declared, wrap_positions) : *gen;
     try {
       body(c);
       ++declined->measured;
@@ -131,6 +135,14 @@ void add_multi_axis_controls(std::vector<BatteryEntry>& b, numeric::Profile prof
   }
 }
 
+}  // namespace
+
+namespace {
+void add_shipped_bug_entries(std::vector<BatteryEntry>& b, const std::string& who,
+                             std::shared_ptr<const std::vector<KernelUnderTest>> under_test,
+                             const std::optional<harness::Capabilities>& declared, Dtype dtype, numeric::Profile profile,
+                             bool high_positions);
+void add_shipped_bug_controls(std::vector<BatteryEntry>& b, numeric::Profile profile, bool high_positions);
 }  // namespace
 
 std::vector<BatteryEntry> kernel_battery() {
@@ -223,6 +235,10 @@ std::vector<BatteryEntry> kernel_battery() {
                               gen_kernel_case(Dtype::f32, kMaxPosition), [](const KernelCase& c) {
                                 check_matches_reference(c, {kernel_bugs::bf16_table()}, numeric::Profile::f32_angle);
                               }));
+  // The shipped bug classes within the accurate table's domain (no high positions: the
+  // table stops at 2^24; plugins and workers get them).
+  add_shipped_bug_entries(b, "kernels", targets, std::nullopt, Dtype::bf16, numeric::Profile::exact, false);
+  add_shipped_bug_controls(b, numeric::Profile::exact, false);
   add_relative_position_controls(b, numeric::Profile::exact);
   return b;
 }
@@ -269,6 +285,73 @@ void add_implementation_entries(std::vector<BatteryEntry>& b, const std::string&
 
 }  // namespace
 
+namespace {
+
+// The properties aimed at the bug classes kernels keep shipping (shipped_bug_cases.h), on
+// `under_test` in `dtype`, each case within the profile's bound.
+void add_shipped_bug_entries(std::vector<BatteryEntry>& b, const std::string& who,
+                             std::shared_ptr<const std::vector<KernelUnderTest>> under_test,
+                             const std::optional<harness::Capabilities>& declared, Dtype dtype, numeric::Profile profile,
+                             bool high_positions) {
+  const std::string bound(numeric::to_string(profile));
+  const auto within = [under_test, profile](const KernelCase& c) { check_matches_reference(c, *under_test, profile); };
+  if (high_positions) {
+    b.push_back(implementation_entry("high_positions",
+                                     fmt::format("{}: positions at and across 2^15, 2^16, 2^31 and 2^32 within the {} bound",
+                                                 who, bound),
+                                     declared, gen_high_position_case(dtype), within, /*wrap_positions=*/false));
+  }
+  b.push_back(implementation_entry("many_heads",
+                                   fmt::format("{}: up to 40 heads and 10240 rows, every head and row within the {} bound", who,
+                                               bound),
+                                   declared, gen_many_heads_case(dtype), within));
+  // Without strides an implementation is handed a dense copy: the property would measure
+  // ropecheck's packing, not it, so it is declined.
+  const bool strided = !declared || declared->strides;
+  b.push_back(implementation_entry("fused_qkv_slice",
+                                   fmt::format("{}: a q slice of a fused qkv buffer (strided) within the {} bound", who, bound),
+                                   declared, gen_fused_qkv_case(dtype), [within, strided](const KernelCase& c) {
+                                     if (!strided) {
+                                       throw harness::ImplementationRefusal(
+                                           "it does not declare strides: it is handed dense copies, so no strided input "
+                                           "of its own is measured");
+                                     }
+                                     within(c);
+                                   }));
+  b.push_back(implementation_entry("table_layout",
+                                   fmt::format("{}: both layouts with rotary_dim >= 4 (the cos/sin table layouts differ) "
+                                               "within the {} bound",
+                                               who, bound),
+                                   declared, gen_two_layout_case(dtype), within));
+}
+
+// Their negative controls: the built-in or reference kernels with each shipped flaw.
+void add_shipped_bug_controls(std::vector<BatteryEntry>& b, numeric::Profile profile, bool high_positions) {
+  const std::string bound(numeric::to_string(profile));
+  const auto caught = [profile](KernelUnderTest (*bug)()) {
+    return [profile, bug](const KernelCase& c) { check_matches_reference(c, {bug()}, profile); };
+  };
+  if (high_positions) {
+    b.push_back(generated_entry(fmt::format("int16 positions are outside the {} bound", bound), true,
+                                gen_high_position_case(Dtype::f32), caught(&kernel_bugs::int16_positions)));
+    b.push_back(generated_entry(fmt::format("int32 positions are outside the {} bound", bound), true,
+                                gen_high_position_case(Dtype::f32), caught(&kernel_bugs::int32_positions)));
+  }
+  b.push_back(generated_entry(fmt::format("only head 0 rotated is outside the {} bound", bound), true,
+                              gen_many_heads_case(Dtype::f32), caught(&kernel_bugs::only_first_head_rotated)));
+  b.push_back(generated_entry(fmt::format("the head index added to the position is outside the {} bound", bound), true,
+                              gen_many_heads_case(Dtype::f32), caught(&kernel_bugs::head_index_added_to_position)));
+  b.push_back(generated_entry(fmt::format("the first token's position for every token is outside the {} bound", bound),
+                              true, gen_many_heads_case(Dtype::f32),
+                              caught(&kernel_bugs::first_token_position_for_every_token)));
+  b.push_back(generated_entry(fmt::format("a strided input read as contiguous is outside the {} bound", bound), true,
+                              gen_fused_qkv_case(Dtype::f32), caught(&kernel_bugs::contiguous_input_assumed)));
+  b.push_back(generated_entry(fmt::format("a cos/sin table of the other layout is outside the {} bound", bound), true,
+                              gen_two_layout_case(Dtype::f32), caught(&kernel_bugs::table_layout_mismatch)));
+}
+
+}  // namespace
+
 std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> plugin, numeric::Profile profile) {
   const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{implementation_kernel(plugin)});
   const std::string who = kernel->front().name;
@@ -296,6 +379,8 @@ std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::
                            gen_kernel_case(first, kMaxKernelPosition, gen_multi_axis_spec()),
                            [kernel, profile](const KernelCase& c) { check_matches_reference(c, *kernel, profile); }));
   add_multi_axis_controls(b, profile);
+  add_shipped_bug_entries(b, who, kernel, declared, first, profile, /*high_positions=*/true);
+  add_shipped_bug_controls(b, profile, /*high_positions=*/true);
   add_relative_position_controls(b, profile);
   return b;
 }

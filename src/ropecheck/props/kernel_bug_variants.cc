@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 
+#include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
@@ -224,5 +225,183 @@ KernelUnderTest first_component_for_every_axis() {
 }
 
 KernelUnderTest one_dimensional_positions() { return with_components(", 1-D positions", token_index_everywhere); }
+
+}  // namespace ropecheck::props::kernel_bugs
+
+namespace ropecheck::props {
+namespace {
+
+// Input rows (strided) as exact doubles [T][H][D].
+std::vector<double> read_rows(const RopeSpec& spec, std::size_t tokens, std::size_t heads, kernels::ConstTensor in) {
+  const std::size_t bytes = storage_bytes(in.dtype);
+  const std::size_t row = heads * spec.head_dim;
+  const std::size_t stride = in.token_stride ? in.token_stride : row;
+  const auto* src = static_cast<const unsigned char*>(in.data);
+  std::vector<double> x(tokens * row);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    for (std::size_t e = 0; e < row; ++e) x[t * row + e] = widen(src + (t * stride + e) * bytes, in.dtype);
+  }
+  return x;
+}
+
+// Bit patterns [T][H][D] written at the output's stride.
+void write_rows(const RopeSpec& spec, std::size_t tokens, std::size_t heads, const std::vector<std::uint64_t>& bits,
+                kernels::MutableTensor out) {
+  const std::size_t bytes = storage_bytes(out.dtype);
+  const std::size_t row = heads * spec.head_dim;
+  const std::size_t stride = out.token_stride ? out.token_stride : row;
+  auto* dst = static_cast<unsigned char*>(out.data);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    for (std::size_t e = 0; e < row; ++e) {
+      store_bits(dst + (t * stride + e) * bytes, out.dtype, static_cast<std::uint32_t>(bits[t * row + e]));
+    }
+  }
+}
+
+// The exact kernel with the positions (every component) changed by `change`.
+KernelUnderTest exact_with_positions(std::string suffix, std::function<std::int64_t(std::int64_t)> change) {
+  KernelUnderTest k = correctly_rounded_kernel();
+  k.name += suffix;
+  k.rotate = [change](const RopeSpec& spec, PositionsView positions, std::size_t heads, kernels::ConstTensor in,
+                      kernels::MutableTensor out) {
+    std::vector<std::int64_t> changed(positions.values.begin(), positions.values.end());
+    for (std::int64_t& m : changed) m = change(m);
+    const std::vector<double> x = read_rows(spec, positions.tokens(), heads, in);
+    const reference::ExactRope e = reference::exact_rope(spec, PositionsView(changed, positions.axes), x, heads, out.dtype);
+    write_rows(spec, positions.tokens(), heads, e.expected_bits, out);
+  };
+  return k;
+}
+
+}  // namespace
+
+KernelUnderTest correctly_rounded_kernel() {
+  KernelUnderTest k;
+  k.name = "correctly rounded reference";
+  k.rotate = [](const RopeSpec& spec, PositionsView positions, std::size_t heads, kernels::ConstTensor in,
+                kernels::MutableTensor out) {
+    const std::vector<double> x = read_rows(spec, positions.tokens(), heads, in);
+    const reference::ExactRope e = reference::exact_rope(spec, positions, x, heads, out.dtype);
+    write_rows(spec, positions.tokens(), heads, e.expected_bits, out);
+  };
+  return k;
+}
+
+}  // namespace ropecheck::props
+
+namespace ropecheck::props::kernel_bugs {
+
+KernelUnderTest int16_positions() {
+  return exact_with_positions(", positions in int16", [](std::int64_t m) { return std::int64_t{static_cast<std::int16_t>(m)}; });
+}
+
+KernelUnderTest int32_positions() {
+  return exact_with_positions(", positions in int32", [](std::int64_t m) { return std::int64_t{static_cast<std::int32_t>(m)}; });
+}
+
+KernelUnderTest only_first_head_rotated() {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += ", only head 0 rotated";
+  k.rotate = [correct](const RopeSpec& spec, PositionsView positions, std::size_t heads, kernels::ConstTensor in,
+                       kernels::MutableTensor out) {
+    const std::size_t bytes = storage_bytes(in.dtype);
+    const std::size_t row = heads * spec.head_dim;
+    const std::size_t in_stride = in.token_stride ? in.token_stride : row;
+    const std::size_t out_stride = out.token_stride ? out.token_stride : row;
+    // The heads after the first, as they came in (the call may be in place).
+    std::vector<unsigned char> rest(positions.tokens() * (row - spec.head_dim) * bytes);
+    const auto* src = static_cast<const unsigned char*>(in.data);
+    for (std::size_t t = 0; t < positions.tokens(); ++t) {
+      std::memcpy(&rest[t * (row - spec.head_dim) * bytes], src + (t * in_stride + spec.head_dim) * bytes, rest.size() / positions.tokens());
+    }
+    correct(spec, positions, heads, in, out);
+    auto* dst = static_cast<unsigned char*>(out.data);
+    for (std::size_t t = 0; t < positions.tokens(); ++t) {
+      std::memcpy(dst + (t * out_stride + spec.head_dim) * bytes, &rest[t * (row - spec.head_dim) * bytes], rest.size() / positions.tokens());
+    }
+  };
+  return k;
+}
+
+KernelUnderTest head_index_added_to_position() {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += ", head index added to the position";
+  k.rotate = [correct](const RopeSpec& spec, PositionsView positions, std::size_t heads, kernels::ConstTensor in,
+                       kernels::MutableTensor out) {
+    const std::size_t bytes = storage_bytes(in.dtype);
+    const std::size_t row = heads * spec.head_dim;
+    const std::size_t in_stride = in.token_stride ? in.token_stride : row;
+    const std::size_t out_stride = out.token_stride ? out.token_stride : row;
+    // One head at a time, each read from a copy taken before any head is written (in place).
+    const std::vector<unsigned char> source(static_cast<const unsigned char*>(in.data),
+                                            static_cast<const unsigned char*>(in.data) + positions.tokens() * in_stride * bytes);
+    for (std::size_t h = 0; h < heads; ++h) {
+      std::vector<std::int64_t> shifted(positions.values.begin(), positions.values.end());
+      for (std::int64_t& m : shifted) m += static_cast<std::int64_t>(h);
+      const kernels::ConstTensor head_in{source.data() + h * spec.head_dim * bytes, in.dtype, in_stride};
+      const kernels::MutableTensor head_out{static_cast<unsigned char*>(out.data) + h * spec.head_dim * bytes, out.dtype, out_stride};
+      correct(spec, PositionsView(shifted, positions.axes), 1, head_in, head_out);
+    }
+  };
+  return k;
+}
+
+KernelUnderTest first_token_position_for_every_token() {
+  return with_positions(", the first token's position for every token", [](std::span<const std::int64_t> positions) {
+    return std::vector<std::int64_t>(positions.size(), positions.empty() ? 0 : positions[0]);
+  });
+}
+
+KernelUnderTest contiguous_input_assumed() {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += ", contiguous input assumed";
+  k.rotate = [correct](const RopeSpec& spec, PositionsView positions, std::size_t heads, kernels::ConstTensor in,
+                       kernels::MutableTensor out) {
+    // Token t read from element t·heads·head_dim of the buffer, as if it had no stride
+    // padding (copied first: the call may be in place); the output goes to its own stride.
+    const std::size_t bytes = storage_bytes(in.dtype);
+    const auto* buffer = static_cast<const unsigned char*>(in.data);
+    const std::vector<unsigned char> assumed(buffer, buffer + positions.tokens() * heads * spec.head_dim * bytes);
+    correct(spec, positions, heads, kernels::ConstTensor{assumed.data(), in.dtype, 0}, out);
+  };
+  return k;
+}
+
+KernelUnderTest table_layout_mismatch() {
+  KernelUnderTest k = correctly_rounded_kernel();
+  k.name = "cos/sin table of the other layout";
+  k.rotate = [](const RopeSpec& spec, PositionsView positions, std::size_t heads, kernels::ConstTensor in,
+                kernels::MutableTensor out) {
+    const std::size_t tokens = positions.tokens();
+    const std::vector<double> x = read_rows(spec, tokens, heads, in);
+    const reference::ExactRope e = reference::exact_rope(spec, positions, x, heads, out.dtype);
+    std::vector<std::uint64_t> bits = e.expected_bits;
+    const std::size_t pairs = spec.pairs();
+    const std::size_t start = spec.rotary_offset;
+    // Table entry of rotary dim j as the other layout lays it out: interleaved tables
+    // repeat each θ twice (pair ⌊j/2⌋), half_split tables concatenate (pair j mod R/2).
+    const auto pair_of_dim = [&](std::size_t j) { return spec.layout == Layout::half_split ? j / 2 : j % pairs; };
+    for (std::size_t t = 0; t < tokens; ++t) {
+      for (std::size_t h = 0; h < heads; ++h) {
+        const std::size_t row = (t * heads + h) * spec.head_dim;
+        for (std::size_t i = 0; i < pairs; ++i) {
+          const auto [ia, ib] = reference::pair_dims(spec, i);
+          const double a = x[row + ia], b = x[row + ib];
+          const std::size_t pa = pair_of_dim(ia - start), pb = pair_of_dim(ib - start);
+          const double s = e.attention_factor * e.position_scale[t];
+          const double ya = s * (a * e.cos[t * pairs + pa] - b * e.sin[t * pairs + pa]);
+          const double yb = s * (b * e.cos[t * pairs + pb] + a * e.sin[t * pairs + pb]);
+          bits[row + ia] = reference::round_to_bits(reference::Real(ya), out.dtype);
+          bits[row + ib] = reference::round_to_bits(reference::Real(yb), out.dtype);
+        }
+      }
+    }
+    write_rows(spec, tokens, heads, bits, out);
+  };
+  return k;
+}
 
 }  // namespace ropecheck::props::kernel_bugs

@@ -69,3 +69,45 @@ KernelUnderTest first_component_for_every_axis();
 KernelUnderTest one_dimensional_positions();
 
 }  // namespace ropecheck::props::kernel_bugs
+
+namespace ropecheck::props {
+
+// The exact result correctly rounded to the output dtype (reference::exact_rope at 257
+// bits), as a KernelUnderTest: a correct implementation at every position an int64 holds,
+// where the built-in kernels' accurate table stops at 2^24. The wrong variants below that
+// reach beyond 2^24 are made from it, so they are wrong only in their one flaw.
+KernelUnderTest correctly_rounded_kernel();
+
+}  // namespace ropecheck::props
+
+namespace ropecheck::props::kernel_bugs {
+
+// Positions narrowed to int16 / int32 before the angle is formed, as kernels that store
+// position indices compactly do (tpu-inference #2755: int16 positions wrap beyond 32767,
+// 37500 → −28036; sglang #4267 removed a cast of int64 positions to int32): exact otherwise.
+KernelUnderTest int16_positions();
+KernelUnderTest int32_positions();
+
+// Only head 0 of each token rotated; the others copied through (aprender #2079: a flat
+// launch grid collapsed every head into block 0; vLLM #51049: only the first head of each
+// warp chunk right once tokens × heads ≥ 10240).
+KernelUnderTest only_first_head_rotated();
+// Head h rotated at position m + h (emlx #121: mlx::core::fast::rope iterating its
+// sequence axis over the heads of a row-contiguous {B, T, H, D} tensor).
+KernelUnderTest head_index_added_to_position();
+// Every token rotated at the first token's position: row 0 right, the others not (MLX
+// #3795: rows > 0 of a single-token batch; Megatron-LM #5243: packed sequences reusing
+// the first sequence's positions).
+KernelUnderTest first_token_position_for_every_token();
+// The input read as if dense (its token stride ignored) while the output is written at
+// its own stride: a kernel that assumes a contiguous q, given a slice of a fused qkv
+// (vLLM #17091: the CUDA kernel ignored the first dimension's stride of an MLA q slice).
+KernelUnderTest contiguous_input_assumed();
+// half_split (rotate_half) applied with a cos/sin table laid out for interleaved pairs:
+// dim j reads θ_{⌊j/2⌋} (repeat_interleave) instead of θ_{j mod R/2} (cat(f, f)), so the
+// two elements of a pair turn by different angles (transformers #47328: Qwen2.5-Omni's
+// Token2Wav built half-split cos/sin for an interleaved rotation). Interleaved specs get
+// the converse mistake.
+KernelUnderTest table_layout_mismatch();
+
+}  // namespace ropecheck::props::kernel_bugs
