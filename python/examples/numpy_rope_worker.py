@@ -12,6 +12,7 @@ implementations shipped, so that tests can show the battery catching each:
   in-place-pair-update    b' computed from the already-rotated a'
   only-head-0             heads after the first left unrotated
   int16-positions         positions wrapped to int16
+  k-unrotated-one-kv-head in its q and k call, k returned as it came when it has one head
 """
 import argparse
 import os
@@ -22,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from ropecheck_worker import dtypes, serve  # noqa: E402
 
-BUGS = ("bf16-positions", "in-place-pair-update", "only-head-0", "int16-positions")
+BUGS = ("bf16-positions", "in-place-pair-update", "only-head-0", "int16-positions", "k-unrotated-one-kv-head")
 
 
 def rope(spec, x, positions, bug=None):
@@ -52,6 +53,13 @@ def rope(spec, x, positions, bug=None):
     return y
 
 
+def rope_qk(spec, q, k, positions, bug=None):
+    """q and k of one layer in one call (k may have fewer heads: GQA)."""
+    if bug == "k-unrotated-one-kv-head" and np.shape(k)[1] == 1:
+        return rope(spec, q, positions), np.asarray(k, dtype=np.float64)
+    return rope(spec, q, positions, bug), rope(spec, k, positions, bug)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bug", choices=BUGS)
@@ -59,7 +67,8 @@ def main():
     supports = {"dtypes": ["f32", "bf16", "f16"], "scaling": ["none"], "position_scale": False,
                 "multi_axis": False, "strides": True}
     name = "numpy float64" + (" with bug " + args.bug if args.bug else "")
-    return serve(lambda spec, x, positions: rope(spec, x, positions, args.bug), supports=supports, name=name)
+    return serve(lambda spec, x, positions: rope(spec, x, positions, args.bug), supports=supports, name=name,
+                 apply_qk_fn=lambda spec, q, k, positions: rope_qk(spec, q, k, positions, args.bug))
 
 
 if __name__ == "__main__":

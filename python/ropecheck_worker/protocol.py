@@ -14,7 +14,7 @@ PROTOCOL_VERSION = "1"
 
 # What serve() declares when `supports` leaves a field out: the dtypes are required.
 _SUPPORT_FIELDS = ("dtypes", "layouts", "scaling", "position_scale", "multi_axis", "max_position", "in_place",
-                   "strides", "batch_invariant", "device")
+                   "strides", "batch_invariant", "qk", "device")
 
 
 class Unsupported(Exception):
@@ -69,6 +69,30 @@ def _call_arrays(tensors, metadata, spec, array_type):
     return x, positions
 
 
+def _answer_qk(apply_qk_fn, tensors, metadata, array_type):
+    call_id = metadata["id"]
+    try:
+        if apply_qk_fn is None:
+            raise Unsupported("no q and k path")
+        spec = json.loads(metadata["spec"])
+        q, k, positions = _qk_arrays(tensors, metadata, spec, array_type)
+        q_out, k_out = apply_qk_fn(spec, q, k, positions)
+        outputs = {}
+        for name, out, heads in (("q_out", q_out, metadata["heads_q"]), ("k_out", k_out, metadata["heads_k"])):
+            stored = _stored_output(metadata["dtype"], out)
+            expected = (int(positions.shape[0]), int(heads), int(spec["head_dim"]))
+            if tuple(stored.shape) != expected:
+                raise ValueError("%s has shape %s, expected %s" % (name, tuple(stored.shape), expected))
+            outputs[name] = (dtypes.STORAGE[metadata["dtype"]], stored)
+        return encode(outputs, {"op": "apply_qk", "id": call_id})
+    except Unsupported as e:
+        return encode({}, {"op": "apply_qk", "id": call_id, "unsupported": str(e) or "unsupported"})
+    except Exception as e:  # reported to ropecheck as this call's failure
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.flush()
+        return encode({}, {"op": "apply_qk", "id": call_id, "error": "%s: %s" % (type(e).__name__, e)})
+
+
 def _stored_output(dtype, out):
     """Stored elements from what the function returned (numpy array or torch tensor)."""
     if hasattr(out, "detach"):  # a torch tensor
@@ -81,7 +105,18 @@ def _stored_output(dtype, out):
     return dtypes.narrow(dtype, out)
 
 
-def serve(apply_fn, supports, name=None, in_place_fn=None, array_type="numpy", stdin=None, stdout=None):
+def _qk_arrays(tensors, metadata, spec, array_type):
+    """q [T, Hq, D] and k [T, Hk, D] of an apply_qk request, as _call_arrays gives x."""
+    arrays = []
+    for name, heads in (("q", metadata["heads_q"]), ("k", metadata["heads_k"])):
+        single = dict(metadata, heads=heads)
+        x, positions = _call_arrays({"x": tensors[name], "positions": tensors["positions"]}, single, spec, array_type)
+        arrays.append(x)
+    return arrays[0], arrays[1], positions
+
+
+def serve(apply_fn, supports, name=None, in_place_fn=None, array_type="numpy", stdin=None, stdout=None,
+          apply_qk_fn=None):
     """Runs a worker until ropecheck closes its input; returns the exit status (0).
 
     apply_fn(spec, x, positions) -> out. spec is the RopeSpec as a dict; x is [T, H, D]
@@ -93,6 +128,8 @@ def serve(apply_fn, supports, name=None, in_place_fn=None, array_type="numpy", s
     torch.bfloat16).
     in_place_fn(spec, x, positions), when given, is the in-place path: it gets a writable
     x, must rotate it in place, and in_place is declared.
+    apply_qk_fn(spec, q, k, positions) -> (q_out, k_out), when given, takes q and k of one
+    layer in one call (k may have fewer heads: GQA), and qk is declared.
     supports: the capabilities (docs/worker-protocol.md); "dtypes" is required.
     Raise Unsupported(reason) to decline a call; any other exception is reported to
     ropecheck as the call's error (a failure) and its traceback goes to stderr.
@@ -108,6 +145,7 @@ def serve(apply_fn, supports, name=None, in_place_fn=None, array_type="numpy", s
         declared["in_place"] = True
     else:
         declared.setdefault("in_place", False)
+    declared["qk"] = apply_qk_fn is not None
     inp = stdin or sys.stdin.buffer
     out_stream = stdout or sys.stdout.buffer
     if stdout is None:
@@ -127,9 +165,12 @@ def serve(apply_fn, supports, name=None, in_place_fn=None, array_type="numpy", s
             _write(out_stream, encode({}, {"op": "hello", "id": metadata.get("id", "0"), "protocol": PROTOCOL_VERSION,
                                            "name": label, "supports": json.dumps(declared, sort_keys=True)}))
             continue
-        if op != "apply":
+        if op not in ("apply", "apply_qk"):
             raise ProtocolError("unknown op %r" % op)
         call_id = metadata["id"]
+        if op == "apply_qk":
+            _write(out_stream, _answer_qk(apply_qk_fn, tensors, metadata, array_type))
+            continue
         try:
             spec = json.loads(metadata["spec"])
             x, positions = _call_arrays(tensors, metadata, spec, array_type)

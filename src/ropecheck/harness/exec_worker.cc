@@ -1,6 +1,7 @@
 #include "ropecheck/harness/exec_worker.h"
 
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -93,20 +94,14 @@ int ExecWorker::restarts() const {
   return state_->restarts;
 }
 
-void ExecWorker::apply(const RopeCall& call, void* out) const {
-  if (const auto outside = outside_capabilities(capabilities_, call)) {
-    throw ImplementationRefusal(fmt::format("worker {}: not called: {}", name_, *outside));
-  }
-  // A worker without strides gets the dense copy, as a plugin does.
-  std::vector<unsigned char> dense;
-  RopeCall sent = call;
-  if (call.strided() && !capabilities_.strides) {
-    dense = pack_dense(call);
-    sent.x = dense.data();
-    sent.x_token_stride = call.row_elements();
-  }
-  State& s = *state_;
-  const std::lock_guard lock(s.mutex);
+namespace {
+
+// One request to the worker of `s` (started again first when it ended earlier) and its
+// reply. `encode` makes the request for the id it is given. Throws ImplementationFailure;
+// after a timeout the worker is not called again.
+std::pair<std::uint64_t, std::vector<unsigned char>> round_trip(
+    ExecWorker::State& s, const std::function<std::vector<unsigned char>(std::uint64_t)>& encode,
+    std::uint64_t max_reply_bytes) {
   if (!s.not_called_again.empty()) {
     throw ImplementationFailure(fmt::format("{}: not called: {}", s.label, s.not_called_again));
   }
@@ -125,35 +120,90 @@ void ExecWorker::apply(const RopeCall& call, void* out) const {
   }
   const std::uint64_t id = s.next_id++;
   ++s.calls;
-  const std::string what = fmt::format("{}: call {}", s.label, id);
-  std::vector<unsigned char> reply;
   try {
-    reply = s.process->exchange(frame(encode_apply_request(id, sent)), max_apply_reply_bytes(sent), what);
+    return {id, s.process->exchange(frame(encode(id)), max_reply_bytes, fmt::format("{}: call {}", s.label, id))};
   } catch (const ImplementationFailure& e) {
     if (std::string_view(e.what()).find("no reply within") != std::string_view::npos) {
       s.not_called_again = fmt::format("it timed out earlier (no reply within {} s)", s.limits.timeout.count());
     }
     throw;
   }
-  ApplyReply parsed;
+}
+
+// A reply that broke the protocol: the stream cannot be trusted after it, so the next call
+// starts a fresh worker.
+template <class Parse>
+auto parse_or_restart(ExecWorker::State& s, Parse&& parse) {
   try {
-    parsed = parse_apply_reply(reply, id, sent);
+    return parse();
   } catch (const ImplementationFailure& e) {
-    // The stream cannot be trusted after a bad reply: the next call starts a fresh worker.
     const std::string note = s.process->stderr_note();
     s.process->stop();
     throw ImplementationFailure(fmt::format("{}: {}{}", s.label, e.what(), note));
   }
-  if (auto* output = std::get_if<ApplyOutput>(&parsed)) {
+}
+
+}  // namespace
+
+void ExecWorker::apply(const RopeCall& call, void* out) const {
+  if (const auto outside = outside_capabilities(capabilities_, call)) {
+    throw ImplementationRefusal(fmt::format("worker {}: not called: {}", name_, *outside));
+  }
+  // A worker without strides gets the dense copy, as a plugin does.
+  std::vector<unsigned char> dense;
+  RopeCall sent = call;
+  if (call.strided() && !capabilities_.strides) {
+    dense = pack_dense(call);
+    sent.x = dense.data();
+    sent.x_token_stride = call.row_elements();
+  }
+  State& s = *state_;
+  const std::lock_guard lock(s.mutex);
+  const auto [id, reply] = round_trip(
+      s, [&](std::uint64_t n) { return encode_apply_request(n, sent); }, max_apply_reply_bytes(sent));
+  const ApplyReply parsed = parse_or_restart(s, [&] { return parse_apply_reply(reply, id, sent); });
+  if (const auto* output = std::get_if<ApplyOutput>(&parsed)) {
     if (!output->out.empty()) std::memcpy(out, output->out.data(), output->out.size());
     return;
   }
   if (const auto* declined = std::get_if<ApplyDeclined>(&parsed)) {
     throw ImplementationRefusal(fmt::format("worker {} declined: {}", name_, declined->reason));
   }
-  const auto& error = std::get<ApplyError>(parsed);
-  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id, error.message,
-                                          s.process->stderr_note()));
+  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id,
+                                          std::get<ApplyError>(parsed).message, s.process->stderr_note()));
+}
+
+void ExecWorker::apply_qk(const RopeCall& q, const RopeCall& k, void* q_out, void* k_out) const {
+  if (!capabilities_.qk) {
+    throw ImplementationRefusal(fmt::format("worker {}: not called: it does not declare qk (q and k in one call)", name_));
+  }
+  for (const RopeCall* call : {&q, &k}) {
+    if (const auto outside = outside_capabilities(capabilities_, *call)) {
+      throw ImplementationRefusal(fmt::format("worker {}: not called: {}", name_, *outside));
+    }
+  }
+  const std::vector<unsigned char> q_dense = pack_dense(q), k_dense = pack_dense(k);
+  RopeCall q_sent = q, k_sent = k;
+  q_sent.x = q_dense.data();
+  q_sent.x_token_stride = q.row_elements();
+  k_sent.x = k_dense.data();
+  k_sent.x_token_stride = k.row_elements();
+  State& s = *state_;
+  const std::lock_guard lock(s.mutex);
+  const auto [id, reply] = round_trip(
+      s, [&](std::uint64_t n) { return encode_apply_qk_request(n, q_sent, k_sent); },
+      max_apply_reply_bytes(q_sent) + max_apply_reply_bytes(k_sent));
+  const ApplyQkReply parsed = parse_or_restart(s, [&] { return parse_apply_qk_reply(reply, id, q_sent, k_sent); });
+  if (const auto* output = std::get_if<ApplyQkOutput>(&parsed)) {
+    if (!output->q_out.empty()) std::memcpy(q_out, output->q_out.data(), output->q_out.size());
+    if (!output->k_out.empty()) std::memcpy(k_out, output->k_out.data(), output->k_out.size());
+    return;
+  }
+  if (const auto* declined = std::get_if<ApplyDeclined>(&parsed)) {
+    throw ImplementationRefusal(fmt::format("worker {} declined: {}", name_, declined->reason));
+  }
+  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id,
+                                          std::get<ApplyError>(parsed).message, s.process->stderr_note()));
 }
 
 }  // namespace ropecheck::harness

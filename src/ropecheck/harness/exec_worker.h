@@ -40,12 +40,17 @@ class ExecWorker : public Implementation {
   std::string_view kind() const override { return "worker"; }
   const Capabilities& capabilities() const override { return capabilities_; }
   void apply(const RopeCall& call, void* out) const override;
+  // One apply_qk request when the worker declares qk; otherwise ImplementationRefusal (a
+  // property of one fused q/k call is not measured by two separate calls).
+  void apply_qk(const RopeCall& q, const RopeCall& k, void* q_out, void* k_out) const override;
   // Calls made, restarts so far (tests and the round-trip benchmark read these).
   std::uint64_t calls() const;
   int restarts() const;
 
- private:
+ // The worker process and its counters, shared by copies (exec_worker.cc).
   struct State;
+
+ private:
   std::string command_;
   std::string name_;
   std::string invocation_;

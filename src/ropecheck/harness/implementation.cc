@@ -17,6 +17,11 @@ bool contains(const std::vector<T>& list, T value) {
 
 bool Implementation::supports(Dtype dtype) const { return contains(capabilities().dtypes, dtype); }
 
+void Implementation::apply_qk(const RopeCall& q, const RopeCall& k, void* q_out, void* k_out) const {
+  apply(q, q_out);
+  apply(k, k_out);
+}
+
 std::optional<std::string> outside_capabilities(const Capabilities& c, const RopeCall& call) {
   if (!contains(c.dtypes, call.dtype)) return fmt::format("it does not declare dtype {}", to_string(call.dtype));
   if (call.spec.rotary_dim > 0 && !contains(c.layouts, call.spec.layout)) {

@@ -19,6 +19,8 @@
 //    it declared supported — throws ImplementationFailure with one line saying which, and
 //    with the tail of what the implementation printed. Nothing of the implementation runs
 //    in this process, so none of this can crash ropecheck.
+//  - apply_qk(q, k, q_out, k_out): both tensors of one attention layer in one call, as
+//    fused q/k kernels take them; declared by `qk`.
 //  - invocation() is the command-line flag that selects it again ("--plugin LIB",
 //    "--exec 'CMD'"), for the reproduce lines of reports.
 #pragma once
@@ -62,6 +64,8 @@ struct Capabilities {
   // A call over many tokens gives, bit for bit, what one call per token gives. Declared
   // false, prefill ≡ decode is checked within the profile's bound instead.
   bool batch_invariant = true;
+  // Takes q and k of different head counts (GQA) in one call (apply_qk).
+  bool qk = false;
   std::string device = "cpu";                // where it computes: a label for reports
 };
 
@@ -94,6 +98,9 @@ class Implementation {
   virtual const Capabilities& capabilities() const = 0;
   bool supports(Dtype dtype) const;
   virtual void apply(const RopeCall& call, void* out) const = 0;
+  // q and k at the same positions in one call (q.heads a multiple of k.heads: GQA), for an
+  // implementation that declares qk; dense only. The default makes two apply calls.
+  virtual void apply_qk(const RopeCall& q, const RopeCall& k, void* q_out, void* k_out) const;
 };
 
 }  // namespace ropecheck::harness

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -112,6 +113,7 @@ std::string capabilities_to_json_text(const Capabilities& c) {
   j["in_place"] = c.in_place;
   j["strides"] = c.strides;
   j["batch_invariant"] = c.batch_invariant;
+  j["qk"] = c.qk;
   j["device"] = c.device;
   return j.dump();
 }
@@ -121,7 +123,8 @@ Capabilities capabilities_from_json_text(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) fail("hello reply", "metadata 'supports' is not a JSON object");
   Capabilities c;
   static constexpr std::string_view kFields[] = {"dtypes", "layouts",  "scaling", "position_scale", "multi_axis",
-                                                 "max_position", "in_place", "strides", "batch_invariant", "device"};
+                                                 "max_position", "in_place", "strides", "batch_invariant", "qk",
+                                                 "device"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kFields), std::end(kFields), key) == std::end(kFields)) {
       fail("hello reply: supports", fmt::format("unknown field {}", shown(key)));
@@ -138,6 +141,7 @@ Capabilities capabilities_from_json_text(std::string_view text) {
   if (j.contains("in_place")) c.in_place = parse_flag(j["in_place"], "in_place");
   if (j.contains("strides")) c.strides = parse_flag(j["strides"], "strides");
   if (j.contains("batch_invariant")) c.batch_invariant = parse_flag(j["batch_invariant"], "batch_invariant");
+  if (j.contains("qk")) c.qk = parse_flag(j["qk"], "qk");
   if (j.contains("max_position")) {
     const nlohmann::json& m = j["max_position"];
     if (!m.is_number_integer() || m.get<std::int64_t>() < 0) {
@@ -212,34 +216,92 @@ std::uint64_t max_apply_reply_bytes(const RopeCall& call) {
   return call.positions.tokens() * call.row_elements() * storage_bytes(call.dtype) + kMaxReplyOverheadBytes;
 }
 
-ApplyReply parse_apply_reply(std::span<const unsigned char> blob, std::uint64_t id, const RopeCall& call) {
-  const std::string what = fmt::format("reply to call {}", id);
-  io::SafetensorsFile file = parse_blob(blob, what);
-  expect_value(file.metadata, "op", "apply", what);
+namespace {
+
+// The checks every apply reply shares: op, id, error/unsupported. Returns the declined or
+// error outcome, or nullopt for a reply that carries tensors.
+std::optional<std::variant<ApplyDeclined, ApplyError>> reply_outcome(const io::SafetensorsFile& file, std::string_view op,
+                                                                     std::uint64_t id, const std::string& what) {
+  expect_value(file.metadata, "op", op, what);
   const std::string* reply_id = find_key(file.metadata, "id");
   if (!reply_id) fail(what, "no metadata 'id'");
   if (parse_decimal(*reply_id) != id) fail(what, fmt::format("carries id {}: the worker mixed up its calls", shown(*reply_id)));
   const std::string* error = find_key(file.metadata, "error");
   const std::string* unsupported = find_key(file.metadata, "unsupported");
   if (error && unsupported) fail(what, "carries both 'error' and 'unsupported'");
-  if (error || unsupported) {
-    if (!file.tensors.empty()) fail(what, "carries tensors along with its error");
-    if (error) return ApplyError{worker_text(*error, kMaxWorkerMessageBytes)};
-    return ApplyDeclined{worker_text(*unsupported, kMaxWorkerMessageBytes)};
-  }
-  if (file.tensors.size() != 1 || file.tensors.front().name != "out") {
-    fail(what, file.tensors.empty() ? std::string("carries no tensor 'out'")
-                                    : fmt::format("carries {} tensor(s), expected only 'out'", file.tensors.size()));
-  }
-  io::Tensor& out = file.tensors.front();
-  if (out.dtype != st_dtype(call.dtype)) {
-    fail(what, fmt::format("tensor 'out' has dtype {}, expected {}", io::to_string(out.dtype), io::to_string(st_dtype(call.dtype))));
+  if (!error && !unsupported) return std::nullopt;
+  if (!file.tensors.empty()) fail(what, "carries tensors along with its error");
+  if (error) return ApplyError{worker_text(*error, kMaxWorkerMessageBytes)};
+  return ApplyDeclined{worker_text(*unsupported, kMaxWorkerMessageBytes)};
+}
+
+// The data of tensor `name`, which must have the call's dtype and dense shape.
+std::vector<unsigned char> take_output(io::SafetensorsFile& file, const std::string& name, const RopeCall& call,
+                                       const std::string& what) {
+  const auto it = std::find_if(file.tensors.begin(), file.tensors.end(), [&](const io::Tensor& t) { return t.name == name; });
+  if (it == file.tensors.end()) fail(what, fmt::format("carries no tensor '{}'", name));
+  if (it->dtype != st_dtype(call.dtype)) {
+    fail(what, fmt::format("tensor '{}' has dtype {}, expected {}", name, io::to_string(it->dtype),
+                           io::to_string(st_dtype(call.dtype))));
   }
   const std::vector<std::uint64_t> shape{call.positions.tokens(), call.heads, call.spec.head_dim};
-  if (out.shape != shape) {
-    fail(what, fmt::format("tensor 'out' has shape [{}], expected [{}]", fmt::join(out.shape, ", "), fmt::join(shape, ", ")));
+  if (it->shape != shape) {
+    fail(what, fmt::format("tensor '{}' has shape [{}], expected [{}]", name, fmt::join(it->shape, ", "), fmt::join(shape, ", ")));
   }
-  return ApplyOutput{std::move(out.data)};
+  return std::move(it->data);
+}
+
+void expect_tensor_count(const io::SafetensorsFile& file, std::size_t count, std::string_view names, const std::string& what) {
+  if (file.tensors.size() > count) fail(what, fmt::format("carries {} tensor(s), expected only {}", file.tensors.size(), names));
+}
+
+}  // namespace
+
+ApplyReply parse_apply_reply(std::span<const unsigned char> blob, std::uint64_t id, const RopeCall& call) {
+  const std::string what = fmt::format("reply to call {}", id);
+  io::SafetensorsFile file = parse_blob(blob, what);
+  if (auto outcome = reply_outcome(file, "apply", id, what)) {
+    if (auto* declined = std::get_if<ApplyDeclined>(&*outcome)) return *declined;
+    return std::get<ApplyError>(*outcome);
+  }
+  expect_tensor_count(file, 1, "'out'", what);
+  return ApplyOutput{take_output(file, "out", call, what)};
+}
+
+std::vector<unsigned char> encode_apply_qk_request(std::uint64_t id, const RopeCall& q, const RopeCall& k) {
+  io::SafetensorsFile file;
+  file.metadata = {{"op", "apply_qk"},
+                   {"id", std::to_string(id)},
+                   {"spec", to_json_text(q.spec)},
+                   {"dtype", std::string(to_string(q.dtype))},
+                   {"heads_q", std::to_string(q.heads)},
+                   {"heads_k", std::to_string(k.heads)}};
+  const std::uint64_t tokens = q.positions.tokens();
+  const std::size_t bytes = storage_bytes(q.dtype);
+  for (const auto& [name, call] : {std::pair<const char*, const RopeCall*>{"q", &q}, {"k", &k}}) {
+    const auto* x = static_cast<const unsigned char*>(call->x);
+    std::vector<unsigned char> dense(x, x + tokens * call->row_elements() * bytes);
+    file.tensors.push_back(io::make_tensor(name, st_dtype(q.dtype), {tokens, call->heads, q.spec.head_dim}, std::move(dense)));
+  }
+  std::vector<std::uint64_t> position_shape{tokens};
+  if (q.positions.axes > 1) position_shape.push_back(q.positions.axes);
+  file.tensors.push_back(io::tensor_from_int64s("positions", position_shape, q.positions.values));
+  return io::serialize_safetensors(file);
+}
+
+ApplyQkReply parse_apply_qk_reply(std::span<const unsigned char> blob, std::uint64_t id, const RopeCall& q,
+                                  const RopeCall& k) {
+  const std::string what = fmt::format("reply to call {}", id);
+  io::SafetensorsFile file = parse_blob(blob, what);
+  if (auto outcome = reply_outcome(file, "apply_qk", id, what)) {
+    if (auto* declined = std::get_if<ApplyDeclined>(&*outcome)) return *declined;
+    return std::get<ApplyError>(*outcome);
+  }
+  expect_tensor_count(file, 2, "'q_out' and 'k_out'", what);
+  ApplyQkOutput out;
+  out.q_out = take_output(file, "q_out", q, what);
+  out.k_out = take_output(file, "k_out", k, what);
+  return out;
 }
 
 }  // namespace ropecheck::harness

@@ -78,6 +78,16 @@ ApplyReply parse_apply_reply(std::span<const unsigned char> blob, std::uint64_t 
 // The largest reply blob an apply call may get: its output plus kMaxReplyOverheadBytes.
 std::uint64_t max_apply_reply_bytes(const RopeCall& call);
 
+// An apply_qk request: tensors q [T, Hq, D] and k [T, Hk, D] (dense), positions; metadata
+// heads_q and heads_k. The reply carries q_out and k_out, or error / unsupported.
+struct ApplyQkOutput {
+  std::vector<unsigned char> q_out, k_out;
+};
+using ApplyQkReply = std::variant<ApplyQkOutput, ApplyDeclined, ApplyError>;
+std::vector<unsigned char> encode_apply_qk_request(std::uint64_t id, const RopeCall& q, const RopeCall& k);
+ApplyQkReply parse_apply_qk_reply(std::span<const unsigned char> blob, std::uint64_t id, const RopeCall& q,
+                                  const RopeCall& k);
+
 // Capabilities as the hello's "supports" JSON text, and back (the parser throws
 // ImplementationFailure naming the field). Workers written with the clients shipped here
 // produce this text; tests round-trip it.

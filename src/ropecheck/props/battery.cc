@@ -318,6 +318,14 @@ void add_shipped_bug_entries(std::vector<BatteryEntry>& b, const std::string& wh
                                      }
                                      within(c);
                                    }));
+  // q and k of one layer in one call, for an implementation under test (declared qk).
+  const bool qk = declared && declared->qk;
+  if (declared) b.push_back(implementation_entry(
+      "gqa_qk", fmt::format("{}: q and k of different head counts (GQA) in one call within the {} bound", who, bound),
+      declared, gen_gqa_case(dtype), [under_test, profile, qk](const KernelCase& c) {
+        if (!qk) throw harness::ImplementationRefusal("it does not declare qk (q and k in one call)");
+        for (const KernelUnderTest& k : *under_test) check_qk_matches_reference(c, k, profile);
+      }));
   b.push_back(implementation_entry("table_layout",
                                    fmt::format("{}: both layouts with rotary_dim >= 4 (the cos/sin table layouts differ) "
                                                "within the {} bound",
@@ -348,6 +356,10 @@ void add_shipped_bug_controls(std::vector<BatteryEntry>& b, numeric::Profile pro
                               gen_fused_qkv_case(Dtype::f32), caught(&kernel_bugs::contiguous_input_assumed)));
   b.push_back(generated_entry(fmt::format("a cos/sin table of the other layout is outside the {} bound", bound), true,
                               gen_two_layout_case(Dtype::f32), caught(&kernel_bugs::table_layout_mismatch)));
+  b.push_back(generated_entry(fmt::format("k unrotated with one kv head is outside the {} bound", bound), true,
+                              gen_gqa_case(Dtype::f32), [profile](const KernelCase& c) {
+                                check_qk_matches_reference(c, kernel_bugs::k_unrotated_with_one_kv_head(), profile);
+                              }));
 }
 
 }  // namespace

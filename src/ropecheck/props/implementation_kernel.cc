@@ -25,6 +25,13 @@ KernelUnderTest implementation_kernel(std::shared_ptr<const harness::Implementat
       if (row) std::memcpy(dst + t * out_stride * bytes, &result[t * row * bytes], row * bytes);
     }
   };
+  k.rotate_qk = [implementation](const RopeSpec& spec, PositionsView positions, std::size_t q_heads, std::size_t k_heads,
+                                 kernels::ConstTensor q, kernels::MutableTensor q_out, kernels::ConstTensor key,
+                                 kernels::MutableTensor k_out) {
+    const harness::RopeCall q_call{spec, q.dtype, q_heads, positions, q.data, q_heads * spec.head_dim, false};
+    const harness::RopeCall k_call{spec, key.dtype, k_heads, positions, key.data, k_heads * spec.head_dim, false};
+    implementation->apply_qk(q_call, k_call, q_out.data, k_out.data);
+  };
   return k;
 }
 

@@ -404,4 +404,21 @@ KernelUnderTest table_layout_mismatch() {
   return k;
 }
 
+KernelUnderTest k_unrotated_with_one_kv_head() {
+  KernelUnderTest k = builtin_kernels().front();
+  const RotateFn correct = k.rotate;
+  k.name += ", k unrotated with one kv head";
+  k.rotate_qk = [correct](const RopeSpec& spec, PositionsView positions, std::size_t q_heads, std::size_t k_heads,
+                          kernels::ConstTensor q, kernels::MutableTensor q_out, kernels::ConstTensor key,
+                          kernels::MutableTensor k_out) {
+    correct(spec, positions, q_heads, q, q_out);
+    if (k_heads == 1) {
+      std::memcpy(k_out.data, key.data, positions.tokens() * spec.head_dim * storage_bytes(key.dtype));
+    } else {
+      correct(spec, positions, k_heads, key, k_out);
+    }
+  };
+  return k;
+}
+
 }  // namespace ropecheck::props::kernel_bugs

@@ -110,4 +110,8 @@ KernelUnderTest contiguous_input_assumed();
 // the converse mistake.
 KernelUnderTest table_layout_mismatch();
 
+// A fused q/k call (rotate_qk) whose k comes back as it went in when it has one head, q
+// rotated correctly (Liger-Kernel #342: num_kv_heads = 1).
+KernelUnderTest k_unrotated_with_one_kv_head();
+
 }  // namespace ropecheck::props::kernel_bugs

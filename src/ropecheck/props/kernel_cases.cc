@@ -264,6 +264,16 @@ KernelBuffers make_buffers(const KernelCase& c) {
   return b;
 }
 
+KernelCase key_case(const KernelCase& c) {
+  KernelCase k = c;
+  k.heads = c.kv_heads;
+  k.kv_heads = 0;
+  k.stride_padding = 0;
+  k.in_place = false;
+  k.data_seed = c.data_seed ^ 0x6b6579;  // "key": other data than q's
+  return k;
+}
+
 std::vector<unsigned char> make_output(const KernelCase& c, const KernelBuffers& buffers) {
   if (c.in_place) return buffers.in;
   std::vector<unsigned char> out(buffers.in.size());

@@ -38,6 +38,7 @@ struct KernelCase {
   std::size_t stride_padding = 0;
   bool in_place = false;
   std::size_t axes = 1;                // position components per token (position_axes.h)
+  std::size_t kv_heads = 0;            // > 0: a q and k case (GQA): k has this many heads, dense
   std::vector<std::int64_t> positions;  // [tokens][axes]
   std::uint64_t data_seed = 0;
 
@@ -82,6 +83,8 @@ struct KernelBuffers {
 };
 
 KernelBuffers make_buffers(const KernelCase& c);
+// The k tensor of a q and k case: kv_heads heads, dense, out of place, its own data.
+KernelCase key_case(const KernelCase& c);
 // A fresh output buffer: the input itself in place, all sentinel out of place.
 std::vector<unsigned char> make_output(const KernelCase& c, const KernelBuffers& buffers);
 // Dense [tokens][heads][head_dim] exact values of a raw output.

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <tuple>
+#include <vector>
 
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/reference/exact_rope.h"
@@ -252,6 +254,29 @@ void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel)
         RC_FAIL(fmt::format("{}: token {} (position {}) element {}: {:#x} in a {}-token call, {:#x} alone", kernel.name, t,
                             format_position(c.position_view(), t), e, a, c.tokens(), b));
       }
+    }
+  }
+}
+
+void check_qk_matches_reference(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile) {
+  const KernelCase q = [&] {
+    KernelCase dense = c;
+    dense.stride_padding = 0;
+    dense.in_place = false;
+    return dense;
+  }();
+  const KernelCase k = key_case(c);
+  const KernelBuffers q_in = make_buffers(q), k_in = make_buffers(k);
+  std::vector<unsigned char> q_out = make_output(q, q_in), k_out = make_output(k, k_in);
+  kernel.rotate_qk(c.spec, c.position_view(), q.heads, k.heads, {q_in.in.data(), c.dtype, 0}, {q_out.data(), c.dtype, 0},
+                   {k_in.in.data(), c.dtype, 0}, {k_out.data(), c.dtype, 0});
+  const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, kernel.arithmetic);
+  for (const auto& [name, one, in, out] : {std::tuple{"q", &q, &q_in, &q_out}, std::tuple{"k", &k, &k_in, &k_out}}) {
+    const reference::ExactRope exact = reference::exact_rope(one->spec, one->position_view(), in->x, one->heads);
+    const numeric::ErrorStats stats = numeric::measure(exact, widen_output(*one, *out), model);
+    if (!stats.within_bound()) {
+      RC_FAIL(fmt::format("{}: {} of a call with {} q heads and {} k heads: {}", kernel.name, name, q.heads, k.heads,
+                          stats.summary()));
     }
   }
 }

@@ -38,10 +38,16 @@ namespace ropecheck::props {
 using RotateFn = std::function<void(const RopeSpec& spec, PositionsView positions,
                                     std::size_t heads, kernels::ConstTensor in, kernels::MutableTensor out)>;
 
+// q and k of one attention layer in one call (dense; q_heads a multiple of k_heads).
+using RotateQkFn = std::function<void(const RopeSpec& spec, PositionsView positions, std::size_t q_heads,
+                                      std::size_t k_heads, kernels::ConstTensor q, kernels::MutableTensor q_out,
+                                      kernels::ConstTensor k, kernels::MutableTensor k_out)>;
+
 struct KernelUnderTest {
   std::string name;
   numeric::Arithmetic arithmetic = numeric::Arithmetic::fused;
   RotateFn rotate;
+  RotateQkFn rotate_qk;  // empty: the implementation has no such call
   // What an implementation under test declares it supports (harness/implementation.h);
   // unset for ropecheck's own kernels and wrong variants, which take every case.
   std::optional<harness::Capabilities> declared;
@@ -62,6 +68,8 @@ void check_preserves_norm(const KernelCase& c, const std::vector<KernelUnderTest
 void check_bitwise_equal(const KernelCase& c, const KernelUnderTest& a, const KernelUnderTest& b);
 void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile);
 void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel);
+// A q and k case (c.kv_heads > 0) through rotate_qk: both outputs within the profile's bound.
+void check_qk_matches_reference(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile);
 // For an implementation that is not batch invariant (its hello says so: PyTorch's CPU
 // cos/sin take a vector path or a scalar one by an element's place in the tensor, 1 ulp
 // apart): each token-by-token call within the profile's bound of the exact result, so a

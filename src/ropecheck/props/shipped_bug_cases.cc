@@ -84,4 +84,17 @@ rc::Gen<KernelCase> gen_two_layout_case(Dtype dtype) {
   });
 }
 
+rc::Gen<KernelCase> gen_gqa_case(Dtype dtype) {
+  return rc::gen::exec([dtype] {
+    KernelCase c = *gen_kernel_case(dtype, kOrdinaryPositionLimit, gen_kernel_spec());
+    c.kv_heads = *rc::gen::element<std::size_t>(1, 2, 4, 8);
+    std::size_t group = *rc::gen::inRange<std::size_t>(1, 9);
+    while (group > 1 && (group + 1) * c.kv_heads * c.spec.head_dim > kMaxManyHeadsElements) --group;
+    c.heads = group * c.kv_heads;
+    c.stride_padding = 0;
+    c.in_place = false;
+    return c;
+  });
+}
+
 }  // namespace ropecheck::props

@@ -10,7 +10,9 @@
 //    tokens × heads ≥ 10240 (vLLM #51049's threshold) with head_dim 2 or 4;
 //  - gen_fused_qkv_case: a q slice of a fused [T, (Hq + 2·Hkv)·D] qkv buffer: token stride
 //    (Hq + 2·Hkv)·D, Hq a multiple of Hkv (GQA);
-//  - gen_two_layout_case: rotary_dim ≥ 4 (the table layouts differ), either layout.
+//  - gen_two_layout_case: rotary_dim ≥ 4 (the table layouts differ), either layout;
+//  - gen_gqa_case: q and k in one call, Hk ∈ {1, 2, 4, 8} and Hq = g·Hk, g ∈ 1…8 (Liger
+//    #342: with one kv head, k came back unrotated).
 // Positions other than the high ones stay below 2^24 (the built-in kernels' domain).
 #pragma once
 
@@ -32,5 +34,6 @@ rc::Gen<KernelCase> gen_high_position_case(Dtype dtype);
 rc::Gen<KernelCase> gen_many_heads_case(Dtype dtype);
 rc::Gen<KernelCase> gen_fused_qkv_case(Dtype dtype);
 rc::Gen<KernelCase> gen_two_layout_case(Dtype dtype);
+rc::Gen<KernelCase> gen_gqa_case(Dtype dtype);
 
 }  // namespace ropecheck::props
