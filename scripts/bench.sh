@@ -5,6 +5,7 @@
 #   scripts/bench.sh                                    # everything, median of 3 repetitions
 #   scripts/bench.sh --benchmark_filter='rope/cache'    # a subset (any Google Benchmark flag)
 #   BENCH_REPETITIONS=5 BENCH_OUT=/tmp/bench.json scripts/bench.sh
+#   scripts/bench.sh --harness                          # one call's cost: plugin vs exec workers
 # The raw results go to ${BENCH_OUT:-build/bench.json} (Google Benchmark's JSON format).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ build_dir=${BUILD_DIR:-build}
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build_dir/CMakeCache.txt")
 if [[ "$build_type" != Release ]]; then
   echo "bench.sh: warning: $build_dir is a '$build_type' build, timings want Release (set BUILD_DIR)" >&2
+fi
+if [[ "${1:-}" == --harness ]]; then
+  shift
+  exec "$build_dir/src/bench/ropecheck_harness_bench" "$@"
 fi
 out=${BENCH_OUT:-$build_dir/bench.json}
 "$build_dir/src/bench/ropecheck_bench" \
