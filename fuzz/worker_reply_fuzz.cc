@@ -2,7 +2,8 @@
 // it): what a hostile worker writes on its stdout, after the length prefix.
 //
 // Contract under test (src/ropecheck/harness/worker_protocol.h): for any bytes,
-// parse_hello_reply and parse_apply_reply either return or throw ImplementationFailure —
+// parse_hello_reply, parse_apply_reply and parse_apply_qk_reply either return or throw
+// ImplementationFailure —
 // any other exception, a crash, a sanitizer report or a timeout is a finding. An accepted
 // apply reply's output has exactly the call's size, and accepted text is one printable line.
 #include <cstddef>
@@ -43,6 +44,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto* out = std::get_if<ApplyOutput>(&reply); out && out->out.size() != x.size()) std::abort();
     if (const auto* error = std::get_if<ApplyError>(&reply); error && !one_line(error->message)) std::abort();
     if (const auto* declined = std::get_if<ApplyDeclined>(&reply); declined && !one_line(declined->reason)) std::abort();
+  } catch (const ImplementationFailure& e) {
+    if (!one_line(e.what())) std::abort();
+  }
+  // The same bytes as the reply to a q and k call: q as above, k one head of 4.
+  const RopeCall k{spec, Dtype::bf16, 1, PositionsView(positions, 1), x.data(), 4, false};
+  try {
+    const ApplyQkReply reply = parse_apply_qk_reply(blob, 1, call, k);
+    if (const auto* out = std::get_if<ApplyQkOutput>(&reply); out && (out->q_out.size() != x.size() || out->k_out.size() != x.size())) {
+      std::abort();
+    }
   } catch (const ImplementationFailure& e) {
     if (!one_line(e.what())) std::abort();
   }

@@ -79,14 +79,13 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
 
 namespace {
 
+CaseCheck unjudged_case(const golden::Golden& g, const std::string& golden_file);
+
 // A case whose golden is consistent, or nullopt: the verdict for one that is not.
 std::optional<CaseCheck> inconsistent_golden(const golden::Golden& g, const std::string& golden_file) {
   const std::string why = golden_inconsistency(g);
   if (why.empty()) return std::nullopt;
-  CaseCheck c;
-  c.case_id = g.case_id;
-  c.golden_file = golden_file;
-  c.output_dtype = g.output_dtype;
+  CaseCheck c = unjudged_case(g, golden_file);
   c.verdict = Verdict::golden_inconsistent;
   c.problem = "the golden disagrees with its own spec: " + why;
   return c;
@@ -94,16 +93,22 @@ std::optional<CaseCheck> inconsistent_golden(const golden::Golden& g, const std:
 
 CaseCheck judge_candidate(const golden::Golden& g, const Candidate& candidate, numeric::Profile profile, CaseCheck c);
 
-}  // namespace
-
-CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
-                     const std::optional<std::filesystem::path>& candidate_path, numeric::Profile profile) {
-  if (auto inconsistent = inconsistent_golden(g, golden_file)) return *inconsistent;
+// A case not judged yet: an error until a verdict replaces it.
+CaseCheck unjudged_case(const golden::Golden& g, const std::string& golden_file) {
   CaseCheck c;
   c.case_id = g.case_id;
   c.golden_file = golden_file;
   c.output_dtype = g.output_dtype;
   c.verdict = Verdict::error;
+  return c;
+}
+
+}  // namespace
+
+CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
+                     const std::optional<std::filesystem::path>& candidate_path, numeric::Profile profile) {
+  if (auto inconsistent = inconsistent_golden(g, golden_file)) return *inconsistent;
+  CaseCheck c = unjudged_case(g, golden_file);
   if (!candidate_path) {
     c.problem = "no candidate file";
     return c;
@@ -123,11 +128,7 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
                      const std::shared_ptr<const harness::Implementation>& implementation, numeric::Profile profile,
                      bool only_supported) {
   if (auto inconsistent = inconsistent_golden(g, golden_file)) return *inconsistent;
-  CaseCheck c;
-  c.case_id = g.case_id;
-  c.golden_file = golden_file;
-  c.output_dtype = g.output_dtype;
-  c.verdict = Verdict::error;
+  CaseCheck c = unjudged_case(g, golden_file);
   c.candidate_file = fmt::format("{} {}", implementation->kind(), implementation->name());
   Candidate candidate;
   candidate.source = c.candidate_file;

@@ -143,6 +143,16 @@ auto parse_or_restart(ExecWorker::State& s, Parse&& parse) {
   }
 }
 
+// A reply that declined the call or reported an error, as the exception it makes.
+template <class Reply>
+[[noreturn]] void throw_outcome(const Reply& reply, const std::string& name, const ExecWorker::State& s, std::uint64_t id) {
+  if (const auto* declined = std::get_if<ApplyDeclined>(&reply)) {
+    throw ImplementationRefusal(fmt::format("worker {} declined: {}", name, declined->reason));
+  }
+  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id,
+                                          std::get<ApplyError>(reply).message, s.process->stderr_note()));
+}
+
 }  // namespace
 
 void ExecWorker::apply(const RopeCall& call, void* out) const {
@@ -166,11 +176,7 @@ void ExecWorker::apply(const RopeCall& call, void* out) const {
     if (!output->out.empty()) std::memcpy(out, output->out.data(), output->out.size());
     return;
   }
-  if (const auto* declined = std::get_if<ApplyDeclined>(&parsed)) {
-    throw ImplementationRefusal(fmt::format("worker {} declined: {}", name_, declined->reason));
-  }
-  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id,
-                                          std::get<ApplyError>(parsed).message, s.process->stderr_note()));
+  throw_outcome(parsed, name_, s, id);
 }
 
 void ExecWorker::apply_qk(const RopeCall& q, const RopeCall& k, void* q_out, void* k_out) const {
@@ -199,11 +205,7 @@ void ExecWorker::apply_qk(const RopeCall& q, const RopeCall& k, void* q_out, voi
     if (!output->k_out.empty()) std::memcpy(k_out, output->k_out.data(), output->k_out.size());
     return;
   }
-  if (const auto* declined = std::get_if<ApplyDeclined>(&parsed)) {
-    throw ImplementationRefusal(fmt::format("worker {} declined: {}", name_, declined->reason));
-  }
-  throw ImplementationFailure(fmt::format("{}: reported an error on call {}: {}{}", s.label, id,
-                                          std::get<ApplyError>(parsed).message, s.process->stderr_note()));
+  throw_outcome(parsed, name_, s, id);
 }
 
 }  // namespace ropecheck::harness

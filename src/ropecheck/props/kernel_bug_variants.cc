@@ -290,6 +290,14 @@ KernelUnderTest correctly_rounded_kernel() {
 }  // namespace ropecheck::props
 
 namespace ropecheck::props::kernel_bugs {
+namespace {
+
+// The token strides of a call's tensors, a stride of 0 meaning dense rows of `row`.
+std::pair<std::size_t, std::size_t> token_strides(kernels::ConstTensor in, kernels::MutableTensor out, std::size_t row) {
+  return {in.token_stride ? in.token_stride : row, out.token_stride ? out.token_stride : row};
+}
+
+}  // namespace
 
 KernelUnderTest int16_positions() {
   return exact_with_positions(", positions in int16", [](std::int64_t m) { return std::int64_t{static_cast<std::int16_t>(m)}; });
@@ -307,18 +315,18 @@ KernelUnderTest only_first_head_rotated() {
                        kernels::MutableTensor out) {
     const std::size_t bytes = storage_bytes(in.dtype);
     const std::size_t row = heads * spec.head_dim;
-    const std::size_t in_stride = in.token_stride ? in.token_stride : row;
-    const std::size_t out_stride = out.token_stride ? out.token_stride : row;
+    const auto [in_stride, out_stride] = token_strides(in, out, row);
     // The heads after the first, as they came in (the call may be in place).
-    std::vector<unsigned char> rest(positions.tokens() * (row - spec.head_dim) * bytes);
+    const std::size_t rest_bytes = (row - spec.head_dim) * bytes;
+    std::vector<unsigned char> rest(positions.tokens() * rest_bytes);
     const auto* src = static_cast<const unsigned char*>(in.data);
     for (std::size_t t = 0; t < positions.tokens(); ++t) {
-      std::memcpy(&rest[t * (row - spec.head_dim) * bytes], src + (t * in_stride + spec.head_dim) * bytes, rest.size() / positions.tokens());
+      if (rest_bytes) std::memcpy(&rest[t * rest_bytes], src + (t * in_stride + spec.head_dim) * bytes, rest_bytes);
     }
     correct(spec, positions, heads, in, out);
     auto* dst = static_cast<unsigned char*>(out.data);
     for (std::size_t t = 0; t < positions.tokens(); ++t) {
-      std::memcpy(dst + (t * out_stride + spec.head_dim) * bytes, &rest[t * (row - spec.head_dim) * bytes], rest.size() / positions.tokens());
+      if (rest_bytes) std::memcpy(dst + (t * out_stride + spec.head_dim) * bytes, &rest[t * rest_bytes], rest_bytes);
     }
   };
   return k;
@@ -332,8 +340,7 @@ KernelUnderTest head_index_added_to_position() {
                        kernels::MutableTensor out) {
     const std::size_t bytes = storage_bytes(in.dtype);
     const std::size_t row = heads * spec.head_dim;
-    const std::size_t in_stride = in.token_stride ? in.token_stride : row;
-    const std::size_t out_stride = out.token_stride ? out.token_stride : row;
+    const auto [in_stride, out_stride] = token_strides(in, out, row);
     // One head at a time, each read from a copy taken before any head is written (in place).
     const std::vector<unsigned char> source(static_cast<const unsigned char*>(in.data),
                                             static_cast<const unsigned char*>(in.data) + positions.tokens() * in_stride * bytes);

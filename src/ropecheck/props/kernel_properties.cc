@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ropecheck/numeric/measure.h"
@@ -232,20 +233,34 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
   }
 }
 
+namespace {
+
+// Token t of a case as a case of its own, with its slice of the case's buffers: what one
+// call per token (a KV-cache decode) is given.
+std::pair<KernelCase, KernelBuffers> token_alone(const KernelCase& c, const KernelBuffers& buffers, std::size_t t) {
+  const std::size_t bytes = storage_bytes(c.dtype);
+  const std::size_t stride = c.token_stride();
+  const std::size_t row = c.heads * c.spec.head_dim;
+  KernelCase one = c;
+  one.positions.assign(c.positions.begin() + static_cast<std::ptrdiff_t>(t * c.axes),
+                       c.positions.begin() + static_cast<std::ptrdiff_t>((t + 1) * c.axes));
+  KernelBuffers token;
+  token.in.assign(buffers.in.begin() + static_cast<std::ptrdiff_t>(t * stride * bytes),
+                  buffers.in.begin() + static_cast<std::ptrdiff_t>((t + 1) * stride * bytes));
+  token.x.assign(buffers.x.begin() + static_cast<std::ptrdiff_t>(t * row), buffers.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+  return {std::move(one), std::move(token)};
+}
+
+}  // namespace
+
 void check_decode_consistent(const KernelCase& c, const KernelUnderTest& kernel) {
   const KernelBuffers buffers = make_buffers(c);
   const std::vector<unsigned char> whole = run_kernel(c, buffers, kernel);
   const std::size_t bytes = storage_bytes(c.dtype);
   const std::size_t stride = c.token_stride();
+  const std::size_t row = c.heads * c.spec.head_dim;
   for (std::size_t t = 0; t < c.tokens(); ++t) {
-    KernelCase one = c;
-    one.positions.assign(c.positions.begin() + static_cast<std::ptrdiff_t>(t * c.axes),
-                         c.positions.begin() + static_cast<std::ptrdiff_t>((t + 1) * c.axes));
-    KernelBuffers token;
-    token.in.assign(buffers.in.begin() + static_cast<std::ptrdiff_t>(t * stride * bytes),
-                    buffers.in.begin() + static_cast<std::ptrdiff_t>((t + 1) * stride * bytes));
-    const std::size_t row = c.heads * c.spec.head_dim;
-    token.x.assign(buffers.x.begin() + static_cast<std::ptrdiff_t>(t * row), buffers.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+    const auto [one, token] = token_alone(c, buffers, t);
     const std::vector<unsigned char> alone = run_kernel(one, token, kernel);
     for (std::size_t e = 0; e < row; ++e) {
       const std::uint32_t a = storage_bits(whole.data() + (t * stride + e) * bytes, c.dtype);
@@ -283,18 +298,9 @@ void check_qk_matches_reference(const KernelCase& c, const KernelUnderTest& kern
 
 void check_decode_within_bound(const KernelCase& c, const KernelUnderTest& kernel, numeric::Profile profile) {
   const KernelBuffers buffers = make_buffers(c);
-  const std::size_t bytes = storage_bytes(c.dtype);
-  const std::size_t stride = c.token_stride();
-  const std::size_t row = c.heads * c.spec.head_dim;
   const numeric::ErrorModel model = numeric::error_model(profile, c.dtype, kernel.arithmetic);
   for (std::size_t t = 0; t < c.tokens(); ++t) {
-    KernelCase one = c;
-    one.positions.assign(c.positions.begin() + static_cast<std::ptrdiff_t>(t * c.axes),
-                         c.positions.begin() + static_cast<std::ptrdiff_t>((t + 1) * c.axes));
-    KernelBuffers token;
-    token.in.assign(buffers.in.begin() + static_cast<std::ptrdiff_t>(t * stride * bytes),
-                    buffers.in.begin() + static_cast<std::ptrdiff_t>((t + 1) * stride * bytes));
-    token.x.assign(buffers.x.begin() + static_cast<std::ptrdiff_t>(t * row), buffers.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+    const auto [one, token] = token_alone(c, buffers, t);
     const std::vector<unsigned char> alone = run_kernel(one, token, kernel);
     const reference::ExactRope exact = reference::exact_rope(one.spec, one.position_view(), token.x, one.heads);
     const numeric::ErrorStats stats = numeric::measure(exact, widen_output(one, alone), model);
