@@ -569,3 +569,27 @@ TEST(cli, report_exec_measures_a_worker) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(read_text(out + "/report.json").find("\"worker:numpy float64\""), std::string::npos);
 }
+
+// --shard auto takes the shard from the scheduler's environment: one case of the 30 for the
+// last of 30 shards, byte for byte the committed file; no scheduler variables is exit 2.
+TEST(cli, golden_shard_auto_takes_its_part_from_the_scheduler) {
+  const std::string out = testing::TempDir() + "ropecheck_shard_auto";
+  std::filesystem::remove_all(out);
+  CliResult r = run_shell("env -u SLURM_ARRAY_TASK_ID -u JOB_COMPLETION_INDEX ROPECHECK_SHARD_INDEX=29 "
+                          "ROPECHECK_TOTAL_SHARDS=30 " ROPECHECK_CLI " golden --cases " ROPECHECK_SOURCE_DIR
+                          "/golden/cases.json --out " + out + " --shard auto");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote 1 case file"), std::string::npos) << r.out;
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    if (entry.path().extension() != ".safetensors") continue;
+    ++files;
+    EXPECT_EQ(read_text(entry.path().string()),
+              read_text(std::string(ROPECHECK_SOURCE_DIR "/golden/v1/") + entry.path().filename().string()));
+  }
+  EXPECT_EQ(files, 1u);
+  r = run_shell("env -u SLURM_ARRAY_TASK_ID -u JOB_COMPLETION_INDEX -u ROPECHECK_SHARD_INDEX -u ROPECHECK_TOTAL_SHARDS "
+                ROPECHECK_CLI " golden --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --out " + out + "2 --shard auto");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("no scheduler gave a shard"), std::string::npos) << r.out;
+}

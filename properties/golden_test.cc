@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <tuple>
+#include <vector>
 #include <set>
 #include <string>
 
@@ -17,6 +20,7 @@
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/golden/golden_set.h"
+#include "ropecheck/golden/scheduler_shard.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
@@ -367,4 +371,57 @@ TEST(golden_file, multi_axis_positions_are_t_by_a_and_checked_against_the_spec) 
   EXPECT_THROW(case_from_json(j, "test"), InvalidInput);
   j["positions"] = {{"values", {1, 2, 3, 4, 5, 6}}};
   EXPECT_EQ(case_positions(case_from_json(j, "test")).size(), 6u);
+}
+
+// --shard auto: each scheduler's variables give a shard; none, a partial set, a
+// non-contiguous Slurm array, a Kubernetes index without its count, or two sources that
+// disagree are errors (a sweep that cannot tell its part must not run all of it).
+TEST(scheduler_shard, reads_slurm_kubernetes_and_gtest_style_variables) {
+  using Env = std::map<std::string, std::string>;
+  const auto shard = [](const std::string& text, const Env& env) {
+    return shard_from_scheduler(text, [&env](const char* name) -> const char* {
+      const auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+  };
+  const Env slurm{{"SLURM_ARRAY_TASK_ID", "7"}, {"SLURM_ARRAY_TASK_MIN", "5"}, {"SLURM_ARRAY_TASK_MAX", "8"},
+                  {"SLURM_ARRAY_TASK_COUNT", "4"}};
+  SchedulerShard s = shard("auto", slurm);
+  EXPECT_EQ(s.shard.index, 3u);
+  EXPECT_EQ(s.shard.count, 4u);
+  EXPECT_EQ(s.source, "SLURM_ARRAY_TASK_ID=7 of 5-8");
+  s = shard("auto:4", {{"JOB_COMPLETION_INDEX", "0"}});
+  EXPECT_EQ(s.shard.index, 1u);
+  EXPECT_EQ(s.shard.count, 4u);
+  s = shard("auto", {{"ROPECHECK_SHARD_INDEX", "1"}, {"ROPECHECK_TOTAL_SHARDS", "2"}});
+  EXPECT_EQ(s.shard.index, 2u);
+  EXPECT_EQ(s.shard.count, 2u);
+  // Two sources that agree are one shard.
+  Env both = slurm;
+  both["ROPECHECK_SHARD_INDEX"] = "2";
+  both["ROPECHECK_TOTAL_SHARDS"] = "4";
+  EXPECT_EQ(shard("auto", both).shard.index, 3u);
+  for (const auto& [text, env, rule] : std::vector<std::tuple<std::string, Env, std::string>>{
+           {"auto", {}, "no scheduler gave a shard"},
+           {"auto", {{"JOB_COMPLETION_INDEX", "1"}}, "use --shard auto:N"},
+           {"auto:2", {{"JOB_COMPLETION_INDEX", "2"}}, "not a shard of 2"},
+           {"auto", {{"SLURM_ARRAY_TASK_ID", "1"}}, "without SLURM_ARRAY_TASK_MIN"},
+           {"auto", {{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_MIN", "0"}, {"SLURM_ARRAY_TASK_MAX", "6"},
+                     {"SLURM_ARRAY_TASK_COUNT", "4"}}, "not contiguous"},
+           {"auto", {{"ROPECHECK_SHARD_INDEX", "1"}}, "set both"},
+           {"auto", {{"ROPECHECK_SHARD_INDEX", "x"}, {"ROPECHECK_TOTAL_SHARDS", "2"}}, "not an integer"},
+           {"auto:0", {{"JOB_COMPLETION_INDEX", "0"}}, "N ≥ 1"},
+           {"auto:3", slurm, "says 4 shards"},
+           {"autox", slurm, "must be I/N, auto or auto:N"}}) {
+    try {
+      shard(text, env);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const InvalidInput& e) {
+      EXPECT_NE(std::string(e.what()).find(rule), std::string::npos) << text << ": " << e.what();
+    }
+  }
+  Env disagree = slurm;
+  disagree["ROPECHECK_SHARD_INDEX"] = "0";
+  disagree["ROPECHECK_TOTAL_SHARDS"] = "4";
+  EXPECT_THROW(shard("auto", disagree), InvalidInput);
 }

@@ -41,7 +41,7 @@ CLI::App* add_golden_command(CLI::App& app, GoldenOptions& options) {
                      "(without it: 0, 1, 2, 2^k-1, 2^k, 2^k+1 up to the model's context, and 8 drawn at random)");
   hf_config->excludes(golden->get_option("--cases"));
   golden->add_option("--case", options.case_id, "only this case id");
-  golden->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
+  golden->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N); auto (auto:N on Kubernetes): I and N from the job scheduler (SLURM_ARRAY_TASK_*, JOB_COMPLETION_INDEX, ROPECHECK_SHARD_INDEX/ROPECHECK_TOTAL_SHARDS)");
   return golden;
 }
 

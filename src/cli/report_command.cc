@@ -121,7 +121,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
       ->excludes(cases);
   report->add_option("--case", options.case_id, "only this case id");
   report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
-  report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N)");
+  report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N); auto (auto:N on Kubernetes): I and N from the job scheduler (SLURM_ARRAY_TASK_*, JOB_COMPLETION_INDEX, ROPECHECK_SHARD_INDEX/ROPECHECK_TOTAL_SHARDS)");
   add_baseline_options(report, options);
   add_plugin_limit_options(report, options.plugin_limits);
   report->require_subcommand(0, 1);

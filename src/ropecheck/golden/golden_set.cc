@@ -1,6 +1,7 @@
 #include "ropecheck/golden/golden_set.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <set>
 #include <system_error>
 
@@ -8,6 +9,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/golden/scheduler_shard.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
@@ -38,6 +40,7 @@ std::optional<std::vector<unsigned char>> read_bytes(const std::filesystem::path
 }  // namespace
 
 Shard parse_shard(std::string_view text) {
+  if (is_scheduler_shard(text)) return shard_from_scheduler(text, [](const char* name) { return std::getenv(name); }).shard;
   const std::size_t slash = text.find('/');
   if (slash == std::string_view::npos) throw InvalidInput(fmt::format("--shard '{}' must be I/N", text));
   Shard shard{parse_count(text.substr(0, slash), text), parse_count(text.substr(slash + 1), text)};

@@ -30,7 +30,8 @@ struct Shard {
   std::size_t count = 1;  // N
 };
 
-Shard parse_shard(std::string_view text);  // "I/N"; throws InvalidInput
+// "I/N", or "auto" / "auto:N": the shard a job scheduler assigned (scheduler_shard.h).
+Shard parse_shard(std::string_view text);  // throws InvalidInput
 
 std::vector<GoldenCase> select_cases(const std::vector<GoldenCase>& catalogue, const std::string& id, Shard shard);
 
