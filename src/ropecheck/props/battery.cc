@@ -364,15 +364,16 @@ void add_shipped_bug_controls(std::vector<BatteryEntry>& b, numeric::Profile pro
 
 }  // namespace
 
-std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> plugin, numeric::Profile profile) {
-  const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{implementation_kernel(plugin)});
+std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> implementation,
+                                                 numeric::Profile profile) {
+  const auto kernel = std::make_shared<const std::vector<KernelUnderTest>>(std::vector<KernelUnderTest>{implementation_kernel(implementation)});
   const std::string who = kernel->front().name;
   const std::optional<harness::Capabilities> declared = kernel->front().declared;
   const std::string bound(numeric::to_string(profile));
   std::vector<BatteryEntry> b;
   std::vector<Dtype> dtypes;
   for (const Dtype dtype : {Dtype::f32, Dtype::bf16, Dtype::f16}) {
-    if (plugin->supports(dtype)) dtypes.push_back(dtype);
+    if (implementation->supports(dtype)) dtypes.push_back(dtype);
   }
   if (dtypes.empty()) return b;
   const Dtype first = dtypes.front();

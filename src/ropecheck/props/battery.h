@@ -6,12 +6,17 @@
 //
 // Contract:
 //  - An entry is a property of the code under test or a negative control (a self-check
-//    of ropecheck: a built-in wrong variant the property must catch). In a plugin
-//    battery every property measures the plugin and every negative control measures
-//    ropecheck, so a summary counts the plugin's results apart from the self-checks.
-//  - A plugin property whose plugin declines a case (ImplementationRefusal) is skipped as
-//    unsupported: the plugin is not called again for it, and the outcome is `skipped`
-//    with the plugin's message, never a pass. A property that failed before stays failed.
+//    of ropecheck: a built-in wrong variant the property must catch). In the battery of an
+//    implementation under test (a plugin or a worker) every property measures it and
+//    every negative control measures ropecheck, so a summary counts its results apart
+//    from the self-checks.
+//  - Each case of its properties is first fitted to what it declares (fit_case in the
+//    .cc: out of place, its one layout, positions wrapped below its max_position). A case
+//    it declines (ImplementationRefusal: outside its capabilities, or refused) is counted
+//    in DeclinedCases and not measured; a property whose every case was declined is
+//    `skipped` with the first reason, never a pass, and one with some declined cases
+//    says how many. A failure stays a failure whatever was declined.
+//  - An entry's id is stable across implementations (what --expect-fail lists).
 //  - run_battery runs every negative control with at least kNegativeControlCases cases
 //    whatever the budget (see there), so a small --cases never fails a control, and
 //    without shrinking: a control shows that its wrong variant is caught, and the first
@@ -60,15 +65,19 @@ std::vector<BatteryEntry> reference_battery();
 // (props/kernel_properties.h), with their negative controls.
 std::vector<BatteryEntry> kernel_battery();
 
-// A plugin against the reference under `profile`: agreement per dtype it implements, norm
-// preservation, score shift-invariance, whole-sequence = token-by-token calls, agreement
-// over scaled specs (gen_scaled_spec). The negative controls of the last three run with
-// built-in wrong kernels, as in kernel_battery. A plugin that implements no dtype gets
-// no entry at all (the caller reports that it measured nothing).
-std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> plugin, numeric::Profile profile);
+// An implementation under test (a plugin or an exec worker) against the reference under
+// `profile`: agreement per dtype it implements, norm preservation, score
+// shift-invariance, whole-sequence = token-by-token calls (within the bound instead of bit
+// for bit when it declares itself not batch invariant), agreement over scaled specs
+// (gen_scaled_spec) and multi-axis specs, and the properties aimed at the bugs kernels
+// ship (shipped_bug_cases.h). The negative controls run with built-in or reference-precision
+// wrong kernels, as in kernel_battery. One that implements no dtype gets no entry at all
+// (the caller reports that it measured nothing).
+std::vector<BatteryEntry> implementation_battery(std::shared_ptr<const harness::Implementation> implementation,
+                                                 numeric::Profile profile);
 
 // A model's RoPE (its layer types' specs, as `--hf-config` reads them) under test: every
-// implementation in `under_test` (the built-in kernels' targets, or one plugin) per layer
+// implementation in `under_test` (the built-in kernels' targets, or one plugin or worker) per layer
 // type: agreement per dtype in `dtypes`, norm preservation, score shift-invariance,
 // whole-sequence = token-by-token calls; the cases vary the tokens, heads, strides,
 // positions (up to 2^24) and inputs, never the spec. Negative controls on the same specs
