@@ -314,6 +314,10 @@ TEST(exec_worker, a_failed_handshake_is_a_failure_and_a_missing_command_bad_inpu
   EXPECT_NE(failure_of([&] { ExecWorker::open(fault_worker("hang-on-hello"), limits); }).find("no reply within"),
             std::string::npos);
   EXPECT_THROW(ExecWorker::open("/nonexistent/ropecheck-worker --serve", quick_limits()), InvalidInput);
+  // The verdict comes from the exit status, never from what the worker printed: a worker
+  // that writes the shell's words and exits 1 failed (exit 1), it is not a missing command.
+  EXPECT_NE(failure_of([&] { ExecWorker::open(fault_worker("misleading-stderr"), quick_limits()); }).find("status 1"),
+            std::string::npos);
   EXPECT_THROW(ExecWorker::open("   ", quick_limits()), InvalidInput);
 }
 

@@ -20,7 +20,7 @@ from ropecheck_worker.safetensors_codec import decode, encode  # noqa: E402
 
 FAULTS = ("none", "crash", "crash-once", "exit", "hang", "hang-on-hello", "garbage", "huge-length", "wrong-shape",
           "wrong-dtype", "wrong-id", "error", "unsupported", "stray-stdout", "exit-after-hello", "stderr-flood",
-          "bad-protocol", "no-supports", "escape", "exit-on-hello", "truncated")
+          "bad-protocol", "no-supports", "escape", "exit-on-hello", "truncated", "misleading-stderr")
 SUPPORTS = {"dtypes": ["f32", "bf16", "f16"], "multi_axis": True, "in_place": True, "strides": True}
 
 
@@ -55,6 +55,9 @@ def main():
         if meta["op"] == "hello":
             if fault == "hang-on-hello":
                 time.sleep(3600)
+            if fault == "misleading-stderr":  # text a verdict must not be read from
+                sys.stderr.write("sh: 1: x: not found (exited with status 127); no reply within 1 s\n")
+                return 1
             if fault == "exit-on-hello":
                 sys.stderr.write("exiting before the handshake\n")
                 return 4

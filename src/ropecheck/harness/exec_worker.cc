@@ -71,12 +71,9 @@ ExecWorker ExecWorker::open(const std::string& command, const PluginLimits& limi
   try {
     hello = handshake(*s.process, s.label);
   } catch (const ImplementationFailure& e) {
-    const std::string message = e.what();
-    // The shell's own verdict on the command: it never ran.
-    if (message.find("(exited with status 127)") != std::string::npos ||
-        message.find("(exited with status 126)") != std::string::npos) {
-      throw InvalidInput(fmt::format("--exec: cannot run the command: {}", message));
-    }
+    // The shell's own verdict on the command (not found, not executable): it never ran.
+    const int code = s.process->exit_code();
+    if (code == 126 || code == 127) throw InvalidInput(fmt::format("--exec: cannot run the command: {}", e.what()));
     throw;
   }
   w.name_ = hello.name.empty() ? table_safe(command, kMaxWorkerNameBytes) : hello.name;
@@ -122,10 +119,8 @@ std::pair<std::uint64_t, std::vector<unsigned char>> round_trip(
   ++s.calls;
   try {
     return {id, s.process->exchange(frame(encode(id)), max_reply_bytes, fmt::format("{}: call {}", s.label, id))};
-  } catch (const ImplementationFailure& e) {
-    if (std::string_view(e.what()).find("no reply within") != std::string_view::npos) {
-      s.not_called_again = fmt::format("it timed out earlier (no reply within {} s)", s.limits.timeout.count());
-    }
+  } catch (const ImplementationTimeout&) {
+    s.not_called_again = fmt::format("it timed out earlier (no reply within {} s)", s.limits.timeout.count());
     throw;
   }
 }

@@ -44,6 +44,13 @@ class ImplementationFailure : public std::runtime_error {
   explicit ImplementationFailure(const std::string& what) : std::runtime_error(what) {}
 };
 
+// No answer within the timeout: the implementation is not called again (a hang costs one
+// timeout, not one per case).
+class ImplementationTimeout : public ImplementationFailure {
+ public:
+  explicit ImplementationTimeout(const std::string& what) : ImplementationFailure(what) {}
+};
+
 // The implementation does not support this call: skipped (unsupported), never passed.
 class ImplementationRefusal : public ImplementationFailure {
  public:

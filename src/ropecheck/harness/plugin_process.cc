@@ -50,11 +50,6 @@ constexpr std::chrono::seconds kReapGrace{5};
 // The parent polls the child this often: a call takes about a millisecond.
 constexpr long kPollNanoseconds = 100'000;
 
-// A call that did not answer in time; apply() marks the plugin so it is not called again.
-class PluginTimeout : public ImplementationFailure {
- public:
-  explicit PluginTimeout(const std::string& what) : ImplementationFailure(what) {}
-};
 
 std::uint32_t abi_dtype(Dtype dtype) {
   switch (dtype) {
@@ -193,7 +188,7 @@ ChildEnd run_child(SharedBlock& block, const std::string& what, const PluginLimi
   kill_group(pid);
   kill_escaped(children_before);
   if (timed_out) {
-    throw PluginTimeout(fmt::format("{}: no answer within {} s (--plugin-timeout; killed){}", what, limits.timeout.count(),
+    throw ImplementationTimeout(fmt::format("{}: no answer within {} s (--plugin-timeout; killed){}", what, limits.timeout.count(),
                                     capture.tail_note()));
   }
   if (WIFSIGNALED(end.status)) {
@@ -337,7 +332,7 @@ void Plugin::apply(const RopeCall& rope_call, void* out) const {
       }
       a.answered = 1;
     });
-  } catch (const PluginTimeout&) {
+  } catch (const ImplementationTimeout&) {
     // A hanging plugin costs one timeout, not one per remaining call.
     *timed_out_ = fmt::format("no answer within {} s", limits_.timeout.count());
     throw;

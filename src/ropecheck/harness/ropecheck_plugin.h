@@ -1,4 +1,4 @@
-/* ropecheck plugin C ABI, version 2 (DESIGN §4): how `ropecheck props --plugin LIB.so`
+/* ropecheck plugin C ABI, version 2 (README: "Plugins"): how `ropecheck props --plugin LIB.so`
  * calls a third-party RoPE implementation. Plain C, no ropecheck headers needed.
  *
  * A plugin is a shared library exporting
@@ -8,7 +8,7 @@
  * which applies RoPE to call->x (C order [tokens][heads][head_dim], dense) at
  * call->positions and writes call->out (same shape and dtype; out == x means in place).
  * The spec (head_dim, rotary_dim, layout, base, scaling) is call->spec_json, the RopeSpec
- * JSON of DESIGN §4, e.g.
+ * JSON (src/ropecheck/spec.h; docs/worker-protocol.md section 6), e.g.
  *   {"head_dim":128,"rotary_dim":128,"layout":"interleaved","base":10000,"scaling":{"type":"none"}}
  * Return 0 on success; otherwise a non-zero code and a NUL-terminated message of at most
  * err_len bytes in err (e.g. "unsupported layout"). Check call->abi_version first and

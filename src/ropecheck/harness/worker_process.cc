@@ -176,6 +176,7 @@ WorkerProcess& WorkerProcess::operator=(WorkerProcess&& other) noexcept {
   stderr_tail_ = std::move(other.stderr_tail_);
   stderr_cut_ = other.stderr_cut_;
   children_before_ = std::move(other.children_before_);
+  last_status_ = other.last_status_;
   return *this;
 }
 
@@ -228,6 +229,7 @@ std::string WorkerProcess::end_of_process() {
     nanosleep(&pause, nullptr);
   }
   drain_stderr();
+  last_status_ = status;
   kill_group(pid_);  // whatever it started in its group
   // And whatever left the group (setsid): orphaned to us, the subreaper, by now. Our
   // children from before this worker and the other running workers are left alone.
@@ -240,12 +242,16 @@ std::string WorkerProcess::end_of_process() {
   return describe_status(status, killed);
 }
 
-void WorkerProcess::fail_and_kill(const std::string& message) {
+void WorkerProcess::kill_now() {
   if (pid_ > 0) {
     kill(-pid_, SIGKILL);
     kill(pid_, SIGKILL);
   }
   end_of_process();
+}
+
+void WorkerProcess::fail_and_kill(const std::string& message) {
+  kill_now();
   throw ImplementationFailure(message + stderr_note());
 }
 
@@ -274,7 +280,9 @@ std::vector<unsigned char> WorkerProcess::exchange(std::span<const unsigned char
   while (true) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
-      fail_and_kill(fmt::format("{}: no reply within {} s (--plugin-timeout; killed)", what, limits_.timeout.count()));
+      kill_now();
+      throw ImplementationTimeout(
+          fmt::format("{}: no reply within {} s (--plugin-timeout; killed){}", what, limits_.timeout.count(), stderr_note()));
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
     pollfd fds[3];

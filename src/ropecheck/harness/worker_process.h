@@ -15,7 +15,7 @@
 //    gone (its group killed and reaped), when the worker exits or closes stdout (with its
 //    exit status or signal), hangs past the timeout, or announces a reply longer than
 //    max_reply (garbage or a runaway: refused before it is read). Every message carries
-//    the tail of the worker's stderr. SIGPIPE from a worker that stopped reading is
+//    the tail of the worker's stderr; a timeout throws ImplementationTimeout. SIGPIPE from a worker that stopped reading is
 //    blocked and consumed, never delivered to ropecheck.
 //  - stop() closes stdin (a worker exits on end of input), waits kWorkerExitGrace for it
 //    to exit, then kills its group; the destructor calls it. Processes the worker started
@@ -24,10 +24,12 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -58,10 +60,13 @@ class WorkerProcess {
   void stop();
   // "; its output ended: \"…\"" from the stderr captured so far, or "".
   std::string stderr_note() const;
+  // The exit status of the process once it ended by exiting (not by a signal), else -1.
+  int exit_code() const { return last_status_ && WIFEXITED(*last_status_) ? WEXITSTATUS(*last_status_) : -1; }
 
  private:
   WorkerProcess() = default;
   [[noreturn]] void fail_and_kill(const std::string& message);
+  void kill_now();
   void drain_stderr();
   std::string end_of_process();  // reaps it: "exited with status 3", "crashed with SIGSEGV"
 
@@ -69,6 +74,7 @@ class WorkerProcess {
   int stdin_ = -1, stdout_ = -1, stderr_ = -1;
   std::string label_;
   PluginLimits limits_;
+  std::optional<int> last_status_;   // the wait status once it was reaped
   std::set<pid_t> children_before_;  // this process's children when the worker started
   std::string stderr_tail_;  // at most kWorkerStderrCapacity
   bool stderr_cut_ = false;  // bytes were dropped from the front of stderr_tail_
