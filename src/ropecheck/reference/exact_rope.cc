@@ -13,6 +13,14 @@
 
 namespace ropecheck::reference {
 
+ExactPairValues exact_pair_values(double a, double b, const Real& scaled_cos, const Real& scaled_sin) {
+  const Real ra(a);
+  const Real rb(b);
+  return {ra * scaled_cos - rb * scaled_sin, rb * scaled_cos + ra * scaled_sin};
+}
+
+Real exact_pass_through(double x, const Real& sigma) { return sigma == 1 ? Real(x) : sigma * Real(x); }
+
 ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
                      std::span<const double> x, std::size_t heads, std::optional<Dtype> rounded_to) {
   validate(spec);
@@ -62,16 +70,13 @@ ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
       for (std::size_t dim = 0; dim < d; ++dim) {
         if (spec.rotates(dim)) continue;
         // σ = 1 keeps x itself, bit for bit (a NaN's sign too, which MPFR does not carry).
-        const Real y = sigma == 1 ? Real(x[row + dim]) : sigma * Real(x[row + dim]);
+        const Real y = exact_pass_through(x[row + dim], sigma);
         if (sigma != 1) r.expected[row + dim] = static_cast<double>(y);
         if (rounded_to) r.expected_bits[row + dim] = round_to_bits(y, *rounded_to);
       }
       for (std::size_t i = 0; i < pairs; ++i) {
         const auto [ia, ib] = pair_dims(spec, i);
-        const Real a(x[row + ia]);
-        const Real b(x[row + ib]);
-        const Real new_a = a * scaled_cos[i] - b * scaled_sin[i];
-        const Real new_b = b * scaled_cos[i] + a * scaled_sin[i];
+        const auto [new_a, new_b] = exact_pair_values(x[row + ia], x[row + ib], scaled_cos[i], scaled_sin[i]);
         r.expected[row + ia] = static_cast<double>(new_a);
         r.expected[row + ib] = static_cast<double>(new_b);
         if (rounded_to) {

@@ -23,6 +23,7 @@
 
 #include "ropecheck/dtype.h"
 #include "ropecheck/position_axes.h"
+#include "ropecheck/reference/real.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::reference {
@@ -42,6 +43,17 @@ struct ExactRope {
   std::vector<double> thetas;           // [rotary_dim/2] θ_i rounded to double (the f32-angle bound grows with each)
   std::vector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
 };
+
+// The per-element steps of exact_rope, shared with the certified path's MPFR fallback
+// (certified_rope.h) so that both perform the same operations in the same order:
+//  - a rotated pair (a, b) ↦ (a·ŝc − b·ŝs, b·ŝc + a·ŝs), ŝc = factor·cos φ, ŝs = factor·sin φ;
+//  - a pass-through dim x ↦ σ·x (x itself when σ = 1, a NaN's sign included).
+struct ExactPairValues {
+  Real first;
+  Real second;
+};
+ExactPairValues exact_pair_values(double a, double b, const Real& scaled_cos, const Real& scaled_sin);
+Real exact_pass_through(double x, const Real& sigma);
 
 // Throws InvalidInput when the positions' axes are not the spec's (check_position_axes) or
 // x.size() != tokens·heads·head_dim.

@@ -1,0 +1,422 @@
+#include "ropecheck/reference/certified_rope.h"
+
+#include <fmt/format.h>
+#include <mpfr.h>
+
+#include <cmath>
+
+#include "ropecheck/errors.h"
+#include "ropecheck/reference/certified_lanes.h"
+#include "ropecheck/reference/certified_trig.h"
+#include "ropecheck/reference/forms.h"
+#include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/interval_rounding.h"
+#include "ropecheck/reference/position_scale.h"
+#include "ropecheck/reference/rounding.h"
+
+namespace ropecheck::reference {
+
+CertifiedStats& CertifiedStats::operator+=(const CertifiedStats& other) {
+  elements += other.elements;
+  element_fallbacks += other.element_fallbacks;
+  element_fix_ups += other.element_fix_ups;
+  angles += other.angles;
+  angle_fallbacks += other.angle_fallbacks;
+  uncovered_angles += other.uncovered_angles;
+  return *this;
+}
+
+namespace {
+
+inline constexpr double kMinMagnitude = 0x1p-600;
+inline constexpr double kMaxMagnitude = 0x1p600;
+inline constexpr double kMinFactor = 0x1p-60;
+inline constexpr double kMaxFactor = 0x1p60;
+
+DoubleDouble to_double_double(const Real& x) {
+  const double hi = mpfr_get_d(x.backend().data(), MPFR_RNDN);
+  const Real rest = x - hi;  // exact at 257 bits
+  return {hi, mpfr_get_d(rest.backend().data(), MPFR_RNDN)};
+}
+
+// One element's decision: `expected` and, with a dtype, its bits; nullopt if undecided.
+// The general form, for the lanes the branch-free one leaves (certified_rope's fix-ups).
+struct Decided {
+  double expected;
+  std::uint64_t bits;
+};
+
+std::optional<Decided> decide(DoubleDouble y, double error_bound, std::optional<Dtype> rounded_to) {
+  const DecidedF64 f64 = round_interval_to_f64(y, error_bound);
+  if (!f64.ok) return std::nullopt;
+  Decided d{f64.value, 0};
+  if (rounded_to) {
+    const DecidedBits bits = round_decided_f64_to_bits(f64, *rounded_to);
+    if (!bits.ok) return std::nullopt;
+    d.bits = bits.bits;
+  }
+  return d;
+}
+
+// a·C + b·S for doubles a, b and double-doubles C, S: the products' high parts exactly
+// (two_prod), their sum exactly (two_sum), and the four low-order terms in double. The
+// four roundings of that tail, each ≤ u times a partial sum ≤ 2u·(|a·C_hi| + |b·S_hi|),
+// plus the sum of the exact low parts, total ≤ 8u²·(|a·C_hi| + |b·S_hi|)
+// (proofs/certified_trig.gappa checks the composition with kElementRelativeError).
+DoubleDouble dot2(double a, DoubleDouble c, double b, DoubleDouble s) {
+  const DoubleDouble p = two_prod(a, c.hi);
+  const DoubleDouble q = two_prod(b, s.hi);
+  const DoubleDouble sum = two_sum(p.hi, q.hi);
+  const double tail = std::fma(a, c.lo, std::fma(b, s.lo, p.lo + q.lo)) + sum.lo;
+  return two_sum(sum.hi, tail);
+}
+
+bool fast_magnitude(double v) {
+  const double m = std::fabs(v);
+  return m == 0 || (m >= kMinMagnitude && m <= kMaxMagnitude);  // false for Inf and NaN
+}
+
+// The row factor f = σ(m)·s of one token, at 257 bits (as exact_rope forms it) and in
+// double-double.
+struct RowFactor {
+  Real sigma;
+  Real factor;
+  DoubleDouble factor_dd;
+  DoubleDouble sigma_dd;
+  bool usable = false;      // f and σ within [2^-60, 2^60]
+  bool unit = false;        // f = 1 exactly: Ĉ, Ŝ are ĉ, ŝ themselves
+  bool sigma_unit = false;  // σ = 1 exactly: pass-through dims are x itself
+};
+
+RowFactor row_factor(const Real& sigma, const Real& s) {
+  RowFactor r{sigma, sigma * s, {}, {}, false, false, false};
+  r.unit = r.factor == 1;
+  r.sigma_unit = sigma == 1;
+  r.factor_dd = to_double_double(r.factor);
+  r.sigma_dd = to_double_double(sigma);
+  const double f = std::fabs(r.factor_dd.hi);
+  const double g = std::fabs(r.sigma_dd.hi);
+  r.usable = f >= kMinFactor && f <= kMaxFactor && g >= kMinFactor && g <= kMaxFactor;
+  return r;
+}
+
+// Per token, per pair: Ĉ = f·ĉ and Ŝ = f·ŝ, the angle's share of E, and which pairs the
+// fast path takes (in its domain, angle decided).
+struct PairLanes {
+  std::vector<double> c_hi, c_lo, s_hi, s_lo, angle_term, fast;  // fast: 1.0 or 0.0
+  void resize(std::size_t n) {
+    for (std::vector<double>* v : {&c_hi, &c_lo, &s_hi, &s_lo, &angle_term, &fast}) v->resize(n);
+  }
+};
+
+class Engine {
+ public:
+  Engine(const RopeSpec& spec, std::optional<Dtype> rounded_to)
+      : spec_(spec), rounded_to_(rounded_to), format_(format_of(rounded_to.value_or(Dtype::f64))),
+        thetas_(frequencies<Real>(spec)), attention_(attention_factor<Real>(spec)), axis_(pair_axes(spec)),
+        frequencies_(thetas_), unscaled_(row_factor(Real(1), attention_)) {
+    const std::size_t pairs = spec.pairs();
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const auto [ia, ib] = pair_dims(spec, i);
+      first_.push_back(static_cast<std::int64_t>(ia));
+      second_.push_back(static_cast<std::int64_t>(ib));
+    }
+    for (std::size_t dim = 0; dim < spec.head_dim; ++dim) {
+      if (!spec.rotates(dim)) pass_through_dims_.push_back(dim);
+    }
+    lane_positions_.resize(pairs);
+    pair_lanes_.resize(pairs);
+    undecided_.resize(pairs);
+  }
+
+  const std::vector<Real>& thetas() const { return thetas_; }
+  const Real& attention() const { return attention_; }
+
+  // Token t of r (sized as exact_rope sizes it): expected, expected_bits, cos, sin and
+  // position_scale.
+  void token(ExactRope& r, std::size_t t, CertifiedStats& stats) {
+    const std::size_t pairs = spec_.pairs();
+    const std::size_t d = spec_.head_dim;
+    const std::span<const std::int64_t> components(r.positions.data() + t * r.axes, r.axes);
+    const RowFactor& row = factor_of(components[0]);
+    r.position_scale[t] = static_cast<double>(row.sigma);
+
+    for (std::size_t h = 0; h < r.heads; ++h) {
+      const std::size_t base = (t * r.heads + h) * d;
+      for (const std::size_t dim : pass_through_dims_) pass_through(r, base + dim, row, stats);
+    }
+    if (pairs == 0) return;
+
+    for (std::size_t i = 0; i < pairs; ++i) lane_positions_[i] = components[axis_[i]];
+    frequencies_.cos_sin(lane_positions_, trig_);
+    stats.angles += pairs;
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const std::int64_t m = lane_positions_[i];
+      // Pairs the fast path does not take are computed by MPFR after the heads (rotate_head
+      // writes every lane); their lanes meanwhile compute on zeros.
+      pair_lanes_.fast[i] = 0.0;
+      pair_lanes_.c_hi[i] = pair_lanes_.c_lo[i] = pair_lanes_.s_hi[i] = pair_lanes_.s_lo[i] = 0;
+      pair_lanes_.angle_term[i] = 0;
+      if (!row.usable || !frequencies_.covers(i, m)) {
+        ++stats.uncovered_angles;
+        continue;
+      }
+      const CertifiedCosSin cs = trig_.lane(i);
+      if (!decide_angle(r, t * pairs + i, cs)) {
+        // Undecided cos or sin: the pair goes to MPFR whole (the signs of ĉ and ŝ, which
+        // zero results need, are not certain either).
+        ++stats.angle_fallbacks;
+        continue;
+      }
+      const DoubleDouble c = row.unit ? cs.cos : mul(cs.cos, row.factor_dd);
+      const DoubleDouble s = row.unit ? cs.sin : mul(cs.sin, row.factor_dd);
+      pair_lanes_.c_hi[i] = c.hi;
+      pair_lanes_.c_lo[i] = c.lo;
+      pair_lanes_.s_hi[i] = s.hi;
+      pair_lanes_.s_lo[i] = s.lo;
+      pair_lanes_.angle_term[i] = std::fabs(row.factor_dd.hi) * cs.abs_error * (1 + 0x1p-50);
+      pair_lanes_.fast[i] = 1.0;
+    }
+
+    std::uint64_t fast_pairs = 0;
+    for (std::size_t i = 0; i < pairs; ++i) fast_pairs += pair_lanes_.fast[i] != 0 ? 1u : 0u;
+    ElementLanesCall call;
+    call.n = pairs;
+    call.format = format_;
+    call.interleaved = spec_.layout == Layout::interleaved;
+    call.offset = spec_.rotary_offset;
+    call.half = pairs;
+    call.fast = pair_lanes_.fast.data();
+    call.c_hi = pair_lanes_.c_hi.data();
+    call.c_lo = pair_lanes_.c_lo.data();
+    call.s_hi = pair_lanes_.s_hi.data();
+    call.s_lo = pair_lanes_.s_lo.data();
+    call.angle_term = pair_lanes_.angle_term.data();
+    call.undecided = undecided_.data();
+    for (std::size_t h = 0; h < r.heads; ++h) {
+      const std::size_t base = (t * r.heads + h) * d;
+      call.x = r.x.data() + base;
+      call.expected = r.expected.data() + base;
+      call.bits = rounded_to_ ? r.expected_bits.data() + base : nullptr;
+      stats.elements += 2 * fast_pairs;
+      if (element_lanes(call) == 0) continue;
+      for (std::size_t i = 0; i < pairs; ++i) {
+        // Pairs the fast path does not take are MPFR's, below.
+        if (pair_lanes_.fast[i] != 0 && undecided_[i] != 0) fix_up(r, i, base, undecided_[i], row, stats);
+      }
+    }
+    for (std::size_t i = 0; i < pairs; ++i) {
+      if (pair_lanes_.fast[i] == 0) slow_pair(r, t, i, lane_positions_[i], row, stats);
+    }
+  }
+
+ private:
+  struct Slow {
+    Real cos;
+    Real sin;
+    Real scaled_cos;
+    Real scaled_sin;
+  };
+
+  // exact_rope's angle for pair i at m: Real(m)·θ_i, MPFR's cos and sin, times the factor.
+  Slow slow_angle(std::size_t i, std::int64_t m, const RowFactor& row) const {
+    const Real angle = Real(m) * thetas_[i];
+    Slow s{cos(angle), sin(angle), {}, {}};
+    s.scaled_cos = row.factor * s.cos;
+    s.scaled_sin = row.factor * s.sin;
+    return s;
+  }
+
+  const RowFactor& factor_of(std::int64_t m0) {
+    if (!scales_positions(spec_)) return unscaled_;
+    const std::int64_t step = position_scale_step(*spec_.position_scale, m0);  // throws as exact_rope
+    if (!scaled_ || scaled_step_ != step) {
+      scaled_ = row_factor(position_scale<Real>(spec_, m0), attention_);
+      scaled_step_ = step;
+    }
+    return *scaled_;
+  }
+
+  void store(ExactRope& r, std::size_t index, const Real& y) const {
+    r.expected[index] = static_cast<double>(y);
+    if (rounded_to_) r.expected_bits[index] = round_to_bits(y, *rounded_to_);
+  }
+  void store(ExactRope& r, std::size_t index, const Decided& d) const {
+    r.expected[index] = d.expected;
+    if (rounded_to_) r.expected_bits[index] = d.bits;
+  }
+
+  void pass_through(ExactRope& r, std::size_t index, const RowFactor& row, CertifiedStats& stats) const {
+    ++stats.elements;
+    const double x = r.x[index];
+    // A NaN goes to MPFR: the sign round_to_bits gives it is MPFR's, not the double's.
+    if (row.sigma_unit && !std::isnan(x)) {  // y = x exactly: one rounding of a double
+      r.expected[index] = x;
+      if (rounded_to_) r.expected_bits[index] = round_double_to_bits(x, *rounded_to_);
+      return;
+    }
+    if (row.usable && fast_magnitude(x)) {
+      const DoubleDouble y = mul(row.sigma_dd, x);
+      const double bound = kElementRelativeError * std::fabs(y.hi) * kBoundRoundingMargin;
+      if (const std::optional<Decided> d = decide(y, bound, rounded_to_)) return store(r, index, *d);
+    }
+    ++stats.element_fallbacks;
+    const Real y = exact_pass_through(x, row.sigma);
+    if (!row.sigma_unit) return store(r, index, y);
+    r.expected[index] = x;  // exact_rope keeps x itself (a NaN's sign too)
+    if (rounded_to_) r.expected_bits[index] = round_to_bits(y, *rounded_to_);
+  }
+
+  bool decide_angle(ExactRope& r, std::size_t index, const CertifiedCosSin& cs) const {
+    if (cs.exact) {
+      r.cos[index] = cs.cos.hi;
+      r.sin[index] = cs.sin.hi;
+      return true;
+    }
+    const DecidedF64 c =
+        round_interval_to_f64(cs.cos, (kTrigRelativeError * std::fabs(cs.cos.hi) + cs.abs_error) * kBoundRoundingMargin);
+    const DecidedF64 s =
+        round_interval_to_f64(cs.sin, (kTrigRelativeError * std::fabs(cs.sin.hi) + cs.abs_error) * kBoundRoundingMargin);
+    if (!c.ok || !s.ok) return false;
+    r.cos[index] = c.value;
+    r.sin[index] = s.value;
+    return true;
+  }
+
+  // A result whose two products are both exact zeros (a = 0 or b = 0 against a zero
+  // sine, or a = b = 0) is a signed zero, and IEEE 754's rules for the signs of zero
+  // products, sums and differences are MPFR's: the same operations on the doubles give it.
+  // The signs of ĉ and ŝ are certain once the angle is decided (its interval excludes 0).
+  std::optional<Decided> zero_result(double p, double q, double value) const {
+    if (p != 0 || q != 0) return std::nullopt;
+    return Decided{value, rounded_to_ ? round_double_to_bits(value, *rounded_to_) : 0};
+  }
+
+  // The outputs of pair i, head row `base`, that rotate_head left undecided: a zero
+  // result, the general rounding (the dtype's subnormals and overflow), else MPFR.
+  void fix_up(ExactRope& r, std::size_t i, std::size_t base, unsigned undecided, const RowFactor& row,
+              CertifiedStats& stats) const {
+    stats.element_fix_ups += (undecided & 1) + ((undecided >> 1) & 1);
+    const std::size_t ia = base + static_cast<std::size_t>(first_[i]), ib = base + static_cast<std::size_t>(second_[i]);
+    const double a = r.x[ia], b = r.x[ib];
+    const DoubleDouble c{pair_lanes_.c_hi[i], pair_lanes_.c_lo[i]};
+    const DoubleDouble s{pair_lanes_.s_hi[i], pair_lanes_.s_lo[i]};
+    std::optional<Decided> first, second;
+    if (fast_magnitude(a) && fast_magnitude(b)) {
+      const double scale = (std::fabs(a) + std::fabs(b)) * pair_lanes_.angle_term[i];
+      const double e1 =
+          (kElementRelativeError * (std::fabs(a * c.hi) + std::fabs(b * s.hi)) + scale) * kBoundRoundingMargin;
+      const double e2 =
+          (kElementRelativeError * (std::fabs(b * c.hi) + std::fabs(a * s.hi)) + scale) * kBoundRoundingMargin;
+      first = decide(dot2(a, c, -b, s), e1, rounded_to_);
+      second = decide(dot2(b, c, a, s), e2, rounded_to_);
+      if (!first) first = zero_result(a * c.hi, b * s.hi, a * c.hi - b * s.hi);
+      if (!second) second = zero_result(b * c.hi, a * s.hi, b * c.hi + a * s.hi);
+    }
+    std::optional<Slow> slow;
+    std::optional<ExactPairValues> exact;
+    auto mpfr = [&]() -> const ExactPairValues& {
+      if (!exact) {
+        slow = slow_angle(i, lane_positions_[i], row);
+        exact = exact_pair_values(a, b, slow->scaled_cos, slow->scaled_sin);
+      }
+      return *exact;
+    };
+    if ((undecided & 1) != 0) {
+      if (first) {
+        store(r, ia, *first);
+      } else {
+        ++stats.element_fallbacks;
+        store(r, ia, mpfr().first);
+      }
+    }
+    if ((undecided & 2) != 0) {
+      if (second) {
+        store(r, ib, *second);
+      } else {
+        ++stats.element_fallbacks;
+        store(r, ib, mpfr().second);
+      }
+    }
+  }
+
+  void slow_pair(ExactRope& r, std::size_t t, std::size_t i, std::int64_t m, const RowFactor& row,
+                 CertifiedStats& stats) const {
+    const Slow slow = slow_angle(i, m, row);
+    r.cos[t * spec_.pairs() + i] = static_cast<double>(slow.cos);
+    r.sin[t * spec_.pairs() + i] = static_cast<double>(slow.sin);
+    for (std::size_t h = 0; h < r.heads; ++h) {
+      const std::size_t row_base = (t * r.heads + h) * spec_.head_dim;
+      const std::size_t ia = row_base + static_cast<std::size_t>(first_[i]), ib = row_base + static_cast<std::size_t>(second_[i]);
+      const ExactPairValues exact = exact_pair_values(r.x[ia], r.x[ib], slow.scaled_cos, slow.scaled_sin);
+      stats.elements += 2;
+      stats.element_fallbacks += 2;
+      store(r, ia, exact.first);
+      store(r, ib, exact.second);
+    }
+  }
+
+  const RopeSpec& spec_;
+  std::optional<Dtype> rounded_to_;
+  DtypeFormat format_;
+  std::vector<Real> thetas_;
+  Real attention_;
+  std::vector<std::size_t> axis_;
+  CertifiedFrequencies frequencies_;
+  RowFactor unscaled_;
+  std::optional<RowFactor> scaled_;
+  std::int64_t scaled_step_ = -1;
+  std::vector<std::int64_t> first_, second_;  // the pair's dims in a head row
+  std::vector<std::size_t> pass_through_dims_;
+  std::vector<std::int64_t> lane_positions_;
+  CosSinLanes trig_;
+  PairLanes pair_lanes_;
+  std::vector<unsigned char> undecided_;
+};
+
+}  // namespace
+
+ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::span<const double> x,
+                         std::size_t heads, std::optional<Dtype> rounded_to, CertifiedStats* stats) {
+  validate(spec);
+  check_position_axes(spec, positions);
+  const std::size_t d = spec.head_dim;
+  const std::size_t pairs = spec.pairs();
+  const std::size_t tokens = positions.tokens();
+  if (x.size() != tokens * heads * d) {
+    throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}",
+                                   x.size(), tokens, heads, d));
+  }
+  Engine engine(spec, rounded_to);
+  ExactRope r;
+  r.spec = spec;
+  r.tokens = tokens;
+  r.heads = heads;
+  r.axes = positions.axes;
+  r.positions.assign(positions.values.begin(), positions.values.end());
+  // x, expected and expected_bits grow token by token, so that each row is still in the
+  // cache when it is computed (filling whole arrays first would evict them again).
+  r.x.reserve(x.size());
+  r.expected.reserve(x.size());
+  if (rounded_to) r.expected_bits.reserve(x.size());
+  r.cos.resize(tokens * pairs);
+  r.sin.resize(tokens * pairs);
+  r.attention_factor = static_cast<double>(engine.attention());
+  for (const Real& theta : engine.thetas()) r.thetas.push_back(static_cast<double>(theta));
+  r.position_scale.resize(tokens);
+
+  CertifiedStats local;
+  const std::size_t row = heads * d;
+  for (std::size_t t = 0; t < tokens; ++t) {
+    const auto begin = x.begin() + static_cast<std::ptrdiff_t>(t * row);
+    r.x.insert(r.x.end(), begin, begin + static_cast<std::ptrdiff_t>(row));
+    // Pass-through dims are written by pass_through; every other dim by the lanes.
+    r.expected.resize(r.expected.size() + row);
+    if (rounded_to) r.expected_bits.resize(r.expected_bits.size() + row);
+    engine.token(r, t, local);
+  }
+  if (stats) *stats += local;
+  return r;
+}
+
+}  // namespace ropecheck::reference
