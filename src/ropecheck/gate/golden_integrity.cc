@@ -10,7 +10,7 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
-#include "ropecheck/reference/exact_rope.h"
+#include "ropecheck/reference/certified_rope.h"
 #include "ropecheck/reference/forms.h"
 #include "ropecheck/reference/position_scale.h"
 
@@ -85,7 +85,7 @@ std::string golden_inconsistency(const golden::Golden& g) {
              g.x.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
   }
   const reference::ExactRope exact =
-      reference::exact_rope(g.spec, PositionsView(positions, g.axes), x, g.heads, g.output_dtype);
+      reference::certified_rope(g.spec, PositionsView(positions, g.axes), x, g.heads, g.output_dtype);
   const PositionsView all(g.positions, g.axes);
   for (std::size_t s = 0; s < tokens.size(); ++s) {
     const std::size_t t = tokens[s];

@@ -13,7 +13,8 @@
 #include "ropecheck/json_document.h"
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/position_grids.h"
-#include "ropecheck/reference/exact_rope.h"
+#include "ropecheck/reference/certified_rope.h"
+#include "ropecheck/reference/interval_rounding.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -100,14 +101,15 @@ io::SafetensorsFile make_golden_file(const GoldenCase& c) {
   const std::size_t axes = position_axes(c.spec);
   const PositionsView view(positions, axes);
   const std::vector<double> x = case_inputs(c, view);
-  const reference::ExactRope exact = reference::exact_rope(c.spec, view, x, c.heads, c.output_dtype);
+  // The certified fast path: exact_rope's result bit for bit (certified_rope.h).
+  const reference::ExactRope exact = reference::certified_rope(c.spec, view, x, c.heads, c.output_dtype);
   const std::uint64_t t = u64(view.tokens()), h = u64(c.heads), d = u64(c.spec.head_dim),
                       pairs = u64(c.spec.pairs());
   // [T] for one axis (every file before multi-axis positions keeps its bytes), [T, A] else.
   const std::vector<std::uint64_t> positions_shape =
       axes == 1 ? std::vector<std::uint64_t>{t} : std::vector<std::uint64_t>{t, u64(axes)};
   std::vector<std::uint64_t> x_bits(x.size());
-  for (std::size_t k = 0; k < x.size(); ++k) x_bits[k] = reference::round_to_bits(Real(x[k]), c.input_dtype);
+  for (std::size_t k = 0; k < x.size(); ++k) x_bits[k] = reference::round_double_to_bits(x[k], c.input_dtype);
 
   // 8-byte elements first: the header is padded to 8 bytes, so every tensor's data is then
   // aligned to its element size (readers that map the file can use it in place).
