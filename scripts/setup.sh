@@ -20,6 +20,7 @@ packages=(
   python3-matplotlib python3-jsonschema  # scripts/plot_report.py; the report schema test
   python3-pytest        # python/tests: the worker client and assert_rope_conforms
   nodejs                # examples/node: the worker protocol without Python
+  gappa                 # proofs/: the certified reference's error bounds
 )
 
 missing=()

@@ -59,10 +59,8 @@ std::optional<Decided> decide(DoubleDouble y, double error_bound, std::optional<
 }
 
 // a·C + b·S for doubles a, b and double-doubles C, S: the products' high parts exactly
-// (two_prod), their sum exactly (two_sum), and the four low-order terms in double. The
-// four roundings of that tail, each ≤ u times a partial sum ≤ 2u·(|a·C_hi| + |b·S_hi|),
-// plus the sum of the exact low parts, total ≤ 8u²·(|a·C_hi| + |b·S_hi|)
-// (proofs/certified_trig.gappa checks the composition with kElementRelativeError).
+// (two_prod), their sum exactly (two_sum), and the four low-order terms in double. Its
+// error is ≤ 17u²·(|a·C_hi| + |b·S_hi|) (proofs/certified_element.g; Gappa finds 11u²).
 DoubleDouble dot2(double a, DoubleDouble c, double b, DoubleDouble s) {
   const DoubleDouble p = two_prod(a, c.hi);
   const DoubleDouble q = two_prod(b, s.hi);

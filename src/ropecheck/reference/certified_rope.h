@@ -22,10 +22,11 @@
 // [2^-600, 2^600] (which keep every double-double part normal), and angles outside
 // certified_trig's domain (|m| ≥ 2^31, θ > 1), whose whole pair is computed by MPFR.
 //
-// kElementRelativeError's budget (u = 2^-53; 2^-99 = 128u²), proved with the trig bound in
-// proofs/certified_trig.gappa: kTrigRelativeError (ĉ, ŝ) + u² (f to double-double) + 5u²
-// (f·ĉ) + 8u² (the two products and their sum, dot2 in certified_rope.cc, relative to
-// |a·Ĉ| + |b·Ŝ|) + 2^-250 (the MPFR path) plus second-order terms: < 143u² ≤ 1.25·2^-99.
+// kElementRelativeError's budget (u = 2^-53; 2^-99 = 128u²; proofs/README.md composes it):
+// kTrigRelativeError (ĉ, ŝ) + u² (f to double-double) + 5u² (f·ĉ) + 17u² (the two products
+// and their sum, dot2 in certified_rope.cc, relative to |a·Ĉ| + |b·Ŝ|; proved by Gappa,
+// proofs/certified_element.g) + 2^-250 (the MPFR path) plus second-order terms:
+// < 152u² ≤ 160u² = 1.25·2^-99.
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,7 @@
 // of its angle, 2^-257·|m·θ̂| ≤ kMpfrAngleAbsError. m = 0 or θ = 0 give cos = 1 and
 // sin = ±0 exactly (−0 for m < 0 and θ = 0, as MPFR's m·θ is then −0), with abs_error 0.
 //
-// How (the steps proofs/certified_trig.gappa models):
+// How (the steps proofs/certified_trig_template.g models):
 //  1. Reduction. t = θ̂·2/π at 320 bits, split into t0 + t1 + t2 + t3 (each the rounding of
 //     what is left). m·t0, m·t1, m·t2 are formed exactly with two_prod; k = round(m·t0)
 //     drops the integer part exactly; the fraction T = m·t − k ∈ [−1/2 − 2^-21, 1/2 + 2^-21]
@@ -23,7 +23,7 @@
 //  4. sin |r| = S_j·cos z + C_j·sin z and cos |r| = C_j·cos z − S_j·sin z, S_j and C_j
 //     sin(j/64) and cos(j/64) rounded to double-double (relative error ≤ u²).
 //  5. The quadrant and the sign of r select and sign them.
-// kTrigRelativeError is what proofs/certified_trig.gappa proves for every j (CI runs it).
+// kTrigRelativeError is what Gappa proves for every j (proofs/README.md; CTest runs it).
 #pragma once
 
 #include <cstddef>
@@ -38,7 +38,7 @@ namespace ropecheck::reference {
 
 inline constexpr std::int64_t kCertifiedPositionLimit = std::int64_t{1} << 31;
 inline constexpr double kTrigRelativeError = 0x1p-99;
-// The reduction's summed rounding errors in quadrant units (certified_trig.cc): ≤ 2^-125.5.
+// The reduction's summed rounding errors in quadrant units: ≤ 2^-126.5 (proofs/certified_reduction.g).
 inline constexpr double kReductionAbsError = 0x1p-125;
 inline constexpr double kMpfrAngleAbsError = 0x1p-225;  // 2^-257 · 2^31 · max θ (1), rounded up
 
