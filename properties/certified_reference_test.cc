@@ -25,11 +25,13 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "ropecheck/errors.h"
 #include "ropecheck/golden/case_catalogue.h"
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/kernels/rope_kernels.h"
@@ -52,7 +54,7 @@ std::uint64_t bits_of(double v) { return std::bit_cast<std::uint64_t>(v); }
 
 // The first field or element where two results differ, or "" when they are identical.
 std::string first_difference(const ExactRope& fast, const ExactRope& slow) {
-  auto compare = [](const char* what, const std::vector<double>& a, const std::vector<double>& b) -> std::string {
+  auto compare = [](const char* what, std::span<const double> a, std::span<const double> b) -> std::string {
     if (a.size() != b.size()) return fmt::format("{}: {} against {} values", what, a.size(), b.size());
     for (std::size_t k = 0; k < a.size(); ++k) {
       if (bits_of(a[k]) != bits_of(b[k])) return fmt::format("{}[{}]: {:a} against MPFR's {:a}", what, k, a[k], b[k]);
@@ -171,6 +173,51 @@ TEST(certified_rope, every_compiled_target_gives_the_same_bits) {
     kernels::restrict_dispatch(0);
   }
   EXPECT_GE(targets, 2u) << "at least the best target and the scalar fallback";
+}
+
+// Any thread count gives the same result and stats, and the same first error.
+TEST(certified_rope, the_thread_count_changes_nothing) {
+  RopeSpec spec;
+  spec.head_dim = 128;
+  spec.rotary_dim = 96;  // pass-through dims too
+  spec.layout = Layout::interleaved;
+  constexpr std::size_t kTokens = 301, kHeads = 4;  // 154k elements: up to 4 threads
+  std::vector<std::int64_t> positions(kTokens);
+  std::mt19937_64 rng(3);
+  for (auto& m : positions) m = static_cast<std::int64_t>(rng() % (std::uint64_t{1} << 33));  // some beyond 2^31
+  std::vector<double> x(kTokens * kHeads * 128);
+  std::normal_distribution<float> normal;
+  for (double& v : x) v = static_cast<double>(normal(rng));
+  mix_in_specials(x, 5);
+  CertifiedStats one_stats;
+  const ExactRope one = certified_rope(spec, PositionsView(positions, 1), x, kHeads, Dtype::f16, &one_stats, 1);
+  for (const unsigned threads : {2u, 3u, 4u, 16u}) {
+    CertifiedStats stats;
+    const ExactRope many = certified_rope(spec, PositionsView(positions, 1), x, kHeads, Dtype::f16, &stats, threads);
+    EXPECT_EQ(first_difference(many, one), "") << threads << " threads";
+    EXPECT_EQ(stats.elements, one_stats.elements);
+    EXPECT_EQ(stats.element_fallbacks, one_stats.element_fallbacks);
+    EXPECT_EQ(stats.uncovered_angles, one_stats.uncovered_angles);
+  }
+  EXPECT_GT(one_stats.uncovered_angles, 0u) << "positions beyond 2^31 reached MPFR";
+
+  // An invalid position late in the tokens (a position scale's domain starts at 0): the
+  // same error, whichever thread meets it.
+  RopeSpec scaled = spec;
+  scaled.position_scale = PositionScale{};
+  scaled.role = Role::query;
+  positions[250] = -7;
+  std::string messages[2];
+  for (const unsigned threads : {1u, 4u}) {
+    try {
+      (void)certified_rope(scaled, PositionsView(positions, 1), x, kHeads, Dtype::f16, nullptr, threads);
+      ADD_FAILURE() << "accepted position -7";
+    } catch (const InvalidInput& e) {
+      messages[threads == 1 ? 0 : 1] = e.what();
+    }
+  }
+  EXPECT_EQ(messages[0], messages[1]);
+  EXPECT_NE(messages[0].find("-7"), std::string::npos) << messages[0];
 }
 
 // --- certified_trig's bound -------------------------------------------------------------

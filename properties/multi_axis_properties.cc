@@ -65,7 +65,8 @@ std::vector<std::size_t> hf_interleaved_pairs(std::size_t pairs, const std::arra
 using ReferenceRope = std::function<std::vector<double>(const RopeSpec&, PositionsView, const std::vector<double>&)>;
 
 std::vector<double> exact_expected(const RopeSpec& spec, PositionsView positions, const std::vector<double>& x) {
-  return reference::exact_rope(spec, positions, x, 1).expected;
+  const reference::ExactRope e = reference::exact_rope(spec, positions, x, 1);
+  return {e.expected.begin(), e.expected.end()};
 }
 
 // A reference port that gets the positions wrong in one of the shipped ways.

@@ -63,8 +63,8 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   e.heads = g.heads;
   e.axes = g.axes;
   e.positions = g.positions;
-  e.x = g.x;
-  e.expected = g.expected;
+  e.x.assign(g.x.begin(), g.x.end());
+  e.expected.assign(g.expected.begin(), g.expected.end());
   e.cos = g.cos;
   e.sin = g.sin;
   const std::vector<reference::Real> thetas = reference::frequencies<reference::Real>(g.spec);

@@ -543,7 +543,7 @@ reference::ExactRope variant_reference(const golden::Golden& g, const reference:
   e.spec.layout = v.layout;
   e.spec.rotary_dim = v.rotary_dim;
   e.spec.rotary_offset = v.rotary_offset;
-  e.expected = std::move(out.y);
+  e.expected.assign(out.y.begin(), out.y.end());
   e.cos = std::move(out.cos);
   e.sin = std::move(out.sin);
   e.thetas = std::move(out.thetas);  // the f32-angle term grows with the variant's own θ_i

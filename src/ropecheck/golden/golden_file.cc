@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <utility>
 
 #include <fmt/format.h>
@@ -26,16 +27,17 @@ static_assert(std::endian::native == std::endian::little, "golden files are writ
 
 using reference::Real;
 
-std::vector<unsigned char> pack_bits(const std::vector<std::uint64_t>& bits, Dtype dtype) {
+std::vector<unsigned char> pack_bits(std::span<const std::uint64_t> bits, Dtype dtype) {
   const std::size_t bytes = storage_bytes(dtype);
   std::vector<unsigned char> data(bits.size() * bytes);
   for (std::size_t k = 0; k < bits.size(); ++k) std::memcpy(&data[k * bytes], &bits[k], bytes);
   return data;
 }
 
-template <class T>
-std::vector<unsigned char> pack(const std::vector<T>& values) {
-  std::vector<unsigned char> data(values.size() * sizeof(T));
+// Any contiguous container of T (std::vector, reference::ResultVector), little-endian.
+template <class Container>
+std::vector<unsigned char> pack(const Container& values) {
+  std::vector<unsigned char> data(values.size() * sizeof(typename Container::value_type));
   if (!values.empty()) std::memcpy(data.data(), values.data(), data.size());
   return data;
 }

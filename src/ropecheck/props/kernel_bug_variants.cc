@@ -245,7 +245,7 @@ std::vector<double> read_rows(const RopeSpec& spec, std::size_t tokens, std::siz
 }
 
 // Bit patterns [T][H][D] written at the output's stride.
-void write_rows(const RopeSpec& spec, std::size_t tokens, std::size_t heads, const std::vector<std::uint64_t>& bits,
+void write_rows(const RopeSpec& spec, std::size_t tokens, std::size_t heads, std::span<const std::uint64_t> bits,
                 kernels::MutableTensor out) {
   const std::size_t bytes = storage_bytes(out.dtype);
   const std::size_t row = heads * spec.head_dim;
@@ -385,7 +385,7 @@ KernelUnderTest table_layout_mismatch() {
     const std::size_t tokens = positions.tokens();
     const std::vector<double> x = read_rows(spec, tokens, heads, in);
     const reference::ExactRope e = reference::exact_rope(spec, positions, x, heads, out.dtype);
-    std::vector<std::uint64_t> bits = e.expected_bits;
+    std::vector<std::uint64_t> bits(e.expected_bits.begin(), e.expected_bits.end());
     const std::size_t pairs = spec.pairs();
     const std::size_t start = spec.rotary_offset;
     // Table entry of rotary dim j as the other layout lays it out: interleaved tables

@@ -3,7 +3,16 @@
 #include <fmt/format.h>
 #include <mpfr.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
 
 #include "ropecheck/errors.h"
 #include "ropecheck/reference/certified_lanes.h"
@@ -107,12 +116,43 @@ struct PairLanes {
   }
 };
 
+// What a spec needs at reference precision before any token: θ_i, the attention factor
+// and θ_i·2/π split into doubles. Reports and sweeps call the truth many times for one
+// spec, so the last few are kept (keyed by the spec's canonical JSON), at most
+// kPreparedSpecs, shared read-only between threads.
+struct PreparedSpec {
+  std::vector<Real> thetas;
+  Real attention;
+  CertifiedFrequencies certified;
+  explicit PreparedSpec(const RopeSpec& spec)
+      : thetas(reference::frequencies<Real>(spec)), attention(attention_factor<Real>(spec)), certified(thetas) {}
+};
+
+constexpr std::size_t kPreparedSpecs = 8;
+
+std::shared_ptr<const PreparedSpec> prepared(const RopeSpec& spec) {
+  static std::mutex mutex;
+  static std::deque<std::pair<std::string, std::shared_ptr<const PreparedSpec>>> recent;  // newest first
+  const std::string key = to_json_text(spec);
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& [k, p] : recent) {
+      if (k == key) return p;
+    }
+  }
+  auto made = std::make_shared<const PreparedSpec>(spec);  // outside the lock: MPFR takes a while
+  const std::lock_guard<std::mutex> lock(mutex);
+  recent.emplace_front(key, made);
+  if (recent.size() > kPreparedSpecs) recent.pop_back();
+  return made;
+}
+
 class Engine {
  public:
   Engine(const RopeSpec& spec, std::optional<Dtype> rounded_to)
       : spec_(spec), rounded_to_(rounded_to), format_(format_of(rounded_to.value_or(Dtype::f64))),
-        thetas_(frequencies<Real>(spec)), attention_(attention_factor<Real>(spec)), axis_(pair_axes(spec)),
-        frequencies_(thetas_), unscaled_(row_factor(Real(1), attention_)) {
+        prepared_(prepared(spec)), thetas_(prepared_->thetas), attention_(prepared_->attention),
+        axis_(pair_axes(spec)), frequencies_(prepared_->certified), unscaled_(row_factor(Real(1), attention_)) {
     const std::size_t pairs = spec.pairs();
     for (std::size_t i = 0; i < pairs; ++i) {
       const auto [ia, ib] = pair_dims(spec, i);
@@ -357,10 +397,11 @@ class Engine {
   const RopeSpec& spec_;
   std::optional<Dtype> rounded_to_;
   DtypeFormat format_;
-  std::vector<Real> thetas_;
-  Real attention_;
+  std::shared_ptr<const PreparedSpec> prepared_;
+  const std::vector<Real>& thetas_;
+  const Real& attention_;
   std::vector<std::size_t> axis_;
-  CertifiedFrequencies frequencies_;
+  const CertifiedFrequencies& frequencies_;
   RowFactor unscaled_;
   std::optional<RowFactor> scaled_;
   std::int64_t scaled_step_ = -1;
@@ -374,8 +415,24 @@ class Engine {
 
 }  // namespace
 
+namespace {
+
+std::atomic<unsigned> g_truth_threads{0};
+
+constexpr std::size_t kMinElementsPerThread = std::size_t{1} << 15;
+
+}  // namespace
+
+unsigned truth_threads() {
+  const unsigned set = g_truth_threads.load(std::memory_order_relaxed);
+  if (set != 0) return set;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void set_truth_threads(unsigned threads) { g_truth_threads.store(threads, std::memory_order_relaxed); }
+
 ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::span<const double> x,
-                         std::size_t heads, std::optional<Dtype> rounded_to, CertifiedStats* stats) {
+                         std::size_t heads, std::optional<Dtype> rounded_to, CertifiedStats* stats, unsigned threads) {
   validate(spec);
   check_position_axes(spec, positions);
   const std::size_t d = spec.head_dim;
@@ -385,35 +442,65 @@ ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::spa
     throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}",
                                    x.size(), tokens, heads, d));
   }
-  Engine engine(spec, rounded_to);
+  Engine first_engine(spec, rounded_to);
   ExactRope r;
   r.spec = spec;
   r.tokens = tokens;
   r.heads = heads;
   r.axes = positions.axes;
   r.positions.assign(positions.values.begin(), positions.values.end());
-  // x, expected and expected_bits grow token by token, so that each row is still in the
-  // cache when it is computed (filling whole arrays first would evict them again).
-  r.x.reserve(x.size());
-  r.expected.reserve(x.size());
-  if (rounded_to) r.expected_bits.reserve(x.size());
+  // Sized without being written (ResultVector): each row is first written by the thread that
+  // computes it, while it is in that core's cache.
+  r.x.resize(x.size());
+  r.expected.resize(x.size());
+  if (rounded_to) r.expected_bits.resize(x.size());
   r.cos.resize(tokens * pairs);
   r.sin.resize(tokens * pairs);
-  r.attention_factor = static_cast<double>(engine.attention());
-  for (const Real& theta : engine.thetas()) r.thetas.push_back(static_cast<double>(theta));
+  r.attention_factor = static_cast<double>(first_engine.attention());
+  for (const Real& theta : first_engine.thetas()) r.thetas.push_back(static_cast<double>(theta));
   r.position_scale.resize(tokens);
 
-  CertifiedStats local;
   const std::size_t row = heads * d;
-  for (std::size_t t = 0; t < tokens; ++t) {
-    const auto begin = x.begin() + static_cast<std::ptrdiff_t>(t * row);
-    r.x.insert(r.x.end(), begin, begin + static_cast<std::ptrdiff_t>(row));
-    // Pass-through dims are written by pass_through; every other dim by the lanes.
-    r.expected.resize(r.expected.size() + row);
-    if (rounded_to) r.expected_bits.resize(r.expected_bits.size() + row);
-    engine.token(r, t, local);
+  auto run = [&](Engine& engine, std::size_t begin, std::size_t end, CertifiedStats& local) {
+    for (std::size_t t = begin; t < end; ++t) {
+      if (row != 0) std::memcpy(r.x.data() + t * row, x.data() + t * row, row * sizeof(double));
+      engine.token(r, t, local);
+    }
+  };
+  const std::size_t wanted = threads != 0 ? threads : truth_threads();
+  const std::size_t by_size = std::max<std::size_t>(1, x.size() / kMinElementsPerThread);
+  const std::size_t n = std::max<std::size_t>(1, std::min({wanted, by_size, tokens}));
+  std::vector<CertifiedStats> local(n);
+  std::vector<std::exception_ptr> errors(n);
+  auto range_begin = [&](std::size_t k) { return tokens * k / n; };
+  {
+    // Each worker its own engine (its scratch), made here before any thread writes to one;
+    // the prepared spec they share is read-only.
+    std::vector<Engine> engines;
+    engines.reserve(n);
+    for (std::size_t k = 1; k < n; ++k) engines.emplace_back(spec, rounded_to);
+    std::vector<std::jthread> workers;
+    for (std::size_t k = 1; k < n; ++k) {
+      workers.emplace_back([&, k] {
+        try {
+          run(engines[k - 1], range_begin(k), range_begin(k + 1), local[k]);
+        } catch (...) {
+          errors[k] = std::current_exception();
+        }
+      });
+    }
+    try {
+      run(first_engine, range_begin(0), range_begin(1), local[0]);
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+  }  // joins every worker
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);  // the earliest range's: what one thread meets first
   }
-  if (stats) *stats += local;
+  if (stats) {
+    for (const CertifiedStats& s : local) *stats += s;
+  }
   return r;
 }
 

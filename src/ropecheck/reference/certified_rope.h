@@ -54,8 +54,17 @@ struct CertifiedStats {
   CertifiedStats& operator+=(const CertifiedStats& other);
 };
 
+// `threads` (0: truth_threads()) split the tokens into contiguous ranges, one thread each;
+// calls under 2^15 elements run on the calling thread alone. The result, the stats and
+// any exception (the first token's in order, as one thread would meet it) are the same
+// whatever the count.
 ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::span<const double> x,
                          std::size_t heads, std::optional<Dtype> rounded_to = std::nullopt,
-                         CertifiedStats* stats = nullptr);
+                         CertifiedStats* stats = nullptr, unsigned threads = 0);
+
+// The process's default thread count for the truth: every core unless set (the CLI's
+// --threads). set_truth_threads(0) restores every core.
+unsigned truth_threads();
+void set_truth_threads(unsigned threads);
 
 }  // namespace ropecheck::reference

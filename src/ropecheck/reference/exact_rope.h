@@ -18,7 +18,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "ropecheck/dtype.h"
@@ -28,20 +30,37 @@
 
 namespace ropecheck::reference {
 
+// An allocator whose resize leaves new doubles and integers uninitialised: the result
+// arrays are written element by element, by several threads (certified_rope.h), and a
+// value-initialising resize would be a serial pass over all of them first.
+template <class T> struct UninitializedAllocator : std::allocator<T> {
+  using value_type = T;
+  UninitializedAllocator() noexcept = default;
+  template <class U> UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U> struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <class U> void construct(U* p) noexcept { ::new (static_cast<void*>(p)) U; }
+  template <class U, class... Args> void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+template <class T> using ResultVector = std::vector<T, UninitializedAllocator<T>>;
+
 struct ExactRope {
   RopeSpec spec;
   std::size_t tokens = 0;
   std::size_t heads = 0;
   std::size_t axes = 1;                 // position components per token (position_axes.h)
   std::vector<std::int64_t> positions;  // [tokens][axes]
-  std::vector<double> x;                // [tokens][heads][head_dim]
-  std::vector<double> expected;         // [tokens][heads][head_dim]
+  ResultVector<double> x;               // [tokens][heads][head_dim]
+  ResultVector<double> expected;        // [tokens][heads][head_dim]
   std::vector<double> cos;              // [tokens][rotary_dim/2]
   std::vector<double> sin;              // [tokens][rotary_dim/2]
   double attention_factor = 1;
   std::vector<double> position_scale;   // [tokens] σ(m_t) rounded to double (1 without a position scale)
   std::vector<double> thetas;           // [rotary_dim/2] θ_i rounded to double (the f32-angle bound grows with each)
-  std::vector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
+  ResultVector<std::uint64_t> expected_bits;  // [tokens][heads][head_dim] when rounded_to was given
 };
 
 // The per-element steps of exact_rope, shared with the certified path's MPFR fallback
