@@ -593,3 +593,39 @@ TEST(cli, golden_shard_auto_takes_its_part_from_the_scheduler) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("no scheduler gave a shard"), std::string::npos) << r.out;
 }
+
+// --threads changes no byte: a model's golden files large enough to split (2,048 positions
+// × its heads × 128) and a report of one case at 1,024 positions, at 1 and 3 threads; and
+// bad counts are exit 2.
+TEST(cli, threads_change_no_byte_of_golden_files_or_reports) {
+  const std::string base = testing::TempDir() + "ropecheck_threads";
+  std::filesystem::remove_all(base);
+  std::string positions;
+  for (int m = 0; m < 2048; ++m) {
+    if (m != 0) positions.push_back(',');
+    positions.append(std::to_string(m * 499));
+  }
+  for (const char* threads : {"1", "3"}) {
+    const std::string dir = base + "/golden" + threads;
+    CliResult r = run_cli(std::string("golden --hf-config " ROPECHECK_SOURCE_DIR "/golden/configs/Llama-3.1-8B.json "
+                                      "--positions ") + positions + " --out " + dir + " --threads " + threads);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    r = run_cli(std::string("report --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --case llama2_7b_half_split_bf16 "
+                            "--positions log:1024:1048575 --no-plots --out ") + base + "/report" + threads +
+                " --threads " + threads);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(base + "/golden1")) {
+    ++files;
+    EXPECT_EQ(read_text(entry.path().string()), read_text(base + "/golden3/" + entry.path().filename().string()))
+        << entry.path().filename();
+  }
+  EXPECT_GE(files, 2u);
+  EXPECT_EQ(read_text(base + "/report1/report.json"), read_text(base + "/report3/report.json"));
+  for (const char* bad : {"0", "-1", "1025", "two"}) {
+    const CliResult r = run_cli(std::string("golden --verify " ROPECHECK_SOURCE_DIR "/golden/v1 --threads ") + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("--threads"), std::string::npos) << r.out;
+  }
+}

@@ -1,3 +1,4 @@
+#include "cli/threads_option.h"
 #include "cli/check_command.h"
 
 #include <iostream>
@@ -45,10 +46,12 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
                   "supports); report the others as not run (at least one must run)");
   check->add_option("--json", options.json, "also write the results as JSON to this file");
   check->add_option("--junit", options.junit, "also write the results as JUnit XML to this file");
+  add_threads_option(check, options.threads);
   return check;
 }
 
 int run_check(const CheckOptions& options) {
+  apply_threads_option(options.threads);
   const numeric::Profile profile = numeric::profile_from_string(options.profile);
   // Outputs are checked before the work: an output that would replace an input, or a path
   // that cannot be written, is exit 2 now rather than after every case has run.

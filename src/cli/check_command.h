@@ -14,6 +14,7 @@
 namespace ropecheck::cli {
 
 struct CheckOptions {
+  std::string threads;  // --threads (threads_option.h)
   std::string golden;
   std::string candidate;
   std::string plugin;

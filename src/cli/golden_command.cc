@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/hf_config_file.h"
 #include "cli/progress.h"
+#include "cli/threads_option.h"
 #include "ropecheck/errors.h"
 #include "ropecheck/golden/golden_set.h"
 #include "ropecheck/io/input_file.h"
@@ -41,11 +42,13 @@ CLI::App* add_golden_command(CLI::App& app, GoldenOptions& options) {
                      "(without it: 0, 1, 2, 2^k-1, 2^k, 2^k+1 up to the model's context, and 8 drawn at random)");
   hf_config->excludes(golden->get_option("--cases"));
   golden->add_option("--case", options.case_id, "only this case id");
+  add_threads_option(golden, options.threads);
   golden->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N); auto (auto:N on Kubernetes): I and N from the job scheduler (SLURM_ARRAY_TASK_*, JOB_COMPLETION_INDEX, ROPECHECK_SHARD_INDEX/ROPECHECK_TOTAL_SHARDS)");
   return golden;
 }
 
 int run_golden(const GoldenOptions& options) {
+  apply_threads_option(options.threads);
   if (options.out.empty() && options.verify.empty()) throw InvalidInput("golden: give --out DIR or --verify DIR");
   if (options.hf_configs.empty() && (options.dtype != "f32" || !options.positions.empty())) {
     throw InvalidInput("golden: --dtype and --positions go with --hf-config (a catalogue gives each case its own)");

@@ -20,6 +20,7 @@ struct GoldenOptions {
   std::vector<std::string> hf_configs;
   std::string dtype = "f32";
   std::string positions;  // comma-separated; default: the model's context (config_cases.h)
+  std::string threads;    // --threads (threads_option.h)
 };
 
 CLI::App* add_golden_command(CLI::App& app, GoldenOptions& options);

@@ -1,3 +1,4 @@
+#include "cli/threads_option.h"
 #include "cli/props_command.h"
 
 #include <cstdlib>
@@ -50,6 +51,7 @@ std::string describe(const harness::Implementation& impl) {
 }  // namespace
 
 int run_props(const PropsOptions& options) {
+  apply_threads_option(options.threads);
   const std::uint64_t seed =
       parse_integer_option(options.seed, "props: --seed", 0, std::numeric_limits<std::uint64_t>::max());
   const int cases = static_cast<int>(parse_integer_option(options.cases, "props: --cases", 1, kMaxPropsCases));
@@ -227,6 +229,7 @@ CLI::App* add_props_command(CLI::App& app, PropsOptions& options) {
                     "bf16-compute")
       ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
   add_plugin_limit_options(props, options.limits);
+  add_threads_option(props, options.threads);
   return props;
 }
 

@@ -18,6 +18,7 @@
 namespace ropecheck::cli {
 
 struct PropsOptions {
+  std::string threads;  // --threads (threads_option.h)
   std::string seed;
   std::string cases = "100";
   std::string plugin;

@@ -1,3 +1,4 @@
+#include "cli/threads_option.h"
 #include "cli/report_command.h"
 
 #include <algorithm>
@@ -124,6 +125,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N); auto (auto:N on Kubernetes): I and N from the job scheduler (SLURM_ARRAY_TASK_*, JOB_COMPLETION_INDEX, ROPECHECK_SHARD_INDEX/ROPECHECK_TOTAL_SHARDS)");
   add_baseline_options(report, options);
   add_plugin_limit_options(report, options.plugin_limits);
+  add_threads_option(report, options.threads);
   report->require_subcommand(0, 1);
 
   auto* merge = report->add_subcommand("merge", "Merge the report.json files of the shards of one sweep into one report");
@@ -139,6 +141,7 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
 }
 
 int run_report(const ReportOptions& options) {
+  apply_threads_option(options.threads);
   if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
   const harness::PluginLimits limits = plugin_limits(options.plugin_limits);
   std::vector<std::string> inputs = options.plugins;

@@ -14,6 +14,7 @@
 namespace ropecheck::cli {
 
 struct ReportOptions {
+  std::string threads;  // --threads (threads_option.h)
   std::string out;
   std::vector<std::string> impls;
   std::vector<std::string> plugins;
