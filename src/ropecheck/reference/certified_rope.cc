@@ -1,6 +1,5 @@
 #include "ropecheck/reference/certified_rope.h"
 
-#include <fmt/format.h>
 #include <mpfr.h>
 
 #include <algorithm>
@@ -14,7 +13,6 @@
 #include <string>
 #include <thread>
 
-#include "ropecheck/errors.h"
 #include "ropecheck/reference/certified_lanes.h"
 #include "ropecheck/reference/certified_trig.h"
 #include "ropecheck/reference/forms.h"
@@ -433,15 +431,10 @@ void set_truth_threads(unsigned threads) { g_truth_threads.store(threads, std::m
 
 ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::span<const double> x,
                          std::size_t heads, std::optional<Dtype> rounded_to, CertifiedStats* stats, unsigned threads) {
-  validate(spec);
-  check_position_axes(spec, positions);
+  validate_rope_call(spec, positions, x, heads);
   const std::size_t d = spec.head_dim;
   const std::size_t pairs = spec.pairs();
   const std::size_t tokens = positions.tokens();
-  if (x.size() != tokens * heads * d) {
-    throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}",
-                                   x.size(), tokens, heads, d));
-  }
   Engine first_engine(spec, rounded_to);
   ExactRope r;
   r.spec = spec;

@@ -21,17 +21,21 @@ ExactPairValues exact_pair_values(double a, double b, const Real& scaled_cos, co
 
 Real exact_pass_through(double x, const Real& sigma) { return sigma == 1 ? Real(x) : sigma * Real(x); }
 
-ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
-                     std::span<const double> x, std::size_t heads, std::optional<Dtype> rounded_to) {
+void validate_rope_call(const RopeSpec& spec, PositionsView positions, std::span<const double> x, std::size_t heads) {
   validate(spec);
   check_position_axes(spec, positions);
+  if (x.size() != positions.tokens() * heads * spec.head_dim) {
+    throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}", x.size(),
+                                   positions.tokens(), heads, spec.head_dim));
+  }
+}
+
+ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
+                     std::span<const double> x, std::size_t heads, std::optional<Dtype> rounded_to) {
+  validate_rope_call(spec, positions, x, heads);
   const std::size_t d = spec.head_dim;
   const std::size_t pairs = spec.pairs();
   const std::size_t tokens = positions.tokens();
-  if (x.size() != tokens * heads * d) {
-    throw InvalidInput(fmt::format("x has {} elements, expected tokens {} × heads {} × head_dim {}",
-                                   x.size(), tokens, heads, d));
-  }
   ExactRope r;
   r.spec = spec;
   r.tokens = tokens;

@@ -74,6 +74,10 @@ struct ExactPairValues {
 ExactPairValues exact_pair_values(double a, double b, const Real& scaled_cos, const Real& scaled_sin);
 Real exact_pass_through(double x, const Real& sigma);
 
+// The checks both paths make of a call before any work (InvalidInput, one line): a valid
+// spec, positions with its axes, x of tokens·heads·head_dim elements.
+void validate_rope_call(const RopeSpec& spec, PositionsView positions, std::span<const double> x, std::size_t heads);
+
 // Throws InvalidInput when the positions' axes are not the spec's (check_position_axes) or
 // x.size() != tokens·heads·head_dim.
 ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,

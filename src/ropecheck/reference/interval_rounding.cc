@@ -3,30 +3,10 @@
 #include <bit>
 #include <cmath>
 
+#include "ropecheck/reference/binary_format.h"
+
 namespace ropecheck::reference {
 namespace {
-
-// The layout of a binary interchange format, as round_to_bits (rounding.cc) derives it:
-// every finite value is count·2^q, q ≥ min_quantum, count ≤ 2^p.
-struct Layout {
-  int precision;
-  int min_quantum;
-  int max_exponent;
-  int fraction_bits;
-  std::uint64_t sign_bit;
-  std::uint64_t inf_magnitude;
-  std::uint64_t quiet_bit;
-};
-
-Layout layout_of(Dtype dtype) {
-  const DtypeFormat f = format_of(dtype);
-  const int fraction_bits = f.precision - 1;
-  const int exponent_bits = f.storage_bits - 1 - fraction_bits;
-  const std::uint64_t sign_bit = std::uint64_t{1} << (f.storage_bits - 1);
-  return {f.precision, f.min_exponent + 1 - f.precision, f.max_exponent, fraction_bits, sign_bit,
-          ((std::uint64_t{1} << exponent_bits) - 1) << fraction_bits,
-          std::uint64_t{1} << (fraction_bits - 1)};
-}
 
 // A positive finite double's candidate: n = |x|/2^q in units of the dtype's quantum q at
 // |x| (the subnormal spacing below e_min), and count = n rounded to an integer, ties to
@@ -37,15 +17,15 @@ struct Candidate {
   double count;
 };
 
-Candidate candidate_of(double magnitude, const Layout& L) {
+Candidate candidate_of(double magnitude, const BinaryFormat& L) {
   int e = 0;
   (void)std::frexp(magnitude, &e);  // magnitude ∈ [2^(e−1), 2^e)
-  const int q = std::max(e, L.min_quantum + L.precision) - L.precision;
+  const auto q = static_cast<int>(std::max(static_cast<long>(e), L.min_quantum + L.precision) - L.precision);
   const double n = std::ldexp(magnitude, -q);
   return {q, n, std::nearbyint(n)};  // the default rounding mode: to nearest, ties to even
 }
 
-std::uint64_t encode(const Candidate& c, const Layout& L, std::uint64_t sign) {
+std::uint64_t encode(const Candidate& c, const BinaryFormat& L, std::uint64_t sign) {
   // As round_to_bits: ((q − q_min) << (p − 1)) + count, a count of 2^p carrying into the
   // exponent field and the largest finite value rounding up landing on the Inf pattern.
   const auto binade = static_cast<std::uint64_t>(c.quantum_exponent - L.min_quantum);
@@ -59,7 +39,7 @@ double double_from_bits(std::uint64_t bits) { return std::bit_cast<double>(bits)
 
 std::uint64_t round_double_to_bits(double x, Dtype dtype) {
   if (dtype == Dtype::f64) return std::bit_cast<std::uint64_t>(x);
-  const Layout L = layout_of(dtype);
+  const BinaryFormat L = binary_format_of(dtype);
   const std::uint64_t sign = std::signbit(x) ? L.sign_bit : 0;
   if (std::isnan(x)) return sign | L.inf_magnitude | L.quiet_bit;
   const double magnitude = std::fabs(x);
@@ -88,7 +68,7 @@ std::uint64_t round_double_to_bits(double x, Dtype dtype) {
 // −D_down are doubles, so fl(lo + E) < D_up implies lo + E < D_up exactly (and likewise
 // below): the computed test can refuse a decidable case, never accept an undecided one.
 std::optional<std::uint64_t> round_interval_to_bits(DoubleDouble v, double error_bound, Dtype dtype) {
-  const Layout L = layout_of(dtype);
+  const BinaryFormat L = binary_format_of(dtype);
   if (!std::isfinite(v.hi) || !std::isfinite(v.lo) || !(error_bound >= 0) || !std::isfinite(error_bound)) {
     return std::nullopt;
   }
