@@ -629,3 +629,22 @@ TEST(cli, threads_change_no_byte_of_golden_files_or_reports) {
     EXPECT_NE(r.out.find("--threads"), std::string::npos) << r.out;
   }
 }
+
+// `exhaustive`: a shard passes and says what it checked; bad requests are exit 2 with the reason.
+TEST(cli, exhaustive_checks_a_shard_and_rejects_bad_requests) {
+  CliResult r = run_cli("exhaustive --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json --case llama2_7b_half_split_bf16 "
+                        "--pair 1 --position 5 --shard 1/4096 --threads 2");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("1044480 inputs, 2088960 outputs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("beyond the exact bound: 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+  for (const char* bad : {"--case llama2_7b_half_split_bf16 --pair 64 --position 5",
+                          "--case nope --pair 1 --position 5",
+                          "--pair 1 --position 5",
+                          "--case llama2_7b_half_split_bf16 --pair 1 --position -5",
+                          "--case llama2_7b_half_split_bf16 --pair 1 --position 5 --dtype f32",
+                          "--case llama2_7b_half_split_bf16 --pair 1 --position 5 --shard 0/3"}) {
+    r = run_cli(std::string("exhaustive --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json ") + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out;
+  }
+}

@@ -1,6 +1,8 @@
 // ropecheck: the command-line front end. Thin: parses flags (CLI11), calls the library,
 // maps errors to exit codes (DESIGN §4): 0 pass, 1 conformance failure, 2 bad usage or
 // invalid input — always with a one-line reason on stderr.
+#include <malloc.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +18,7 @@
 
 #include "cli/apply_command.h"
 #include "cli/check_command.h"
+#include "cli/exhaustive_command.h"
 #include "cli/exit_codes.h"
 #include "cli/golden_command.h"
 #include "cli/hf_config_file.h"
@@ -101,6 +104,13 @@ int run_decay(const std::string& dim_text, double base, const std::string& max_d
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Freed arrays stay in the heap for the next case, chunk or input value: golden sets,
+  // report sweeps and exhaustive checks allocate and free the same large arrays again and
+  // again, and glibc would otherwise map, fault in and zero fresh pages every time (half
+  // the time of `exhaustive` went to the kernel before this). Memory is still returned to
+  // the system when the process ends.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{"ropecheck: numerical verification and property testing of Rotary Position Embedding"};
   app.set_version_flag("--version", std::string("ropecheck ") + ROPECHECK_VERSION);
   app.require_subcommand(1);
@@ -128,6 +138,8 @@ int main(int argc, char** argv) {
   auto* spec = ropecheck::cli::add_spec_command(app, spec_options);
   ropecheck::cli::ReportOptions report_options;
   const ropecheck::cli::ReportCommands report = ropecheck::cli::add_report_command(app, report_options);
+  ropecheck::cli::ExhaustiveOptions exhaustive_options;
+  auto* exhaustive = ropecheck::cli::add_exhaustive_command(app, exhaustive_options);
 
   try {
     app.parse(argc, argv);
@@ -168,6 +180,8 @@ int main(int argc, char** argv) {
       code = ropecheck::cli::run_report_merge(report_options);
     } else if (report.report->parsed()) {
       code = ropecheck::cli::run_report(report_options);
+    } else if (exhaustive->parsed()) {
+      code = ropecheck::cli::run_exhaustive(exhaustive_options);
     }
     flush_standard_output();
     return code;

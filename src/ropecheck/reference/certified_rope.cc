@@ -1,5 +1,6 @@
 #include "ropecheck/reference/certified_rope.h"
 
+#include <fmt/format.h>
 #include <mpfr.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "ropecheck/errors.h"
 #include "ropecheck/reference/certified_lanes.h"
 #include "ropecheck/reference/certified_trig.h"
 #include "ropecheck/reference/forms.h"
@@ -165,6 +167,85 @@ class Engine {
     undecided_.resize(pairs);
   }
 
+  // certified_pair (certified_rope.h): pair i at m for the interleaved inputs ab.
+  PairAngle pair_run(std::size_t i, std::int64_t m, std::span<const double> ab, std::span<double> expected,
+                     std::span<std::uint64_t> bits, CertifiedStats& stats) {
+    const std::size_t n = ab.size() / 2;
+    const RowFactor& row = factor_of(m);
+    const Outputs out{ab.data(), expected.data(), rounded_to_ ? bits.data() : nullptr};
+    PairAngle angle;
+    angle.factor = static_cast<double>(row.factor);
+    angle.theta = static_cast<double>(thetas_[i]);
+    stats.angles += 1;
+    stats.elements += 2 * n;
+    std::optional<CertifiedCosSin> cs;
+    if (row.usable && frequencies_.covers(i, m)) {
+      cs = frequencies_.cos_sin(i, m);
+      if (cs->exact) {
+        angle.cos = cs->cos.hi;
+        angle.sin = cs->sin.hi;
+      } else {
+        const DecidedF64 c = round_interval_to_f64(
+            cs->cos, (kTrigRelativeError * std::fabs(cs->cos.hi) + cs->abs_error) * kBoundRoundingMargin);
+        const DecidedF64 s = round_interval_to_f64(
+            cs->sin, (kTrigRelativeError * std::fabs(cs->sin.hi) + cs->abs_error) * kBoundRoundingMargin);
+        if (c.ok && s.ok) {
+          angle.cos = c.value;
+          angle.sin = s.value;
+        } else {
+          ++stats.angle_fallbacks;
+          cs.reset();
+        }
+      }
+    } else {
+      ++stats.uncovered_angles;
+    }
+    if (!cs) {  // MPFR for the angle and every element
+      const Slow slow = slow_angle(i, m, row);
+      angle.cos = static_cast<double>(slow.cos);
+      angle.sin = static_cast<double>(slow.sin);
+      stats.element_fallbacks += 2 * n;
+      for (std::size_t k = 0; k < n; ++k) {
+        const ExactPairValues exact = exact_pair_values(ab[2 * k], ab[2 * k + 1], slow.scaled_cos, slow.scaled_sin);
+        store(out, 2 * k, exact.first);
+        store(out, 2 * k + 1, exact.second);
+      }
+      return angle;
+    }
+    const DoubleDouble c = row.unit ? cs->cos : mul(cs->cos, row.factor_dd);
+    const DoubleDouble s = row.unit ? cs->sin : mul(cs->sin, row.factor_dd);
+    PairLanes lanes;
+    lanes.resize(n);
+    std::fill(lanes.c_hi.begin(), lanes.c_hi.end(), c.hi);
+    std::fill(lanes.c_lo.begin(), lanes.c_lo.end(), c.lo);
+    std::fill(lanes.s_hi.begin(), lanes.s_hi.end(), s.hi);
+    std::fill(lanes.s_lo.begin(), lanes.s_lo.end(), s.lo);
+    std::fill(lanes.angle_term.begin(), lanes.angle_term.end(),
+              std::fabs(row.factor_dd.hi) * cs->abs_error * (1 + 0x1p-50));
+    std::fill(lanes.fast.begin(), lanes.fast.end(), 1.0);
+    std::vector<unsigned char> undecided(n);
+    ElementLanesCall call;
+    call.n = n;
+    call.format = format_;
+    call.interleaved = true;
+    call.x = ab.data();
+    call.fast = lanes.fast.data();
+    call.c_hi = lanes.c_hi.data();
+    call.c_lo = lanes.c_lo.data();
+    call.s_hi = lanes.s_hi.data();
+    call.s_lo = lanes.s_lo.data();
+    call.angle_term = lanes.angle_term.data();
+    call.expected = expected.data();
+    call.bits = out.bits;
+    call.undecided = undecided.data();
+    if (element_lanes(call) != 0) {
+      for (std::size_t k = 0; k < n; ++k) {
+        if (undecided[k] != 0) fix_up(out, 2 * k, 2 * k + 1, lanes, k, i, m, undecided[k], row, stats);
+      }
+    }
+    return angle;
+  }
+
   const std::vector<Real>& thetas() const { return thetas_; }
   const Real& attention() const { return attention_; }
 
@@ -238,7 +319,9 @@ class Engine {
       if (element_lanes(call) == 0) continue;
       for (std::size_t i = 0; i < pairs; ++i) {
         // Pairs the fast path does not take are MPFR's, below.
-        if (pair_lanes_.fast[i] != 0 && undecided_[i] != 0) fix_up(r, i, base, undecided_[i], row, stats);
+        if (pair_lanes_.fast[i] == 0 || undecided_[i] == 0) continue;
+        fix_up(outputs_of(r), base + static_cast<std::size_t>(first_[i]), base + static_cast<std::size_t>(second_[i]),
+               pair_lanes_, i, i, lane_positions_[i], undecided_[i], row, stats);
       }
     }
     for (std::size_t i = 0; i < pairs; ++i) {
@@ -273,14 +356,25 @@ class Engine {
     return *scaled_;
   }
 
-  void store(ExactRope& r, std::size_t index, const Real& y) const {
-    r.expected[index] = static_cast<double>(y);
-    if (rounded_to_) r.expected_bits[index] = round_to_bits(y, *rounded_to_);
+  // Where results go: a call's ExactRope arrays, or certified_pair's outputs.
+  struct Outputs {
+    const double* x;
+    double* expected;
+    std::uint64_t* bits;  // null without a dtype
+  };
+  Outputs outputs_of(ExactRope& r) const {
+    return {r.x.data(), r.expected.data(), rounded_to_ ? r.expected_bits.data() : nullptr};
   }
-  void store(ExactRope& r, std::size_t index, const Decided& d) const {
-    r.expected[index] = d.expected;
-    if (rounded_to_) r.expected_bits[index] = d.bits;
+  void store(Outputs o, std::size_t index, const Real& y) const {
+    o.expected[index] = static_cast<double>(y);
+    if (o.bits != nullptr) o.bits[index] = round_to_bits(y, *rounded_to_);
   }
+  void store(Outputs o, std::size_t index, const Decided& d) const {
+    o.expected[index] = d.expected;
+    if (o.bits != nullptr) o.bits[index] = d.bits;
+  }
+  void store(ExactRope& r, std::size_t index, const Real& y) const { store(outputs_of(r), index, y); }
+  void store(ExactRope& r, std::size_t index, const Decided& d) const { store(outputs_of(r), index, d); }
 
   void pass_through(ExactRope& r, std::size_t index, const RowFactor& row, CertifiedStats& stats) const {
     ++stats.elements;
@@ -330,16 +424,16 @@ class Engine {
 
   // The outputs of pair i, head row `base`, that rotate_head left undecided: a zero
   // result, the general rounding (the dtype's subnormals and overflow), else MPFR.
-  void fix_up(ExactRope& r, std::size_t i, std::size_t base, unsigned undecided, const RowFactor& row,
-              CertifiedStats& stats) const {
+  // The outputs at ia, ib of lane `lane` (Ĉ, Ŝ in `lanes`) for pair i at m.
+  void fix_up(Outputs o, std::size_t ia, std::size_t ib, const PairLanes& lanes, std::size_t lane, std::size_t i,
+              std::int64_t m, unsigned undecided, const RowFactor& row, CertifiedStats& stats) const {
     stats.element_fix_ups += (undecided & 1) + ((undecided >> 1) & 1);
-    const std::size_t ia = base + static_cast<std::size_t>(first_[i]), ib = base + static_cast<std::size_t>(second_[i]);
-    const double a = r.x[ia], b = r.x[ib];
-    const DoubleDouble c{pair_lanes_.c_hi[i], pair_lanes_.c_lo[i]};
-    const DoubleDouble s{pair_lanes_.s_hi[i], pair_lanes_.s_lo[i]};
+    const double a = o.x[ia], b = o.x[ib];
+    const DoubleDouble c{lanes.c_hi[lane], lanes.c_lo[lane]};
+    const DoubleDouble s{lanes.s_hi[lane], lanes.s_lo[lane]};
     std::optional<Decided> first, second;
     if (fast_magnitude(a) && fast_magnitude(b)) {
-      const double scale = (std::fabs(a) + std::fabs(b)) * pair_lanes_.angle_term[i];
+      const double scale = (std::fabs(a) + std::fabs(b)) * lanes.angle_term[lane];
       const double e1 =
           (kElementRelativeError * (std::fabs(a * c.hi) + std::fabs(b * s.hi)) + scale) * kBoundRoundingMargin;
       const double e2 =
@@ -353,25 +447,25 @@ class Engine {
     std::optional<ExactPairValues> exact;
     auto mpfr = [&]() -> const ExactPairValues& {
       if (!exact) {
-        slow = slow_angle(i, lane_positions_[i], row);
+        slow = slow_angle(i, m, row);
         exact = exact_pair_values(a, b, slow->scaled_cos, slow->scaled_sin);
       }
       return *exact;
     };
     if ((undecided & 1) != 0) {
       if (first) {
-        store(r, ia, *first);
+        store(o, ia, *first);
       } else {
         ++stats.element_fallbacks;
-        store(r, ia, mpfr().first);
+        store(o, ia, mpfr().first);
       }
     }
     if ((undecided & 2) != 0) {
       if (second) {
-        store(r, ib, *second);
+        store(o, ib, *second);
       } else {
         ++stats.element_fallbacks;
-        store(r, ib, mpfr().second);
+        store(o, ib, mpfr().second);
       }
     }
   }
@@ -412,6 +506,23 @@ class Engine {
 };
 
 }  // namespace
+
+PairAngle certified_pair(const RopeSpec& spec, std::size_t pair, std::int64_t position, std::span<const double> ab,
+                         std::optional<Dtype> rounded_to, std::span<double> expected, std::span<std::uint64_t> bits,
+                         CertifiedStats* stats) {
+  validate(spec);
+  if (pair >= spec.pairs()) {
+    throw InvalidInput(fmt::format("pair {} is not one of the spec's {} pairs", pair, spec.pairs()));
+  }
+  if (ab.size() % 2 != 0 || expected.size() != ab.size() || (rounded_to && bits.size() != ab.size())) {
+    throw InvalidInput("certified_pair: ab, expected and bits must hold the same even number of values");
+  }
+  Engine engine(spec, rounded_to);
+  CertifiedStats local;
+  const PairAngle angle = engine.pair_run(pair, position, ab, expected, bits, local);
+  if (stats) *stats += local;
+  return angle;
+}
 
 namespace {
 

@@ -62,6 +62,22 @@ ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::spa
                          std::size_t heads, std::optional<Dtype> rounded_to = std::nullopt,
                          CertifiedStats* stats = nullptr, unsigned threads = 0);
 
+// Pair `pair` of `spec` at one position m (every position component m) for many inputs:
+// ab holds (a_0, b_0, a_1, b_1, …), and expected and bits (when `rounded_to`; else
+// empty) receive both outputs of each, interleaved the same way, exactly as certified_rope
+// gives that pair's elements in a call whose tokens sit at m. For exhaustive checks over
+// every input pair of a dtype. Returns the exact cos and sin of the angle, rounded to
+// double, and the row factor (attention factor times σ(m)).
+struct PairAngle {
+  double cos = 1;
+  double sin = 0;
+  double factor = 1;
+  double theta = 0;
+};
+PairAngle certified_pair(const RopeSpec& spec, std::size_t pair, std::int64_t position, std::span<const double> ab,
+                         std::optional<Dtype> rounded_to, std::span<double> expected, std::span<std::uint64_t> bits,
+                         CertifiedStats* stats = nullptr);
+
 // The process's default thread count for the truth: every core unless set (the CLI's
 // --threads). set_truth_threads(0) restores every core.
 unsigned truth_threads();
