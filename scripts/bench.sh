@@ -6,6 +6,7 @@
 #   scripts/bench.sh --benchmark_filter='rope/cache'    # a subset (any Google Benchmark flag)
 #   BENCH_REPETITIONS=5 BENCH_OUT=/tmp/bench.json scripts/bench.sh
 #   scripts/bench.sh --harness                          # one call's cost: plugin vs exec workers
+#   scripts/bench.sh --truth [--elements N]             # MPFR vs the certified truth, 1 and 2 threads
 # The raw results go to ${BENCH_OUT:-build/bench.json} (Google Benchmark's JSON format).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,10 @@ fi
 if [[ "${1:-}" == --harness ]]; then
   shift
   exec "$build_dir/src/bench/ropecheck_harness_bench" "$@"
+fi
+if [[ "${1:-}" == --truth ]]; then
+  shift
+  exec "$build_dir/src/bench/ropecheck_truth_bench" "$@"
 fi
 out=${BENCH_OUT:-$build_dir/bench.json}
 "$build_dir/src/bench/ropecheck_bench" \
