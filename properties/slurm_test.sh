@@ -3,7 +3,9 @@
 # slurm-wlm and munge, installed here when missing), a 4-task array of `report --shard
 # auto` shards submitted with scripts/slurm/sweep.sh, the merge as a job depending on them.
 # The merged report.json and report.md equal the single-machine run's byte for byte, but for
-# the record of the shards they were built from (["1/4", …, "4/4"] against ["1/1"]).
+# the record of the shards they were built from (["1/4", …, "4/4"] against ["1/1"]). Then
+# the golden set the same way (scripts/slurm/golden.sh): the merged directory, files and
+# SHA256SUMS, equals `golden --out` on one machine byte for byte and verifies.
 # Exit 77 (CTest: skipped, with the reason) where the daemons cannot be installed or
 # started (not root, no apt, no munge); every daemon started here is stopped on exit.
 # Usage: slurm_test.sh ROPECHECK_CLI SOURCE_DIR
@@ -100,4 +102,18 @@ cmp <(normal "$tmp/single/report.json") <(normal "$tmp/out/merged/report.json") 
 cmp <(normal "$tmp/single/report.md") <(normal "$tmp/out/merged/report.md") ||
   fail "merged report.md differs from the single-machine run beyond its shard list"
 grep -q '"4/4"' "$tmp/out/merged/report.json" || fail "the merge does not record four shards"
-echo "slurm_test: a 4-task sbatch sweep merged equal to the single-machine run in $(( $(date +%s) - start )) s"
+
+# The golden set the same way: four shards, the merge, and the same bytes as one machine.
+"$cli" golden --out "$tmp/golden-single" > /dev/null
+ROPECHECK=$cli "$src/scripts/slurm/golden.sh" "$tmp/golden-out" 4
+for _ in $(seq 1 240); do
+  [[ -z "$(squeue -h 2>/dev/null)" ]] && break
+  sleep 0.5
+done
+[[ -z "$(squeue -h)" ]] || fail "golden jobs still queued after 2 minutes: $(squeue -h | tr '\n' ' ')"
+[[ -f "$tmp/golden-out/golden/SHA256SUMS" ]] ||
+  fail "no merged golden set; merge log: $(cat "$tmp"/golden-out/slurm-merge-*.out 2>/dev/null)"
+diff -r "$tmp/golden-single" "$tmp/golden-out/golden" > /dev/null ||
+  fail "the merged golden set differs from the single-machine run: $(diff -rq "$tmp/golden-single" "$tmp/golden-out/golden" | head -3)"
+"$cli" golden --verify "$tmp/golden-out/golden" > /dev/null || fail "the merged golden set does not verify"
+echo "slurm_test: 4-task sbatch sweeps of a report and of the golden set merged equal to the single-machine runs in $(( $(date +%s) - start )) s"
