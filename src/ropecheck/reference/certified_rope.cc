@@ -224,20 +224,11 @@ class Engine {
               std::fabs(row.factor_dd.hi) * cs->abs_error * (1 + 0x1p-50));
     std::fill(lanes.fast.begin(), lanes.fast.end(), 1.0);
     std::vector<unsigned char> undecided(n);
-    ElementLanesCall call;
-    call.n = n;
-    call.format = format_;
+    ElementLanesCall call = lanes_call(lanes, n, undecided.data());
     call.interleaved = true;
     call.x = ab.data();
-    call.fast = lanes.fast.data();
-    call.c_hi = lanes.c_hi.data();
-    call.c_lo = lanes.c_lo.data();
-    call.s_hi = lanes.s_hi.data();
-    call.s_lo = lanes.s_lo.data();
-    call.angle_term = lanes.angle_term.data();
     call.expected = expected.data();
     call.bits = out.bits;
-    call.undecided = undecided.data();
     if (element_lanes(call) != 0) {
       for (std::size_t k = 0; k < n; ++k) {
         if (undecided[k] != 0) fix_up(out, 2 * k, 2 * k + 1, lanes, k, i, m, undecided[k], row, stats);
@@ -297,19 +288,10 @@ class Engine {
 
     std::uint64_t fast_pairs = 0;
     for (std::size_t i = 0; i < pairs; ++i) fast_pairs += pair_lanes_.fast[i] != 0 ? 1u : 0u;
-    ElementLanesCall call;
-    call.n = pairs;
-    call.format = format_;
+    ElementLanesCall call = lanes_call(pair_lanes_, pairs, undecided_.data());
     call.interleaved = spec_.layout == Layout::interleaved;
     call.offset = spec_.rotary_offset;
     call.half = pairs;
-    call.fast = pair_lanes_.fast.data();
-    call.c_hi = pair_lanes_.c_hi.data();
-    call.c_lo = pair_lanes_.c_lo.data();
-    call.s_hi = pair_lanes_.s_hi.data();
-    call.s_lo = pair_lanes_.s_lo.data();
-    call.angle_term = pair_lanes_.angle_term.data();
-    call.undecided = undecided_.data();
     for (std::size_t h = 0; h < r.heads; ++h) {
       const std::size_t base = (t * r.heads + h) * d;
       call.x = r.x.data() + base;
@@ -354,6 +336,21 @@ class Engine {
       scaled_step_ = step;
     }
     return *scaled_;
+  }
+
+  // The lanes' per-pair inputs and flags; the caller adds the layout, x and outputs.
+  ElementLanesCall lanes_call(const PairLanes& lanes, std::size_t n, unsigned char* undecided) const {
+    ElementLanesCall call;
+    call.n = n;
+    call.format = format_;
+    call.fast = lanes.fast.data();
+    call.c_hi = lanes.c_hi.data();
+    call.c_lo = lanes.c_lo.data();
+    call.s_hi = lanes.s_hi.data();
+    call.s_lo = lanes.s_lo.data();
+    call.angle_term = lanes.angle_term.data();
+    call.undecided = undecided;
+    return call;
   }
 
   // Where results go: a call's ExactRope arrays, or certified_pair's outputs.
@@ -547,12 +544,7 @@ ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::spa
   const std::size_t pairs = spec.pairs();
   const std::size_t tokens = positions.tokens();
   Engine first_engine(spec, rounded_to);
-  ExactRope r;
-  r.spec = spec;
-  r.tokens = tokens;
-  r.heads = heads;
-  r.axes = positions.axes;
-  r.positions.assign(positions.values.begin(), positions.values.end());
+  ExactRope r = result_header(spec, positions, heads);
   // Sized without being written (ResultVector): each row is first written by the thread that
   // computes it, while it is in that core's cache.
   r.x.resize(x.size());

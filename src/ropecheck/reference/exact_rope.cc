@@ -30,18 +30,22 @@ void validate_rope_call(const RopeSpec& spec, PositionsView positions, std::span
   }
 }
 
+ExactRope result_header(const RopeSpec& spec, PositionsView positions, std::size_t heads) {
+  ExactRope r;
+  r.spec = spec;
+  r.tokens = positions.tokens();
+  r.heads = heads;
+  r.axes = positions.axes;
+  r.positions.assign(positions.values.begin(), positions.values.end());
+  return r;
+}
+
 ExactRope exact_rope(const RopeSpec& spec, PositionsView positions,
                      std::span<const double> x, std::size_t heads, std::optional<Dtype> rounded_to) {
   validate_rope_call(spec, positions, x, heads);
   const std::size_t d = spec.head_dim;
   const std::size_t pairs = spec.pairs();
-  const std::size_t tokens = positions.tokens();
-  ExactRope r;
-  r.spec = spec;
-  r.tokens = tokens;
-  r.heads = heads;
-  r.axes = positions.axes;
-  r.positions.assign(positions.values.begin(), positions.values.end());
+  ExactRope r = result_header(spec, positions, heads);
   r.x.assign(x.begin(), x.end());
   r.expected.assign(x.begin(), x.end());  // pass-through dims stay x (times σ below)
   r.cos.resize(r.tokens * pairs);

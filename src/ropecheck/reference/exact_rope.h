@@ -77,6 +77,8 @@ Real exact_pass_through(double x, const Real& sigma);
 // The checks both paths make of a call before any work (InvalidInput, one line): a valid
 // spec, positions with its axes, x of tokens·heads·head_dim elements.
 void validate_rope_call(const RopeSpec& spec, PositionsView positions, std::span<const double> x, std::size_t heads);
+// A result with its spec, shape and positions filled in, its arrays empty.
+ExactRope result_header(const RopeSpec& spec, PositionsView positions, std::size_t heads);
 
 // Throws InvalidInput when the positions' axes are not the spec's (check_position_axes) or
 // x.size() != tokens·heads·head_dim.
