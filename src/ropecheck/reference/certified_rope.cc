@@ -260,7 +260,7 @@ class Engine {
     stats.angles += pairs;
     for (std::size_t i = 0; i < pairs; ++i) {
       const std::int64_t m = lane_positions_[i];
-      // Pairs the fast path does not take are computed by MPFR after the heads (rotate_head
+      // Pairs the fast path does not take are computed by MPFR after the heads (element_lanes
       // writes every lane); their lanes meanwhile compute on zeros.
       pair_lanes_.fast[i] = 0.0;
       pair_lanes_.c_hi[i] = pair_lanes_.c_lo[i] = pair_lanes_.s_hi[i] = pair_lanes_.s_lo[i] = 0;
@@ -419,9 +419,9 @@ class Engine {
     return Decided{value, rounded_to_ ? round_double_to_bits(value, *rounded_to_) : 0};
   }
 
-  // The outputs of pair i, head row `base`, that rotate_head left undecided: a zero
-  // result, the general rounding (the dtype's subnormals and overflow), else MPFR.
-  // The outputs at ia, ib of lane `lane` (Ĉ, Ŝ in `lanes`) for pair i at m.
+  // The outputs at ia, ib of lane `lane` (Ĉ, Ŝ in `lanes`) for pair i at m that the lanes
+  // left undecided: a zero result, the general rounding (the dtype's subnormals and
+  // overflow), else MPFR.
   void fix_up(Outputs o, std::size_t ia, std::size_t ib, const PairLanes& lanes, std::size_t lane, std::size_t i,
               std::int64_t m, unsigned undecided, const RowFactor& row, CertifiedStats& stats) const {
     stats.element_fix_ups += (undecided & 1) + ((undecided >> 1) & 1);
