@@ -25,34 +25,30 @@ namespace {
 
 namespace bugs = props::bugs;
 
-template <class Case, class Body>
-BatteryEntry entry(std::string name, bool negative, Body body) {
+// An entry that runs `testable` through RapidCheck with the battery's parameters.
+template <class Testable>
+BatteryEntry testable_entry(std::string name, bool negative, Testable testable) {
   BatteryEntry e;
   e.name = name;
   e.negative_control = negative;
-  e.run = [name, body](const rc::detail::TestParams& params) {
+  e.run = [name, testable](const rc::detail::TestParams& params) {
     rc::detail::TestMetadata metadata;
     metadata.id = name;
     metadata.description = name;
     rc::detail::TestListenerAdapter silent;  // outcomes are reported by run_battery
-    return rc::detail::checkTestable([body](const Case& c) { body(c); }, metadata, params, silent);
+    return rc::detail::checkTestable(testable, metadata, params, silent);
   };
   return e;
 }
 
+template <class Case, class Body>
+BatteryEntry entry(std::string name, bool negative, Body body) {
+  return testable_entry(std::move(name), negative, [body](const Case& c) { body(c); });
+}
+
 // An entry whose body draws its own cases (from generators other than the Arbitrary ones).
 BatteryEntry drawing_entry(std::string name, bool negative, std::function<void()> body) {
-  BatteryEntry e;
-  e.name = name;
-  e.negative_control = negative;
-  e.run = [name, body](const rc::detail::TestParams& params) {
-    rc::detail::TestMetadata metadata;
-    metadata.id = name;
-    metadata.description = name;
-    rc::detail::TestListenerAdapter silent;
-    return rc::detail::checkTestable(body, metadata, params, silent);
-  };
-  return e;
+  return testable_entry(std::move(name), negative, std::move(body));
 }
 
 // An entry whose cases come from an explicit generator (the kernel cases are per dtype).
