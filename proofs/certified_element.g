@@ -3,7 +3,7 @@
 # the double-double y = a·C + b·S it returns satisfies
 #   |y − (a·C + b·S)| ≤ 17·2^-106·(|a·chi| + |b·shi|).
 # Scaling by a power of two changes no rounding (no underflow or overflow: the fast path's
-# magnitudes stay in [2^-700, 2^700]), so P = a·chi and Q = b·shi are taken with
+# gates keep every product and its low part between 2^-1000 and 2^700), so P = a·chi and Q = b·shi are taken with
 # |P| + |Q| in [1, 2]; two_prod and two_sum are exact, and are written as their exact
 # definitions (pl = P − rnd(P), …); std::fma is one rounding of x·y + z.
 @rnd = float<ieee_64, ne>;

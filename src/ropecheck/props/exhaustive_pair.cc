@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <thread>
 #include <vector>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/parallel_ranges.h"
 #include "ropecheck/kernels/rope_kernels.h"
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/position_axes.h"
@@ -156,28 +155,14 @@ ExhaustiveResult check_every_input_pair(const ExhaustiveRequest& request,
   const std::size_t wanted = request.threads != 0 ? request.threads : reference::truth_threads();
   const std::size_t n = std::max<std::size_t>(1, std::min(wanted, a_values.size()));
   std::vector<ExhaustiveResult> partial(n);
-  std::vector<std::exception_ptr> errors(n);
   std::atomic<std::size_t> done{0};
-  auto range = [&](std::size_t k) { return a_values.size() * k / n; };
-  auto run = [&](std::size_t k) {
-    try {
-      for (std::size_t j = range(k); j < range(k + 1); ++j) {
-        check_one_a(setup, a_values[j], partial[k]);
-        done.fetch_add(1, std::memory_order_relaxed);
-        if (k == 0 && progress) progress(done.load(std::memory_order_relaxed), a_values.size());
-      }
-    } catch (...) {
-      errors[k] = std::current_exception();
+  for_each_range(a_values.size(), n, [&](std::size_t k, std::size_t begin, std::size_t end) {
+    for (std::size_t j = begin; j < end; ++j) {
+      check_one_a(setup, a_values[j], partial[k]);
+      done.fetch_add(1, std::memory_order_relaxed);
+      if (k == 0 && progress) progress(done.load(std::memory_order_relaxed), a_values.size());
     }
-  };
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t k = 1; k < n; ++k) workers.emplace_back(run, k);
-    run(0);
-  }
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  });
   if (progress) progress(a_values.size(), a_values.size());
   ExhaustiveResult result;
   for (const ExhaustiveResult& p : partial) merge(result, p);

@@ -4,9 +4,10 @@
 //
 // Contract:
 //  - The angle is pair i's at position m, exactly as in a call on the whole spec. The
-//    kernel is called with a one-pair head whose table row holds the spec's own row
-//    entries at m (kernels::build_table, accurate mode): the same table values and the
-//    same per-pair arithmetic as in the full head, which only moves more pairs.
+//    kernel is called with a one-pair interleaved head whose table row holds the spec's
+//    own row entries at m (kernels::build_table, accurate mode): the same table values and
+//    the same per-pair operations (rope_kernels-inl.h) as the full head, which only moves
+//    more pairs. That equivalence is read off the kernel code, not tested here.
 //  - The truth is reference::certified_pair, bit for bit MPFR's.
 //  - Verdict per element: the kernel's bits equal the correctly rounded result, or the
 //    error is within the `exact` profile's bound (numeric::element_bound, fused or unfused

@@ -8,13 +8,13 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
-#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/parallel_ranges.h"
 #include "ropecheck/reference/certified_lanes.h"
 #include "ropecheck/reference/certified_trig.h"
 #include "ropecheck/reference/forms.h"
@@ -40,13 +40,16 @@ namespace {
 inline constexpr double kMinMagnitude = 0x1p-600;
 inline constexpr double kMaxMagnitude = 0x1p600;
 inline constexpr double kMinFactor = 0x1p-60;
-inline constexpr double kMaxFactor = 0x1p60;
+// |ĉ|, |ŝ| below this (and not exactly 0) send the pair to MPFR: with inputs ≥ 2^-600 and
+// factors ≥ 2^-60, every product and its low part then stays far above 2^-1022, so no
+// double-double step underflows (the proofs assume none).
+inline constexpr double kMinTrig = 0x1p-300;
 
-DoubleDouble to_double_double(const Real& x) {
-  const double hi = mpfr_get_d(x.backend().data(), MPFR_RNDN);
-  const Real rest = x - hi;  // exact at 257 bits
-  return {hi, mpfr_get_d(rest.backend().data(), MPFR_RNDN)};
+bool trig_in_range(const CertifiedCosSin& cs) {
+  auto fine = [](double v) { return v == 0 || std::fabs(v) >= kMinTrig; };
+  return fine(cs.cos.hi) && fine(cs.sin.hi);
 }
+inline constexpr double kMaxFactor = 0x1p60;
 
 // One element's decision: `expected` and, with a dtype, its bits; nullopt if undecided.
 // The general form, for the lanes the branch-free one leaves (certified_rope's fix-ups).
@@ -179,26 +182,18 @@ class Engine {
     stats.angles += 1;
     stats.elements += 2 * n;
     std::optional<CertifiedCosSin> cs;
-    if (row.usable && frequencies_.covers(i, m)) {
-      cs = frequencies_.cos_sin(i, m);
-      if (cs->exact) {
-        angle.cos = cs->cos.hi;
-        angle.sin = cs->sin.hi;
+    if (row.usable && frequencies_.covers(i, m)) cs = frequencies_.cos_sin(i, m);
+    if (cs && trig_in_range(*cs)) {
+      if (const std::optional<DecidedCosSin> decided = decide_cos_sin(*cs)) {
+        angle.cos = decided->cos;
+        angle.sin = decided->sin;
       } else {
-        const DecidedF64 c = round_interval_to_f64(
-            cs->cos, (kTrigRelativeError * std::fabs(cs->cos.hi) + cs->abs_error) * kBoundRoundingMargin);
-        const DecidedF64 s = round_interval_to_f64(
-            cs->sin, (kTrigRelativeError * std::fabs(cs->sin.hi) + cs->abs_error) * kBoundRoundingMargin);
-        if (c.ok && s.ok) {
-          angle.cos = c.value;
-          angle.sin = s.value;
-        } else {
-          ++stats.angle_fallbacks;
-          cs.reset();
-        }
+        ++stats.angle_fallbacks;
+        cs.reset();
       }
     } else {
       ++stats.uncovered_angles;
+      cs.reset();
     }
     if (!cs) {  // MPFR for the angle and every element
       const Slow slow = slow_angle(i, m, row);
@@ -270,6 +265,10 @@ class Engine {
         continue;
       }
       const CertifiedCosSin cs = trig_.lane(i);
+      if (!trig_in_range(cs)) {
+        ++stats.uncovered_angles;
+        continue;
+      }
       if (!decide_angle(r, t * pairs + i, cs)) {
         // Undecided cos or sin: the pair goes to MPFR whole (the signs of ĉ and ŝ, which
         // zero results need, are not certain either).
@@ -395,18 +394,10 @@ class Engine {
   }
 
   bool decide_angle(ExactRope& r, std::size_t index, const CertifiedCosSin& cs) const {
-    if (cs.exact) {
-      r.cos[index] = cs.cos.hi;
-      r.sin[index] = cs.sin.hi;
-      return true;
-    }
-    const DecidedF64 c =
-        round_interval_to_f64(cs.cos, (kTrigRelativeError * std::fabs(cs.cos.hi) + cs.abs_error) * kBoundRoundingMargin);
-    const DecidedF64 s =
-        round_interval_to_f64(cs.sin, (kTrigRelativeError * std::fabs(cs.sin.hi) + cs.abs_error) * kBoundRoundingMargin);
-    if (!c.ok || !s.ok) return false;
-    r.cos[index] = c.value;
-    r.sin[index] = s.value;
+    const std::optional<DecidedCosSin> decided = decide_cos_sin(cs);
+    if (!decided) return false;
+    r.cos[index] = decided->cos;
+    r.sin[index] = decided->sin;
     return true;
   }
 
@@ -567,33 +558,14 @@ ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::spa
   const std::size_t by_size = std::max<std::size_t>(1, x.size() / kMinElementsPerThread);
   const std::size_t n = std::max<std::size_t>(1, std::min({wanted, by_size, tokens}));
   std::vector<CertifiedStats> local(n);
-  std::vector<std::exception_ptr> errors(n);
-  auto range_begin = [&](std::size_t k) { return tokens * k / n; };
-  {
-    // Each worker its own engine (its scratch), made here before any thread writes to one;
-    // the prepared spec they share is read-only.
-    std::vector<Engine> engines;
-    engines.reserve(n);
-    for (std::size_t k = 1; k < n; ++k) engines.emplace_back(spec, rounded_to);
-    std::vector<std::jthread> workers;
-    for (std::size_t k = 1; k < n; ++k) {
-      workers.emplace_back([&, k] {
-        try {
-          run(engines[k - 1], range_begin(k), range_begin(k + 1), local[k]);
-        } catch (...) {
-          errors[k] = std::current_exception();
-        }
-      });
-    }
-    try {
-      run(first_engine, range_begin(0), range_begin(1), local[0]);
-    } catch (...) {
-      errors[0] = std::current_exception();
-    }
-  }  // joins every worker
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);  // the earliest range's: what one thread meets first
-  }
+  // Each worker its own engine (its scratch), made here before any thread writes to one;
+  // the prepared spec they share is read-only.
+  std::vector<Engine> engines;
+  engines.reserve(n);
+  for (std::size_t k = 1; k < n; ++k) engines.emplace_back(spec, rounded_to);
+  for_each_range(tokens, n, [&](std::size_t k, std::size_t begin, std::size_t end) {
+    run(k == 0 ? first_engine : engines[k - 1], begin, end, local[k]);
+  });
   if (stats) {
     for (const CertifiedStats& s : local) *stats += s;
   }

@@ -9,13 +9,13 @@
 #include "ropecheck/reference/certified_lanes.h"
 
 namespace ropecheck::reference {
-namespace {
-
 DoubleDouble to_double_double(const Real& x) {
   const double hi = mpfr_get_d(x.backend().data(), MPFR_RNDN);
   const Real rest = x - hi;  // exact at 257 bits
   return {hi, mpfr_get_d(rest.backend().data(), MPFR_RNDN)};
 }
+
+namespace {
 
 TrigConstants make_trig_constants() {
   TrigConstants k{};
@@ -123,7 +123,9 @@ void CertifiedFrequencies::cos_sin(std::span<const std::int64_t> positions, CosS
   out.resize(n);
   std::vector<double>& md = out.positions;
   for (std::size_t i = 0; i < n; ++i) {
-    md[i] = covers(i, positions[i]) ? static_cast<double>(positions[i]) : 0.0;  // exact: |m| < 2^31
+    const bool covered = covers(i, positions[i]);
+    md[i] = covered ? static_cast<double>(positions[i]) : 0.0;  // exact: |m| < 2^31
+    out.exact[i] = covered && (positions[i] == 0 || zero_[i] != 0) ? 1 : 0;
   }
   const bool short_reduction = fault == TrigFault::short_reduction;
   const std::vector<double> zeros(short_reduction ? n : 0, 0.0);
@@ -143,17 +145,15 @@ void CertifiedFrequencies::cos_sin(std::span<const std::int64_t> positions, CosS
   call.sin_lo = out.sin_lo.data();
   cos_sin_lanes(call);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t position = positions[i];
-    const bool exact = covers(i, position) && (position == 0 || zero_[i] != 0);
+    const bool exact = out.exact[i] != 0;
     // Radians: ×π/2 < 1.5708; the final factor covers this line's own roundings.
     out.abs_error[i] = exact ? 0.0 : ((std::fabs(md[i]) * tail_[i] + kReductionAbsError) * 1.5708 + kMpfrAngleAbsError) *
                                          (1 + 0x1p-40);
-    out.exact[i] = exact ? 1 : 0;
     if (!exact) continue;
     // m·θ̂ = ±0 exactly: MPFR's (m)·0 is −0 for m < 0, and sin(±0) = ±0.
     out.cos_hi[i] = 1.0;
     out.cos_lo[i] = 0.0;
-    out.sin_hi[i] = zero_[i] != 0 && position < 0 ? -0.0 : 0.0;
+    out.sin_hi[i] = zero_[i] != 0 && positions[i] < 0 ? -0.0 : 0.0;
     out.sin_lo[i] = 0.0;
   }
 }

@@ -23,15 +23,20 @@
 //  4. sin |r| = S_j·cos z + C_j·sin z and cos |r| = C_j·cos z − S_j·sin z, S_j and C_j
 //     sin(j/64) and cos(j/64) rounded to double-double (relative error ≤ u²).
 //  5. The quadrant and the sign of r select and sign them.
-// kTrigRelativeError is what Gappa proves for every j (proofs/README.md; CTest runs it).
+// kTrigRelativeError is the Gappa-proved evaluation bound of every row j (≤ 118·2^-106) plus
+// the reduced argument's relative error, composed in proofs/README.md; CTest runs the proofs.
 #pragma once
 
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "ropecheck/reference/certified_lanes.h"  // kBoundRoundingMargin
 #include "ropecheck/reference/double_double.h"
+#include "ropecheck/reference/interval_rounding.h"
 #include "ropecheck/reference/real.h"
 
 namespace ropecheck::reference {
@@ -57,6 +62,25 @@ struct CertifiedCosSin {
   double abs_error = 0;  // see the contract; 0 when exact
   bool exact = false;    // m·θ̂ = ±0: cos and sin are exactly (1, ±0)
 };
+
+// x rounded to double-double: hi = RN(x), lo = RN(x − hi) (relative error ≤ u²).
+DoubleDouble to_double_double(const Real& x);
+
+// cos and sin of a CertifiedCosSin correctly rounded to double, when its bound decides
+// both (the exact case always); nullopt otherwise.
+struct DecidedCosSin {
+  double cos;
+  double sin;
+};
+inline std::optional<DecidedCosSin> decide_cos_sin(const CertifiedCosSin& cs) {
+  if (cs.exact) return DecidedCosSin{cs.cos.hi, cs.sin.hi};
+  const DecidedF64 c =
+      round_interval_to_f64(cs.cos, (kTrigRelativeError * std::fabs(cs.cos.hi) + cs.abs_error) * kBoundRoundingMargin);
+  const DecidedF64 s =
+      round_interval_to_f64(cs.sin, (kTrigRelativeError * std::fabs(cs.sin.hi) + cs.abs_error) * kBoundRoundingMargin);
+  if (!c.ok || !s.ok) return std::nullopt;
+  return DecidedCosSin{c.value, s.value};
+}
 
 // The results for many pairs at once, one lane each (structure of arrays, so that the
 // lanes compute side by side: the double-double steps are a long chain of dependent

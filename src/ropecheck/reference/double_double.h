@@ -5,7 +5,8 @@
 // algorithm named below from M. Joldes, J.-M. Muller, V. Popescu, "Tight and rigorous error
 // bounds for basic building blocks of double-word arithmetic", ACM TOMS 44(2), 2017, and
 // carries that paper's proven bound on its relative error, for results and operands far
-// from underflow and overflow (certified_rope.cc keeps every magnitude in [2^-700, 2^700]):
+// from underflow and overflow (certified_rope.cc's gates: inputs 0 or in [2^-600, 2^600],
+// row factors in [2^-60, 2^60], |ĉ|, |ŝ| 0 or ≥ 2^-300, results decided only ≥ 2^-960):
 //  - two_sum (Knuth), fast_two_sum (Dekker, needs |a| ≥ |b| or a = 0), two_prod (FMA):
 //    exact, s + e equals a + b (a·b) exactly;
 //  - add(x, double)  Algorithm 4, DWPlusFP:          ≤ 2u²
