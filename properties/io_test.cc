@@ -734,6 +734,16 @@ TEST(npy_read, keys_in_any_order_with_f4_f2_scalars_and_empty_shapes) {
   EXPECT_NO_THROW(parse_npy(npy_file(1, "{'descr':'<f8','fortran_order':False,'shape':(1,)}", f64_bytes({1}), false), "c"));
 }
 
+// Positions as NumPy saves them: int64 (np.arange's default) and int32.
+TEST(npy_read, integer_arrays_are_read_as_integers) {
+  const Bytes i8 = npy_file(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+                            {5, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  EXPECT_EQ(to_int64s(parse_npy(i8, "p.npy"), "p.npy"), (std::vector<std::int64_t>{5, -1}));
+  const Bytes i4 = npy_file(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", {0, 0, 0, 0x80});
+  EXPECT_EQ(to_int64s(parse_npy(i4, "p.npy"), "p.npy"), (std::vector<std::int64_t>{-2147483648}));
+  EXPECT_THROW(to_doubles(parse_npy(i4, "p.npy"), "p.npy"), InvalidInput);  // never read as floats
+}
+
 TEST(npy_read, each_broken_rule_is_named) {
   const Bytes one = f64_bytes({1});
   const auto dict = [](std::string_view descr, std::string_view fortran, std::string_view shape) {
@@ -765,7 +775,8 @@ TEST(npy_read, each_broken_rule_is_named) {
   EXPECT_NE(big.find("big-endian"), std::string::npos) << big;
   const std::string obj = expect_npy_rejected(npy_file(1, dict("'|O'", "False", "(1,)"), one), "unsupported descr");
   EXPECT_NE(obj.find("object arrays"), std::string::npos) << obj;
-  expect_npy_rejected(npy_file(1, dict("'<i8'", "False", "(1,)"), one), "unsupported descr");
+  expect_npy_rejected(npy_file(1, dict("'<u8'", "False", "(1,)"), one), "unsupported descr");
+  expect_npy_rejected(npy_file(1, dict("'>i8'", "False", "(1,)"), one), "unsupported descr");
   expect_npy_rejected(npy_file(1, dict("'<c16'", "False", "(1,)"), one), "unsupported descr");
   expect_npy_rejected(npy_file(1, dict("[('a', '<f8')]", "False", "(1,)"), one), "unsupported descr");
   expect_npy_rejected(npy_file(1, dict("'<f8'", "True", "(1,)"), one), "fortran order");

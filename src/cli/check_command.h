@@ -2,6 +2,9 @@
 // JUnit XML output for CI systems (ropecheck/gate/conformance.h, check_report.h). Instead of
 // candidate files, --plugin or --exec runs an implementation on the golden inputs directly.
 // --expect-fail FILE: exactly the listed case ids may fail (gate/expected_failures.h).
+// With --x X --positions P and --spec S or --hf-config C instead of --golden, the user's
+// own tensors of any size are checked against the exact result computed on the fly
+// (gate/tensor_check.h).
 #pragma once
 
 #include <string>
@@ -16,6 +19,13 @@ namespace ropecheck::cli {
 struct CheckOptions {
   std::string threads;  // --threads (threads_option.h)
   std::string golden;
+  // The user's own tensors instead of golden files.
+  std::string x;
+  std::string positions;
+  std::string spec;
+  std::string hf_config;
+  std::string layer_type;
+  std::string output_dtype;
   std::string candidate;
   std::string plugin;
   std::string exec;

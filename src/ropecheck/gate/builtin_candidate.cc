@@ -8,23 +8,33 @@
 
 namespace ropecheck::gate {
 
+std::vector<std::uint64_t> run_on_input_bits(const RopeSpec& spec, PositionsView positions, std::size_t heads,
+                                             std::span<const unsigned char> in, Dtype input_dtype, Dtype output_dtype,
+                                             const props::RotateFn& rotate) {
+  const std::size_t in_bytes = storage_bytes(input_dtype);
+  const std::size_t n = in.size() / in_bytes;
+  std::vector<unsigned char> out(n * in_bytes);
+  rotate(spec, positions, heads, {in.data(), input_dtype, 0}, {out.data(), input_dtype, 0});
+  std::vector<std::uint64_t> result(n, 0);
+  for (std::size_t k = 0; k < n; ++k) std::memcpy(&result[k], &out[k * in_bytes], in_bytes);
+  if (output_dtype != input_dtype) {
+    for (std::uint64_t& bits : result) {
+      bits = reference::round_to_bits(reference::decode_exact(bits, input_dtype), output_dtype);
+    }
+  }
+  return result;
+}
+
 std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const props::RotateFn& rotate) {
   const std::size_t n = g.x.size();
   const std::size_t in_bytes = storage_bytes(g.input_dtype);
-  std::vector<unsigned char> in(n * in_bytes), out(n * in_bytes);
+  std::vector<unsigned char> in(n * in_bytes);
   for (std::size_t k = 0; k < n; ++k) {
     const std::uint64_t bits = reference::round_to_bits(reference::Real(g.x[k]), g.input_dtype);  // exact: x is
     std::memcpy(&in[k * in_bytes], &bits, in_bytes);                                              // in the dtype
   }
-  rotate(g.spec, PositionsView(g.positions, g.axes), g.heads, {in.data(), g.input_dtype, 0}, {out.data(), g.input_dtype, 0});
-  std::vector<std::uint64_t> result(n, 0);
-  for (std::size_t k = 0; k < n; ++k) std::memcpy(&result[k], &out[k * in_bytes], in_bytes);
-  if (g.output_dtype != g.input_dtype) {
-    for (std::uint64_t& bits : result) {
-      bits = reference::round_to_bits(reference::decode_exact(bits, g.input_dtype), g.output_dtype);
-    }
-  }
-  return result;
+  return run_on_input_bits(g.spec, PositionsView(g.positions, g.axes), g.heads, in, g.input_dtype, g.output_dtype,
+                           rotate);
 }
 
 std::vector<std::uint64_t> run_builtin_kernel(const golden::Golden& g, kernels::TableMode mode) {

@@ -9,7 +9,9 @@
 // narrow-output K of numeric/error_model.h accounts for.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ropecheck/props/kernel_properties.h"
@@ -19,6 +21,11 @@
 
 namespace ropecheck::gate {
 
+// Output bit patterns [T][H][D] in output_dtype of `rotate` run on `in`: x's elements as
+// input_dtype stores them (little-endian), at `positions`.
+std::vector<std::uint64_t> run_on_input_bits(const RopeSpec& spec, PositionsView positions, std::size_t heads,
+                                             std::span<const unsigned char> in, Dtype input_dtype, Dtype output_dtype,
+                                             const props::RotateFn& rotate);
 // Output bit patterns [T][H][D] in g.output_dtype of `rotate` (any implementation with the
 // kernels' calling convention: a built-in kernel, a plugin) run on the golden's inputs.
 std::vector<std::uint64_t> run_on_golden(const golden::Golden& g, const props::RotateFn& rotate);

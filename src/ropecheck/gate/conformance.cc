@@ -77,6 +77,14 @@ reference::ExactRope exact_from_golden(const golden::Golden& g) {
   return e;
 }
 
+std::optional<double> weak_from_position(const RopeSpec& spec, std::span<const double> thetas,
+                                         numeric::Profile profile, Dtype output_dtype) {
+  const auto model = numeric::error_model(profile, output_dtype, numeric::Arithmetic::fused);
+  std::vector<std::size_t> frequency_index;
+  for (std::size_t i = 0; i < thetas.size(); ++i) frequency_index.push_back(frequency_index_of_pair(spec, i));
+  return numeric::weak_from_position(model, thetas, frequency_index);
+}
+
 namespace {
 
 CaseCheck unjudged_case(const golden::Golden& g, const std::string& golden_file);
@@ -171,10 +179,7 @@ CaseCheck judge_candidate(const golden::Golden& g, const Candidate& candidate, n
     }
   }
   if (c.verdict == Verdict::pass) {
-    const auto model = numeric::error_model(profile, g.output_dtype, numeric::Arithmetic::fused);
-    std::vector<std::size_t> frequency_index;
-    for (std::size_t i = 0; i < exact.thetas.size(); ++i) frequency_index.push_back(frequency_index_of_pair(g.spec, i));
-    const std::optional<double> weak_from = numeric::weak_from_position(model, exact.thetas, frequency_index);
+    const std::optional<double> weak_from = weak_from_position(g.spec, exact.thetas, profile, g.output_dtype);
     const bool all_loose = weak_from && std::all_of(g.positions.begin(), g.positions.end(), [&](std::int64_t m) {
                              return std::fabs(static_cast<double>(m)) >= *weak_from;
                            });

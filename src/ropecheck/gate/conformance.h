@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,12 @@ struct CheckRun {
   std::size_t measured() const { return cases.size() - count(Verdict::not_run); }
   bool passed() const { return failures() == 0 && measured() > 0; }
 };
+
+// The position from which every pair's angle allowance under `profile` is at least
+// kWeakAngleAllowance (numeric::weak_from_position) for `spec` with these θ_i: a result all
+// of whose positions lie there is `weak`, not a pass.
+std::optional<double> weak_from_position(const RopeSpec& spec, std::span<const double> thetas,
+                                         numeric::Profile profile, Dtype output_dtype);
 
 // The reference a golden file holds, in the form numeric::measure takes.
 reference::ExactRope exact_from_golden(const golden::Golden& g);

@@ -21,7 +21,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ropecheck::io {
@@ -38,6 +42,29 @@ inline constexpr std::uint64_t kMaxSumsFileBytes = std::uint64_t{16} << 20;
 
 std::vector<unsigned char> read_input_file(const std::filesystem::path& path, std::string_view what,
                                            std::uint64_t max_bytes);
+
+// A file read piece by piece, for inputs larger than memory: opened and checked as
+// read_input_file opens and checks (a regular file, recorded as an input of the run),
+// with no size limit, then read at any offset with pread. Nothing is mapped, so a file
+// truncated meanwhile is a short read (InvalidInput "the file shrank"), never a SIGBUS.
+class InputFile {
+ public:
+  static InputFile open(const std::filesystem::path& path, std::string_view what);
+
+  const std::filesystem::path& path() const { return path_; }
+  std::uint64_t size() const { return size_; }  // at open
+  // Fills `out` from byte `offset`; a range past the size at open, or a file that no
+  // longer holds it, is InvalidInput "<path>: cannot read <what>: …".
+  void read_at(std::uint64_t offset, std::span<unsigned char> out) const;
+
+ private:
+  InputFile(std::filesystem::path path, std::string what, std::shared_ptr<const int> fd, std::uint64_t size)
+      : path_(std::move(path)), what_(std::move(what)), fd_(std::move(fd)), size_(size) {}
+  std::filesystem::path path_;
+  std::string what_;
+  std::shared_ptr<const int> fd_;  // closed with the last copy
+  std::uint64_t size_ = 0;
+};
 
 // What a stat() mode is, in words: "a FIFO", "a character device", "a directory", ...
 std::string_view file_kind(mode_t mode);

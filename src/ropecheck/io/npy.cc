@@ -200,6 +200,8 @@ std::optional<StDtype> accepted_descr(std::string_view descr) {
   if (descr == "<f8") return StDtype::F64;
   if (descr == "<f4") return StDtype::F32;
   if (descr == "<f2") return StDtype::F16;
+  if (descr == "<i8") return StDtype::I64;
+  if (descr == "<i4") return StDtype::I32;
   return std::nullopt;
 }
 
@@ -212,7 +214,7 @@ std::string descr_rejection(std::string_view descr) {
 
 }  // namespace
 
-Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) {
+NpyLayout parse_npy_layout(std::span<const unsigned char> bytes, std::uint64_t file_size, std::string_view source) {
   const auto fail = [source](std::string_view rule, const std::string& detail) {
     return InvalidInput(fmt::format("{}: npy: {}: {}", source, rule, detail));
   };
@@ -234,9 +236,13 @@ Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) 
   }
   std::size_t header_length = 0;
   for (std::size_t i = length_bytes; i-- > 0;) header_length = (header_length << 8) | bytes[8 + i];
-  if (header_length > bytes.size() - prefix) {
+  if (header_length > file_size - prefix) {
     throw fail("header past end of file",
-               fmt::format("{} + header length {} exceeds the file size {}", prefix, header_length, bytes.size()));
+               fmt::format("{} + header length {} exceeds the file size {}", prefix, header_length, file_size));
+  }
+  if (header_length > bytes.size() - prefix) {
+    throw fail("header too large", fmt::format("header length {} exceeds the {} bytes read of it", header_length,
+                                               bytes.size() - prefix));
   }
   const std::string_view header = all.substr(prefix, header_length);
   if (major == 3 && !is_valid_utf8(header)) throw fail("header not UTF-8", "a version 3.0 header must be UTF-8");
@@ -244,7 +250,8 @@ Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) 
   const Header h = HeaderParser(header, source).parse();
   const auto dtype = accepted_descr(*h.descr);
   if (!dtype) {
-    throw fail("unsupported descr", descr_rejection(*h.descr) + "; accepted: '<f8', '<f4', '<f2' (little-endian floats)");
+    throw fail("unsupported descr", descr_rejection(*h.descr) +
+                                        "; accepted: '<f8', '<f4', '<f2' (little-endian floats), '<i8', '<i4' (integers)");
   }
   if (*h.fortran_order) {
     throw fail("fortran order", "fortran_order True is not supported; write the array in C order");
@@ -254,8 +261,8 @@ Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) 
                         ? std::optional<std::uint64_t>(*count * element_bytes(*dtype))
                         : std::nullopt;
   if (!need) throw fail("size overflow", "product(shape) × itemsize exceeds 2^64 - 1 bytes");
-  const std::size_t data_begin = prefix + header_length;
-  const std::uint64_t have = bytes.size() - data_begin;
+  const std::uint64_t data_begin = prefix + header_length;
+  const std::uint64_t have = file_size - data_begin;
   if (have < *need) {
     throw fail("data too short", fmt::format("shape and descr need {} data bytes, the file has {}", *need, have));
   }
@@ -263,7 +270,13 @@ Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) 
     throw fail("trailing bytes", fmt::format("{} bytes after the {} data bytes the shape and descr need", have - *need,
                                              *need));
   }
-  return make_tensor("out", *dtype, *h.shape, std::vector<unsigned char>(bytes.begin() + static_cast<std::ptrdiff_t>(data_begin), bytes.end()));
+  return NpyLayout{*dtype, *h.shape, data_begin};
+}
+
+Tensor parse_npy(std::span<const unsigned char> bytes, std::string_view source) {
+  NpyLayout layout = parse_npy_layout(bytes, bytes.size(), source);
+  return make_tensor("out", layout.dtype, std::move(layout.shape),
+                     std::vector<unsigned char>(bytes.begin() + static_cast<std::ptrdiff_t>(layout.data_begin), bytes.end()));
 }
 
 Tensor read_npy(const std::filesystem::path& path) {

@@ -291,14 +291,6 @@ std::string describe(const Json& v) {
   }
 }
 
-struct Entry {
-  std::string name;
-  StDtype dtype = StDtype::F64;
-  std::vector<std::uint64_t> shape;
-  std::uint64_t begin = 0;
-  std::uint64_t end = 0;
-};
-
 // A non-negative JSON integer, as the reference's usize takes it. nlohmann types every
 // integer literal without a minus sign as unsigned; "-0" is not one (serde_json reads it
 // as the float −0.0, which usize refuses).
@@ -307,7 +299,7 @@ std::optional<std::uint64_t> as_count(const Json& v) {
   return std::nullopt;
 }
 
-Entry parse_entry(const Reader& reader, const std::string& name, const Json& v) {
+TensorEntry parse_entry(const Reader& reader, const std::string& name, const Json& v) {
   const std::string who = "tensor " + in_quotes(name);
   if (!v.is_object()) {
     reader.fail("invalid tensor entry",
@@ -324,7 +316,7 @@ Entry parse_entry(const Reader& reader, const std::string& name, const Json& v) 
     if (!v.contains(field)) reader.fail("invalid tensor entry", fmt::format("{}: missing '{}'", who, field));
   }
 
-  Entry e;
+  TensorEntry e;
   e.name = name;
   const Json& dtype = v.at("dtype");
   const auto parsed_dtype = dtype.is_string() ? st_dtype_from_string(dtype.get_ref<const std::string&>()) : std::nullopt;
@@ -547,19 +539,24 @@ const Tensor& SafetensorsFile::get(std::string_view name, std::string_view sourc
   throw InvalidInput(fmt::format("{}: no tensor {}", source, in_quotes(name)));
 }
 
-SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::string_view source) {
+SafetensorsLayout parse_safetensors_layout(std::span<const unsigned char> bytes, std::uint64_t file_size,
+                                           std::string_view source) {
   Reader reader(source);
-  if (bytes.size() < 8) {
-    reader.fail("file too small", fmt::format("{} bytes, fewer than the 8-byte header length", bytes.size()));
+  if (file_size < 8 || bytes.size() < 8) {
+    reader.fail("file too small", fmt::format("{} bytes, fewer than the 8-byte header length", file_size));
   }
   const std::uint64_t n = load_le(bytes.data(), 8);
   if (n > kMaxHeaderBytes) {
     reader.fail("header too large", fmt::format("header length {} exceeds the limit of {} bytes", n, kMaxHeaderBytes));
   }
-  const std::uint64_t available = bytes.size() - 8;
+  const std::uint64_t available = file_size - 8;
   if (n > available) {
     reader.fail("header past end of file",
-                fmt::format("8 + header length {} exceeds the file size {}", n, bytes.size()));
+                fmt::format("8 + header length {} exceeds the file size {}", n, file_size));
+  }
+  if (n > bytes.size() - 8) {
+    reader.fail("header past end of file",
+                fmt::format("8 + header length {} exceeds the {} bytes read", n, bytes.size()));
   }
   const std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8), static_cast<std::size_t>(n));
   if (const auto bad = first_invalid_utf8(header)) {
@@ -583,11 +580,11 @@ SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::str
     reader.fail("header not valid JSON", json_error_text(e));
   }
 
-  SafetensorsFile file;
-  std::vector<Entry> entries;
+  SafetensorsLayout layout;
+  std::vector<TensorEntry> entries;
   for (const auto& [key, value] : root.items()) {
     if (key == kMetadataKey) {
-      file.metadata = parse_metadata(reader, value);
+      layout.metadata = parse_metadata(reader, value);
     } else {
       entries.push_back(parse_entry(reader, key, value));
     }
@@ -595,11 +592,11 @@ SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::str
 
   // File order: by data offsets (root.items() was by name, which breaks ties among the
   // zero-size tensors that share an offset).
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  std::stable_sort(entries.begin(), entries.end(), [](const TensorEntry& a, const TensorEntry& b) {
     return std::pair(a.begin, a.end) < std::pair(b.begin, b.end);
   });
   std::uint64_t covered = 0;
-  for (const Entry& e : entries) {
+  for (const TensorEntry& e : entries) {
     const std::string who = "tensor " + in_quotes(e.name);
     if (e.begin != covered) {
       reader.fail("data_offsets not contiguous",
@@ -627,10 +624,20 @@ SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::str
                             data_size));
   }
 
-  // Every range now lies within the data, so these copies are bounded by the file size.
-  const unsigned char* data = bytes.data() + 8 + n;
-  file.tensors.reserve(entries.size());
-  for (Entry& e : entries) {
+  layout.data_begin = 8 + n;
+  layout.tensors = std::move(entries);
+  return layout;
+}
+
+SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::string_view source) {
+  SafetensorsLayout layout = parse_safetensors_layout(bytes, bytes.size(), source);
+  // Every range lies within the data (checked against the file's size), so these copies
+  // are bounded by the file size.
+  const unsigned char* data = bytes.data() + layout.data_begin;
+  SafetensorsFile file;
+  file.metadata = std::move(layout.metadata);
+  file.tensors.reserve(layout.tensors.size());
+  for (TensorEntry& e : layout.tensors) {
     Tensor t;
     t.name = std::move(e.name);
     t.dtype = e.dtype;

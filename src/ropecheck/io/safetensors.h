@@ -80,6 +80,23 @@ struct SafetensorsFile {
 };
 
 SafetensorsFile parse_safetensors(std::span<const unsigned char> bytes, std::string_view source);
+
+// The same checks on the header alone, for a file read piece by piece (tensor_stream.h):
+// `bytes` holds at least the 8-byte length and the header, file_size is the whole file's.
+// Each tensor's elements are the file's bytes data_begin + [begin, end).
+struct TensorEntry {
+  std::string name;
+  StDtype dtype = StDtype::F64;
+  std::vector<std::uint64_t> shape;
+  std::uint64_t begin = 0, end = 0;
+};
+struct SafetensorsLayout {
+  std::vector<TensorEntry> tensors;             // in file order
+  std::map<std::string, std::string> metadata;
+  std::uint64_t data_begin = 0;                 // 8 + header length
+};
+SafetensorsLayout parse_safetensors_layout(std::span<const unsigned char> bytes, std::uint64_t file_size,
+                                           std::string_view source);
 SafetensorsFile read_safetensors(const std::filesystem::path& path);  // unreadable → InvalidInput
 std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file);  // throws InvalidInput
 

@@ -14,6 +14,21 @@ void ErrorStats::add(const ElementError& e) {
   sum_sq_ratio_ += e.ratio * e.ratio;
 }
 
+void ErrorStats::merge(const ErrorStats& later, std::size_t token_offset) {
+  if (later.count_ == 0) return;
+  if (count_ == 0 || later.worst_ulps_.ulps > worst_ulps_.ulps) {
+    worst_ulps_ = later.worst_ulps_;
+    worst_ulps_.where.token += token_offset;
+  }
+  if (count_ == 0 || later.worst_ratio_.ratio > worst_ratio_.ratio) {
+    worst_ratio_ = later.worst_ratio_;
+    worst_ratio_.where.token += token_offset;
+  }
+  count_ += later.count_;
+  sum_sq_ulps_ += later.sum_sq_ulps_;
+  sum_sq_ratio_ += later.sum_sq_ratio_;
+}
+
 double ErrorStats::rms_ulps() const {
   return count_ == 0 ? 0.0 : std::sqrt(sum_sq_ulps_ / static_cast<double>(count_));
 }

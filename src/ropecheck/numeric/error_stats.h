@@ -30,6 +30,10 @@ struct ElementError {
 class ErrorStats {
  public:
   void add(const ElementError& e);
+  // Adds the elements `later` counted, which come after every element counted so far, their
+  // tokens shifted by token_offset (a chunk of a longer tensor). Peaks are what adding them
+  // one by one gives; the sums of squares are summed per chunk.
+  void merge(const ErrorStats& later, std::size_t token_offset);
 
   std::size_t count() const { return count_; }
   double peak_ulps() const { return worst_ulps_.ulps; }
