@@ -14,6 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/output_file.h"
+#include "ropecheck/io/safetensors.h"
+#include "ropecheck/reference/real.h"
+#include "ropecheck/reference/rounding.h"
+
 namespace {
 struct CliResult {
   int exit_code;
@@ -646,5 +652,78 @@ TEST(cli, exhaustive_checks_a_shard_and_rejects_bad_requests) {
                           "--case llama2_7b_half_split_bf16 --pair 1 --position 5 --shard 0/3"}) {
     r = run_cli(std::string("exhaustive --cases " ROPECHECK_SOURCE_DIR "/golden/cases.json ") + bad);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out;
+  }
+}
+
+// `check --x`: a user's own tensors, with the spec from a config.json or a spec file, judged
+// from a candidate file or a worker; bad inputs are exit 2 with one line and write nothing.
+TEST(cli, check_tensors_judges_a_users_files_and_workers) {
+  const std::filesystem::path dir = testing::TempDir() + "ropecheck_check_tensors";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const ropecheck::golden::Golden g =
+      ropecheck::golden::read_golden(ROPECHECK_SOURCE_DIR "/golden/models/qwen2_5_7b_instruct_all_layers.safetensors");
+  const auto write = [&](const std::string& name, ropecheck::io::Tensor tensor) {
+    ropecheck::io::SafetensorsFile file;
+    file.tensors.push_back(std::move(tensor));
+    ropecheck::io::write_output_file(dir / name, ropecheck::io::serialize_safetensors(file));
+    return (dir / name).string();
+  };
+  const std::vector<std::uint64_t> shape{g.tokens, g.heads, g.spec.head_dim};
+  const std::string x = write("q.safetensors", ropecheck::io::tensor_from_doubles(
+                                                   "x", ropecheck::io::st_dtype_of(g.input_dtype), shape, g.x));
+  const std::string positions = write("positions.safetensors", ropecheck::io::tensor_from_int64s("positions", {g.tokens}, g.positions));
+  std::vector<double> rounded;  // the correctly rounded result: a candidate that passes `exact`
+  for (const std::uint64_t bits : g.expected_bits) {
+    rounded.push_back(static_cast<double>(ropecheck::reference::decode_exact(bits, g.output_dtype)));
+  }
+  const std::string candidate = write("out.safetensors", ropecheck::io::tensor_from_doubles(
+                                                             "out", ropecheck::io::st_dtype_of(g.output_dtype), shape, rounded));
+  const std::string config = ROPECHECK_SOURCE_DIR "/golden/configs/Qwen2.5-7B-Instruct.json";
+  const std::string inputs = " --x " + x + " --positions " + positions;
+  const std::string json = (dir / "r.json").string();
+
+  CliResult r = run_cli("check" + inputs + " --hf-config " + config + " --candidate " + candidate + " --json " + json);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("check: 1 of 1 case pass under profile exact"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(json).find("\"verdict\": \"pass\""), std::string::npos);
+  // The same spec from a spec file, as `ropecheck spec` writes it.
+  const std::string spec = (dir / "spec.json").string();
+  ASSERT_EQ(run_cli("spec --hf-config " + config + " --layer-type all_layers --out " + spec).exit_code, 0);
+  r = run_cli("check" + inputs + " --spec " + spec + " --candidate " + candidate);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  // Workers: a correct one passes its profile, a one-line bug fails, JSON and JUnit say so.
+  r = run_cli("check" + inputs + " --hf-config " + config + " --exec " + numpy_worker() + " --profile f32-angle");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("check" + inputs + " --hf-config " + config + " --exec " + numpy_worker("only-head-0") +
+              " --profile f32-angle --junit " + (dir / "r.xml").string());
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL q: worst element token"), std::string::npos) << r.out;
+  EXPECT_NE(read_text((dir / "r.xml").string()).find("<failure"), std::string::npos);
+  // A spec the worker does not declare (Llama 3.1's llama3 scaling) is an error, never a pass.
+  r = run_cli("check" + inputs + " --hf-config " ROPECHECK_SOURCE_DIR "/golden/configs/Llama-3.1-8B.json --exec " +
+              numpy_worker() + " --profile f32-angle");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("unsupported: worker numpy float64: not called: it does not declare scaling type llama3"),
+            std::string::npos)
+      << r.out;
+
+  // Bad input: exit 2, one line, and no output file.
+  const std::string not_written = (dir / "never.json").string();
+  for (const std::string& bad : {
+           "check" + inputs + " --hf-config " + config + " --candidate " + candidate + " --positions " + x,
+           "check --x " + x + " --hf-config " + config + " --candidate " + candidate,
+           "check" + inputs + " --candidate " + candidate,
+           "check" + inputs + " --hf-config " ROPECHECK_SOURCE_DIR "/golden/configs/gemma-3-4b-it.json --candidate " + candidate,
+           "check" + inputs + " --hf-config " + config + " --golden " ROPECHECK_SOURCE_DIR "/golden/v1 --candidate " + candidate,
+           "check --positions " + positions + " --hf-config " + config + " --candidate " + candidate,
+       }) {
+    r = run_cli(bad + " --json " + not_written);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.out;
+    std::size_t reasons = 0;  // a config's warnings aside
+    std::istringstream text(r.out);
+    for (std::string line; std::getline(text, line);) reasons += line.rfind("ropecheck check: warning:", 0) != 0;
+    EXPECT_EQ(reasons, 1u) << bad << "\n" << r.out;
+    EXPECT_FALSE(std::filesystem::exists(not_written)) << bad;
   }
 }

@@ -27,9 +27,9 @@ sanitize_dir=${BUILD_DIR:-build}-sanitize
 # The suites that read untrusted files, and the CLI tests that run hostile plugins (cli_test's
 # props_plugin_* and the report ones that load a plugin): the plugin's parent side (shared
 # buffers, the output capture, the process group) under the sanitizers.
-sanitized_suites=(io_test file_safety_test golden_test check_test gate_integrity_test diagnosis_test report_test hf_config_test worker_test
-                  cli_test)
-sanitized_cli_tests='^cli[.](props_plugin_|props_worker_faults|plugin_names|report_fails_when_a_plugin)'
+sanitized_suites=(io_test file_safety_test golden_test check_test tensor_check_test gate_integrity_test diagnosis_test
+                  report_test hf_config_test worker_test cli_test)
+sanitized_cli_tests='^cli[.](props_plugin_|props_worker_faults|plugin_names|report_fails_when_a_plugin|check_tensors)'
 echo "test.sh: ${sanitized_suites[*]} under AddressSanitizer + UndefinedBehaviorSanitizer in $sanitize_dir"
 werror=OFF
 [[ -n "${CI:-}" ]] && werror=ON

@@ -168,14 +168,18 @@ CaseCheck judge_candidate(const golden::Golden& g, const Candidate& candidate, n
     return c;
   }
   const reference::ExactRope exact = exact_from_golden(g);
+  std::vector<numeric::ErrorModel> models;
   for (const numeric::Profile p : numeric::kProfiles) {
     // K is the same for fused and unfused arithmetic (error_model.h), so either names it.
-    const numeric::ErrorStats stats =
-        numeric::measure(exact, candidate.values, numeric::error_model(p, g.output_dtype, numeric::Arithmetic::fused));
-    if (stats.within_bound()) c.profiles_passed.push_back(p);
+    models.push_back(numeric::error_model(p, g.output_dtype, numeric::Arithmetic::fused));
+  }
+  const std::vector<numeric::ErrorStats> stats = numeric::measure(exact, candidate.values, models);
+  for (std::size_t k = 0; k < models.size(); ++k) {
+    const numeric::Profile p = numeric::kProfiles[k];
+    if (stats[k].within_bound()) c.profiles_passed.push_back(p);
     if (p == profile) {
-      c.stats = stats;
-      c.verdict = stats.within_bound() ? Verdict::pass : Verdict::fail;
+      c.stats = stats[k];
+      c.verdict = stats[k].within_bound() ? Verdict::pass : Verdict::fail;
     }
   }
   if (c.verdict == Verdict::pass) {

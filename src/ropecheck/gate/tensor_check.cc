@@ -24,6 +24,10 @@
 namespace ropecheck::gate {
 namespace {
 
+// A part of a chunk measured on one thread: small enough to share a chunk among many
+// threads, large enough that a part's start-up cost does not show.
+constexpr std::size_t kMeasurePartElements = std::size_t{1} << 16;
+
 std::string shape_text(const std::vector<std::uint64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 // x and positions, opened and checked against each other and the spec.
@@ -148,11 +152,18 @@ class Judge {
       if (got.size() != x.size()) {
         return CandidateProblem{fmt::format("the candidate gave {} values for {} inputs", got.size(), x.size())};
       }
-      // The profiles' statistics are independent: split over the threads, each merged in
-      // token order.
-      for_each_range(stats_.size(), reference::truth_threads(), [&](std::size_t, std::size_t begin, std::size_t end) {
-        for (std::size_t k = begin; k < end; ++k) stats_[k].merge(numeric::measure(exact, got, models_[k]), first);
+      // Parts of a fixed size, whatever the thread count, so the sums of squares are
+      // always associated the same way; the threads take them in runs, merged in order.
+      const std::size_t part_tokens = std::max<std::size_t>(1, kMeasurePartElements / in_.token_elements);
+      std::vector<std::vector<numeric::ErrorStats>> parts((count + part_tokens - 1) / part_tokens);
+      for_each_range(parts.size(), reference::truth_threads(), [&](std::size_t, std::size_t begin, std::size_t end) {
+        for (std::size_t k = begin; k < end; ++k) {
+          parts[k] = numeric::measure(exact, got, models_, k * part_tokens, (k + 1) * part_tokens);
+        }
       });
+      for (const std::vector<numeric::ErrorStats>& part : parts) {
+        for (std::size_t k = 0; k < stats_.size(); ++k) stats_[k].merge(part[k], first);
+      }
       keep_sample(first, count, x, positions, got, stats_[run_profile].worst_by_ratio().where.token);
       if (progress) progress(first + count, in_.tokens);
     }

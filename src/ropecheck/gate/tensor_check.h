@@ -22,8 +22,10 @@
 //    output_dtype when given, else a candidate file's dtype (an F64 file needs
 //    output_dtype), else x's.
 //  - Memory is bounded whatever T: tokens are read and judged kChunkElements at a time
-//    (pread, no mapping), and each chunk's statistics are merged in token order, so the
-//    result does not depend on the thread count. An implementation gets x's bits as the
+//    (pread, no mapping), measured over the threads in parts of a fixed size whose
+//    statistics are merged in token order: the result does not depend on the thread count.
+//    Peaks and worst elements are those of one pass over the tensor; the RMS sums per
+//    part, so its last bits depend on chunk_elements. An implementation gets x's bits as the
 //    file stores them (NaN payloads included).
 //  - A failing case is diagnosed (diagnosis.h) on a sample of whole tokens: the worst
 //    element's token and tokens spread evenly over the tensor, at most

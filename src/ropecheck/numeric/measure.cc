@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "ropecheck/errors.h"
 #include "ropecheck/numeric/ulp.h"
@@ -49,16 +51,22 @@ double ratio_to_bound(double candidate, double exact, double bound) {
 
 }  // namespace
 
-ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
-                   const ErrorModel& model, const std::function<void(const ElementError&)>& each) {
+namespace {
+
+// The one measuring loop: each element's error under every model, `each` (if any) seeing
+// model 0's. The element's position and pair terms and its ulp error (per output dtype)
+// are formed once for all the models.
+void measure_into(const reference::ExactRope& exact, std::span<const double> candidate,
+                  std::span<const ErrorModel> models, std::span<ErrorStats> stats,
+                  const std::function<void(const ElementError&)>& each, std::size_t token_begin,
+                  std::size_t token_end) {
   if (candidate.size() != exact.expected.size()) {
     throw InvalidInput(fmt::format("candidate has {} elements, the reference {}", candidate.size(),
                                    exact.expected.size()));
   }
   const RopeSpec& spec = exact.spec;
   const std::size_t d = spec.head_dim;
-  ErrorStats stats;
-  for (std::size_t t = 0; t < exact.tokens; ++t) {
+  for (std::size_t t = token_begin; t < std::min(token_end, exact.tokens); ++t) {
     const bool scaled = scaled_token(exact, t);
     for (std::size_t h = 0; h < exact.heads; ++h) {
       const std::size_t row = (t * exact.heads + h) * d;
@@ -69,23 +77,49 @@ ErrorStats measure(const reference::ExactRope& exact, std::span<const double> ca
         e.where = {t, h, dim, position_of_dim(exact, t, dim)};
         e.candidate = got;
         e.exact = want;
-        if (!spec.rotates(dim) && !scaled) {
-          e.ulps = same_value(got, want) ? 0.0 : kInfinity;
-          e.ratio = e.ulps;
-        } else if (std::isinf(got) && std::isfinite(want) && rounds_to_infinity(want, model.output) &&
-                   std::signbit(got) == std::signbit(want)) {
-          // The correctly rounded result of an overflowing element: nothing to measure.
-          e.ulps = 0;
-          e.ratio = 0;
-        } else {
-          e.ulps = ulp_error(got, want, model.output);
-          e.ratio = ratio_to_bound(got, want, element_bound(model, want, pair_terms(exact, t, h, dim)));
+        const bool pass_through = !spec.rotates(dim) && !scaled;
+        std::optional<PairTerms> terms;
+        std::optional<Dtype> ulps_in;
+        for (std::size_t k = 0; k < models.size(); ++k) {
+          const ErrorModel& model = models[k];
+          if (pass_through) {
+            e.ulps = same_value(got, want) ? 0.0 : kInfinity;
+            e.ratio = e.ulps;
+          } else if (std::isinf(got) && std::isfinite(want) && rounds_to_infinity(want, model.output) &&
+                     std::signbit(got) == std::signbit(want)) {
+            // The correctly rounded result of an overflowing element: nothing to measure.
+            e.ulps = 0;
+            e.ratio = 0;
+            ulps_in.reset();
+          } else {
+            if (ulps_in != model.output) {
+              e.ulps = ulp_error(got, want, model.output);
+              ulps_in = model.output;
+            }
+            if (!terms) terms = pair_terms(exact, t, h, dim);
+            e.ratio = ratio_to_bound(got, want, element_bound(model, want, *terms));
+          }
+          stats[k].add(e);
+          if (k == 0 && each) each(e);
         }
-        stats.add(e);
-        if (each) each(e);
       }
     }
   }
+}
+
+}  // namespace
+
+ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
+                   const ErrorModel& model, const std::function<void(const ElementError&)>& each) {
+  ErrorStats stats;
+  measure_into(exact, candidate, std::span(&model, 1), std::span(&stats, 1), each, 0, exact.tokens);
+  return stats;
+}
+
+std::vector<ErrorStats> measure(const reference::ExactRope& exact, std::span<const double> candidate,
+                                std::span<const ErrorModel> models, std::size_t token_begin, std::size_t token_end) {
+  std::vector<ErrorStats> stats(models.size());
+  measure_into(exact, candidate, models, stats, nullptr, token_begin, token_end);
   return stats;
 }
 

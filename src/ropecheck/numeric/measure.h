@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <span>
+#include <vector>
 
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/numeric/error_stats.h"
@@ -24,6 +25,14 @@ namespace ropecheck::numeric {
 // them per position and per pair).
 ErrorStats measure(const reference::ExactRope& exact, std::span<const double> candidate,
                    const ErrorModel& model, const std::function<void(const ElementError&)>& each = nullptr);
+
+// The same under several models at once (each element's terms formed once) over tokens
+// [token_begin, token_end) of `exact` (the candidate still covers them all; token numbers
+// stay exact's): one ErrorStats per model, each what measure(exact, candidate, models[k])
+// counts of those tokens.
+std::vector<ErrorStats> measure(const reference::ExactRope& exact, std::span<const double> candidate,
+                                std::span<const ErrorModel> models, std::size_t token_begin = 0,
+                                std::size_t token_end = static_cast<std::size_t>(-1));
 
 // The bound's inputs for rotary dim `dim` of token `token`, head `head` of `exact`.
 PairTerms pair_terms(const reference::ExactRope& exact, std::size_t token, std::size_t head, std::size_t dim);
