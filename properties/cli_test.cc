@@ -19,6 +19,7 @@
 #include "ropecheck/io/safetensors.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
+#include "ropecheck/spec.h"
 
 namespace {
 struct CliResult {
@@ -726,4 +727,43 @@ TEST(cli, check_tensors_judges_a_users_files_and_workers) {
     EXPECT_EQ(reasons, 1u) << bad << "\n" << r.out;
     EXPECT_FALSE(std::filesystem::exists(not_written)) << bad;
   }
+}
+
+// `check --x` at 1 and 3 threads: the same bytes of JSON, over a tensor of many measuring
+// parts (a golden's tokens repeated at 24 position offsets), with the kernels plugin passing
+// and the buggy plugin failing.
+TEST(cli, check_tensors_threads_change_no_byte) {
+  const std::filesystem::path dir = testing::TempDir() + "ropecheck_check_tensors_threads";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const ropecheck::golden::Golden g =
+      ropecheck::golden::read_golden(ROPECHECK_SOURCE_DIR "/golden/v1/llama2_7b_half_split_f32.safetensors");
+  std::vector<double> x;
+  std::vector<std::int64_t> positions;
+  constexpr std::int64_t kRepeats = 24;
+  for (std::int64_t k = 0; k < kRepeats; ++k) {
+    x.insert(x.end(), g.x.begin(), g.x.end());
+    for (const std::int64_t m : g.positions) positions.push_back(m + 4099 * k);
+  }
+  const std::uint64_t tokens = g.tokens * kRepeats;
+  ropecheck::io::SafetensorsFile file;
+  file.tensors.push_back(ropecheck::io::tensor_from_doubles("x", ropecheck::io::StDtype::F32,
+                                                            {tokens, g.heads, g.spec.head_dim}, x));
+  file.tensors.push_back(ropecheck::io::tensor_from_int64s("positions", {tokens}, positions));
+  const std::string inputs = (dir / "inputs.safetensors").string();
+  ropecheck::io::write_output_file(inputs, ropecheck::io::serialize_safetensors(file));
+  const std::string spec = (dir / "spec.json").string();
+  ropecheck::io::write_output_file(spec, ropecheck::to_json_text(g.spec));
+  const std::string base = "check --x " + inputs + " --positions " + inputs + " --spec " + spec;
+  for (const char* threads : {"1", "3"}) {
+    CliResult r = run_cli(base + " --plugin " ROPECHECK_KERNELS_PLUGIN " --json " + (dir / "k").string() + threads +
+                          " --threads " + threads);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    r = run_cli(base + " --plugin " ROPECHECK_BUGGY_PLUGIN " --json " + (dir / "b").string() + threads + " --threads " +
+                threads);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+  }
+  EXPECT_NE(read_text((dir / "k1").string()).find("\"elements\": " + std::to_string(x.size())), std::string::npos);
+  EXPECT_EQ(read_text((dir / "k1").string()), read_text((dir / "k3").string()));
+  EXPECT_EQ(read_text((dir / "b1").string()), read_text((dir / "b3").string()));
 }
