@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/io/output_file.h"
 #include "ropecheck/io/safetensors.h"
@@ -55,7 +57,8 @@ std::size_t lines(const std::string& s) {
 }  // namespace
 
 TEST(cli, every_subcommand_has_help) {
-  for (const char* sub : {"", "decay ", "props ", "golden ", "check ", "apply ", "report ", "report merge "}) {
+  for (const char* sub : {"", "decay ", "props ", "golden ", "check ", "apply ", "report ", "report merge ", "spec ",
+                          "exhaustive ", "cases "}) {
     const CliResult r = run_cli(std::string(sub) + "--help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
@@ -766,4 +769,32 @@ TEST(cli, check_tensors_threads_change_no_byte) {
   EXPECT_NE(read_text((dir / "k1").string()).find("\"elements\": " + std::to_string(x.size())), std::string::npos);
   EXPECT_EQ(read_text((dir / "k1").string()), read_text((dir / "k3").string()));
   EXPECT_EQ(read_text((dir / "b1").string()), read_text((dir / "b3").string()));
+}
+
+// The shipped data is found from any directory; ROPECHECK_DATA_DIR overrides it, and a
+// wrong value is exit 2 naming it rather than a fall back to other data.
+TEST(cli, cases_lists_the_catalogue_from_any_directory) {
+  CliResult r = run_shell(std::string("cd / && ") + ROPECHECK_CLI + " cases");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(has_line_starting(r.out, "30 cases in ")) << r.out;
+  EXPECT_NE(r.out.find("  llama2_7b_half_split_bf16 "), std::string::npos) << r.out;
+  const std::filesystem::path dir = testing::TempDir() + "ropecheck_data_dir";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "golden");
+  std::string one = read_text(ROPECHECK_SOURCE_DIR "/golden/cases.json");
+  // The first case alone: a catalogue the listing can only have come from.
+  const nlohmann::json all = nlohmann::json::parse(one);
+  nlohmann::json first = all;
+  first["cases"] = nlohmann::json::array({all["cases"][0]});
+  std::ofstream(dir / "golden/cases.json") << first.dump();
+  r = run_shell("cd / && ROPECHECK_DATA_DIR=" + dir.string() + " " + ROPECHECK_CLI + " cases");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(has_line_starting(r.out, "1 case in " + (dir / "golden/cases.json").string())) << r.out;
+  r = run_shell("cd / && ROPECHECK_DATA_DIR=/nonexistent " + std::string(ROPECHECK_CLI) + " cases");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(lines(r.out), 1u) << r.out;
+  EXPECT_NE(r.out.find("ROPECHECK_DATA_DIR=/nonexistent"), std::string::npos) << r.out;
+  r = run_cli("cases --json");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 30u);
 }

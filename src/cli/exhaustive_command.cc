@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/data_directory.h"
 #include "cli/exit_codes.h"
 #include "cli/hf_config_file.h"
 #include "cli/integer_option.h"
@@ -28,11 +29,12 @@ RopeSpec spec_of(const ExhaustiveOptions& options) {
   }
   if (!options.layer_type.empty()) throw InvalidInput("exhaustive: --layer-type goes with --hf-config");
   if (options.case_id.empty()) throw InvalidInput("exhaustive: give --case ID (from --cases) or --hf-config FILE");
-  io::register_input_path(options.cases);
-  for (const golden::GoldenCase& c : golden::read_case_catalogue(options.cases)) {
+  const std::string cases = options.cases.empty() ? default_case_catalogue().string() : options.cases;
+  io::register_input_path(cases);
+  for (const golden::GoldenCase& c : golden::read_case_catalogue(cases)) {
     if (c.id == options.case_id) return c.spec;
   }
-  throw InvalidInput(fmt::format("exhaustive: --case '{}' is not in {}", options.case_id, options.cases));
+  throw InvalidInput(fmt::format("exhaustive: --case '{}' is not in {}", options.case_id, cases));
 }
 
 std::string hex(std::uint32_t bits) { return fmt::format("{:#06x}", bits); }

@@ -10,7 +10,7 @@
 namespace ropecheck::cli {
 
 struct ExhaustiveOptions {
-  std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";
+  std::string cases;  // empty: the shipped catalogue (data_directory.h)
   std::string hf_config;
   std::string layer_type;
   std::string case_id;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/data_directory.h"
 #include "cli/exit_codes.h"
 #include "cli/hf_config_file.h"
 #include "cli/progress.h"
@@ -53,10 +54,12 @@ int run_golden(const GoldenOptions& options) {
   if (options.hf_configs.empty() && (options.dtype != "f32" || !options.positions.empty())) {
     throw InvalidInput("golden: --dtype and --positions go with --hf-config (a catalogue gives each case its own)");
   }
-  if (options.hf_configs.empty()) io::register_input_path(options.cases);
+  const std::string cases = options.cases.empty() && options.hf_configs.empty() ? default_case_catalogue().string()
+                                                                                : options.cases;
+  if (options.hf_configs.empty()) io::register_input_path(cases);
   if (!options.out.empty()) io::check_output_directory(options.out);
   const std::vector<golden::GoldenCase> catalogue =
-      options.hf_configs.empty() ? golden::read_case_catalogue(options.cases)
+      options.hf_configs.empty() ? golden::read_case_catalogue(cases)
                                  : cases_of_hf_configs(options.hf_configs, dtype_from_string(options.dtype),
                                                        options.positions.empty()
                                                            ? std::nullopt

@@ -11,7 +11,7 @@
 namespace ropecheck::cli {
 
 struct GoldenOptions {
-  std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";
+  std::string cases;  // empty: the shipped catalogue (data_directory.h)
   std::string out;
   std::string verify;
   std::string case_id;

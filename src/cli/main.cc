@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/apply_command.h"
+#include "cli/cases_command.h"
 #include "cli/check_command.h"
 #include "cli/exhaustive_command.h"
 #include "cli/exit_codes.h"
@@ -140,6 +141,8 @@ int main(int argc, char** argv) {
   const ropecheck::cli::ReportCommands report = ropecheck::cli::add_report_command(app, report_options);
   ropecheck::cli::ExhaustiveOptions exhaustive_options;
   auto* exhaustive = ropecheck::cli::add_exhaustive_command(app, exhaustive_options);
+  ropecheck::cli::CasesOptions cases_options;
+  auto* cases = ropecheck::cli::add_cases_command(app, cases_options);
 
   try {
     app.parse(argc, argv);
@@ -182,6 +185,8 @@ int main(int argc, char** argv) {
       code = ropecheck::cli::run_report(report_options);
     } else if (exhaustive->parsed()) {
       code = ropecheck::cli::run_exhaustive(exhaustive_options);
+    } else if (cases->parsed()) {
+      code = ropecheck::cli::run_cases(cases_options);
     }
     flush_standard_output();
     return code;
