@@ -43,6 +43,12 @@ namespace ropecheck {
 
 inline constexpr std::size_t kMaxPositionAxes = 3;
 
+// The positions golden files, case catalogues, report sweeps and the property battery's
+// ordinary draws take lie in [0, kOrdinaryPositionLimit): each is exact in float32 (a
+// framework's float(m) loses nothing), and m·θ stays below the built-in kernels'
+// accurate-table limit (kernels/cos_sin_table.h, 2^26 rad) for every θ ≤ 1.
+inline constexpr std::int64_t kOrdinaryPositionLimit = std::int64_t{1} << 24;
+
 std::size_t position_axes(const RopeSpec& spec);                         // A
 std::size_t axis_of_pair(const RopeSpec& spec, std::size_t pair);         // a(i) < A
 std::size_t frequency_index_of_pair(const RopeSpec& spec, std::size_t pair);  // k(i)

@@ -31,6 +31,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "ropecheck/dtype.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::golden {
@@ -38,7 +39,7 @@ namespace ropecheck::golden {
 inline constexpr std::string_view kCatalogueFormat = "ropecheck-cases/1";
 inline constexpr std::size_t kMaxTokens = 4096;
 inline constexpr std::size_t kMaxHeads = 64;
-inline constexpr std::int64_t kPositionLimit = std::int64_t{1} << 24;
+inline constexpr std::int64_t kPositionLimit = kOrdinaryPositionLimit;
 inline constexpr std::int64_t kDefaultMaxPosition = (std::int64_t{1} << 20) - 1;
 
 enum class InputKind { normal, ones, unit, cancellation, edge };

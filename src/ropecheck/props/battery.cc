@@ -101,7 +101,7 @@ BatteryEntry implementation_entry(std::string id, std::string name, std::optiona
 
 namespace {
 
-constexpr std::int64_t kMaxKernelPosition = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxKernelPosition = kOrdinaryPositionLimit;
 
 // The negative controls of the shift-invariance and decode-consistency properties.
 void add_relative_position_controls(std::vector<BatteryEntry>& b, numeric::Profile profile) {
@@ -142,7 +142,7 @@ void add_shipped_bug_controls(std::vector<BatteryEntry>& b, numeric::Profile pro
 }  // namespace
 
 std::vector<BatteryEntry> kernel_battery() {
-  constexpr std::int64_t kMaxPosition = std::int64_t{1} << 24;
+  constexpr std::int64_t kMaxPosition = kOrdinaryPositionLimit;
   const auto targets = std::make_shared<std::vector<KernelUnderTest>>(builtin_kernels());
   const auto framework = std::make_shared<std::vector<KernelUnderTest>>(builtin_kernels(kernels::TableMode::f32_angle));
   std::vector<BatteryEntry> b;

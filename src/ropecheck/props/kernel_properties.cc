@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ropecheck/numeric/measure.h"
+#include "ropecheck/position_axes.h"
 #include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/reference/forms.h"
 
@@ -166,7 +167,7 @@ void check_score_shift_invariant(const KernelCase& c, const KernelUnderTest& ker
   pair.heads = 1;
   pair.stride_padding = 0;
   pair.in_place = false;
-  constexpr std::int64_t kLimit = std::int64_t{1} << 24;
+  constexpr std::int64_t kLimit = kOrdinaryPositionLimit;
   // q's and k's components (A of each) and each axis' own shift: per axis the score may
   // depend only on that axis' difference (position_axes.h), so moving every axis by its
   // own Δ_a leaves it unchanged.

@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "ropecheck/position_axes.h"
+
 namespace ropecheck::props {
 namespace {
 
-// Below the built-in kernels' accurate-table domain, as gen_kernel_case draws.
-constexpr std::int64_t kOrdinaryPositionLimit = std::int64_t{1} << 24;
 
 // `count` positions built from a drawn list: cycled, each pass shifted by one, clamped to
 // the ordinary domain, so tokens differ and stay below 2^24.
