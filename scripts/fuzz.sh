@@ -22,23 +22,8 @@ case "$which" in
   *) echo "fuzz.sh: unknown target '$which' (expected safetensors, npy, catalogue, report, worker_reply or all)" >&2; exit 2 ;;
 esac
 
-packages=(clang-14 libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  echo "fuzz.sh: installing ${missing[*]}"
-  sudo_cmd=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "fuzz.sh: not root and no sudo; install: ${missing[*]}" >&2; exit 2; }
-    sudo_cmd=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source scripts/lib/debian_packages.sh
+install_missing_packages fuzz.sh clang-14 libclang-rt-14-dev
 
 out=build-fuzz
 mkdir -p "$out"

@@ -23,24 +23,6 @@ packages=(
   gappa                 # proofs/: the certified reference's error bounds
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-
-if ((${#missing[@]} == 0)); then
-  echo "setup: all ${#packages[@]} dependencies present"
-  exit 0
-fi
-
-echo "setup: installing ${missing[*]}"
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null || { echo "setup: not root and no sudo; install: ${missing[*]}" >&2; exit 2; }
-  sudo_cmd=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "setup: done"
+source "$(dirname "$0")/lib/debian_packages.sh"
+install_missing_packages setup "${packages[@]}"
+echo "setup: all ${#packages[@]} dependencies present"

@@ -31,21 +31,12 @@ sanitized_suites=(io_test file_safety_test golden_test check_test tensor_check_t
                   report_test hf_config_test worker_test cli_test)
 sanitized_cli_tests='^cli[.](props_plugin_|props_worker_faults|plugin_names|report_fails_when_a_plugin|check_tensors)'
 echo "test.sh: ${sanitized_suites[*]} under AddressSanitizer + UndefinedBehaviorSanitizer in $sanitize_dir"
-werror=OFF
-[[ -n "${CI:-}" ]] && werror=ON
-generator=()
-command -v ninja >/dev/null && generator=(-G Ninja)
 # -O1 -g1: what the sanitizers need (inlining kept modest, line tables for the reports) at a
 # third of -O2 -g's compile time, which Highway's kernels make the largest part of CI.
 sanitize_flags="-O1 -g1 -DNDEBUG"
-if [[ ! -f "$sanitize_dir/CMakeCache.txt" ]]; then
-  cmake -S . -B "$sanitize_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROPECHECK_SANITIZE=ON \
-    -DROPECHECK_BUILD_BENCH=OFF -DROPECHECK_WERROR=$werror \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitize_flags" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$sanitize_flags" >/dev/null
-else
-  cmake -S . -B "$sanitize_dir" -DROPECHECK_WERROR=$werror \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitize_flags" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$sanitize_flags" >/dev/null
-fi
+source scripts/lib/configure_build.sh
+configure_build "$sanitize_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROPECHECK_SANITIZE=ON -DROPECHECK_BUILD_BENCH=OFF \
+  -- -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitize_flags" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$sanitize_flags"
 cmake --build "$sanitize_dir" -j2 --target "${sanitized_suites[@]}"
 file_suites=("${sanitized_suites[@]:0:${#sanitized_suites[@]}-1}")
 label_regex="^($(IFS='|'; echo "${file_suites[*]}"))\$"

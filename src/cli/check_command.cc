@@ -67,7 +67,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
                     "claiming correctly rounded RoPE); f32-angle: float32 frameworks that form m*theta in float32 "
                     "(PyTorch/HF, Meta, vLLM, ggml's recurrence), which fail exact at any long context; f16-compute and "
                     "bf16-compute: pipelines that keep cos/sin and the arithmetic in the model dtype f16 or bf16")
-      ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
+      ->check(CLI::IsMember(numeric::profile_names()));
   check->add_option("--case", options.case_ids, "only this case (a golden file's name without .safetensors; repeatable)");
   check->add_flag("--only-present", options.only_present,
                   "check only the cases that have a candidate (with --plugin or --exec: that the implementation "

@@ -227,7 +227,7 @@ CLI::App* add_props_command(CLI::App& app, PropsOptions& options) {
   props->add_option("--profile", options.profile,
                     "accuracy profile for --plugin, --exec and --hf-config: exact (default), f32-angle, f16-compute, "
                     "bf16-compute")
-      ->check(CLI::IsMember({"exact", "f32-angle", "f16-compute", "bf16-compute"}));
+      ->check(CLI::IsMember(numeric::profile_names()));
   add_plugin_limit_options(props, options.limits);
   add_threads_option(props, options.threads);
   return props;

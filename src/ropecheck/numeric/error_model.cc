@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ropecheck/errors.h"
 
@@ -31,11 +32,17 @@ std::string_view pipeline_of(Profile profile) {
   return "?";
 }
 
+std::vector<std::string> profile_names() {
+  std::vector<std::string> names;
+  for (const Profile p : kProfiles) names.emplace_back(to_string(p));
+  return names;
+}
+
 Profile profile_from_string(std::string_view name) {
   for (const Profile p : kProfiles) {
     if (to_string(p) == name) return p;
   }
-  throw InvalidInput(fmt::format("unknown profile '{}' (expected exact, f32-angle, f16-compute or bf16-compute)", name));
+  throw InvalidInput(fmt::format("unknown profile '{}' (expected one of {})", name, fmt::join(profile_names(), ", ")));
 }
 
 ErrorModel error_model(Profile profile, Dtype output, Arithmetic arithmetic) {

@@ -35,7 +35,9 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ropecheck/dtype.h"
 
@@ -53,6 +55,7 @@ enum class Profile { exact, f32_angle, f16_compute, bf16_compute };
 inline constexpr Profile kProfiles[] = {Profile::exact, Profile::f32_angle, Profile::f16_compute, Profile::bf16_compute};
 
 std::string_view to_string(Profile profile);  // "exact", "f32-angle", "f16-compute", "bf16-compute"
+std::vector<std::string> profile_names();      // to_string of each of kProfiles, in order
 // What a candidate that meets the profile (and no tighter one) computes, for diagnoses:
 // "angles formed in float32 (…)", "cos/sin and arithmetic in f16 (…)".
 std::string_view pipeline_of(Profile profile);
