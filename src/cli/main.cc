@@ -1,17 +1,12 @@
 // ropecheck: the command-line front end. Thin: parses flags (CLI11), calls the library,
-// maps errors to exit codes (DESIGN §4): 0 pass, 1 conformance failure, 2 bad usage or
+// maps errors to exit codes (cli/exit_codes.h, docs/cli.md#exit-codes): 0 pass, 1 conformance failure, 2 bad usage or
 // invalid input — always with a one-line reason on stderr.
 #include <malloc.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <limits>
-#include <new>
-#include <cstdlib>
 #include <iostream>
-#include <memory>
+#include <new>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -19,88 +14,23 @@
 #include "cli/apply_command.h"
 #include "cli/cases_command.h"
 #include "cli/check_command.h"
+#include "cli/decay_command.h"
 #include "cli/exhaustive_command.h"
 #include "cli/exit_codes.h"
 #include "cli/golden_command.h"
-#include "cli/hf_config_file.h"
-#include "cli/plugin_options.h"
-#include "cli/progress.h"
 #include "cli/props_command.h"
 #include "cli/report_command.h"
 #include "cli/spec_command.h"
-#include "cli/integer_option.h"
+#include "cli/standard_output.h"
 #include "ropecheck/errors.h"
-#include "ropecheck/io/input_file.h"
-#include "ropecheck/props/battery.h"
-#include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/harness/implementation.h"
-#include "ropecheck/numeric/error_model.h"
-#include "ropecheck/reference/abel.h"
-#include "ropecheck/reference/frequencies.h"
+#include "ropecheck/io/input_file.h"
 
 namespace {
 
 using ropecheck::InvalidInput;
-using ropecheck::reference::Real;
-
 using ropecheck::cli::kExitFailure;
-using ropecheck::cli::kExitPass;
 using ropecheck::cli::kExitUsage;
-
-constexpr std::uint64_t kMaxDecayDistance = 100'000'000;
-// Rotary dims of published models are ≤ 512; the reference's cost grows with R·N, and an
-// R in the billions is a typo, not a model.
-constexpr std::uint64_t kMaxDecayDim = 65'536;
-
-using ropecheck::cli::Progress;
-
-std::string full_precision(const Real& x) { return x.str(21, std::ios_base::fmtflags(0)); }
-
-// Standard output is the product of decay and props: a write error (a full disk, /dev/full,
-// a closed pipe) is exit 2, never a silent exit 0 with the output lost.
-void flush_standard_output() {
-  errno = 0;
-  std::cout.flush();
-  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
-    throw InvalidInput(fmt::format("cannot write standard output: {}", errno ? std::strerror(errno) : "write error"));
-  }
-}
-
-int run_decay(const std::string& dim_text, double base, const std::string& max_distance_text, const std::string& format) {
-  const std::size_t dim = ropecheck::cli::parse_integer_option(dim_text, "decay: --dim", 2, kMaxDecayDim);
-  if (dim % 2 != 0) throw InvalidInput(fmt::format("decay: --dim {} must be even and at least 2", dim));
-  if (!(base > 1) || !std::isfinite(base)) throw InvalidInput("decay: --base must be a finite number > 1");
-  const std::uint64_t max_distance =
-      ropecheck::cli::parse_integer_option(max_distance_text, "decay: --max-distance", 0, kMaxDecayDistance);
-  ropecheck::RopeSpec spec;
-  spec.head_dim = spec.rotary_dim = dim;
-  spec.base = base;
-  const std::vector<Real> thetas = ropecheck::reference::frequencies<Real>(spec);
-  Progress progress("decay", max_distance + 1);
-  std::string out;
-  if (format == "csv") {
-    out += "distance,f,sum_abs_S\n";
-  } else {
-    out += fmt::format("{{\"dim\":{},\"base\":{},\"points\":[", dim, base);
-  }
-  for (std::uint64_t delta = 0; delta <= max_distance; ++delta) {
-    const auto p = ropecheck::reference::decay_point<Real>(thetas, Real(delta));
-    if (format == "csv") {
-      out += fmt::format("{},{},{}\n", delta, full_precision(p.f), full_precision(p.sum_abs_S));
-    } else {
-      out += fmt::format("{}{{\"distance\":{},\"f\":{},\"sum_abs_S\":{}}}", delta ? "," : "", delta,
-                         full_precision(p.f), full_precision(p.sum_abs_S));
-    }
-    progress.update(static_cast<std::size_t>(delta + 1));
-  }
-  if (format == "json") out += "]}\n";
-  // Written only once complete, and checked.
-  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
-    throw InvalidInput(fmt::format("cannot write standard output: {}", std::strerror(errno)));
-  }
-  flush_standard_output();
-  return kExitPass;
-}
 
 }  // namespace
 
@@ -116,15 +46,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("ropecheck ") + ROPECHECK_VERSION);
   app.require_subcommand(1);
 
-  auto* decay = app.add_subcommand("decay", "Print Su's decay curve f(D) = sum_j |S_j(D)| / (R/2) for D = 0..N");
-  std::string dim;
-  double base = 10000;
-  std::string max_distance;
-  std::string format = "csv";
-  decay->add_option("--dim", dim, "rotary dimension R (even)")->required();
-  decay->add_option("--base", base, "RoPE base (default 10000)");
-  decay->add_option("--max-distance", max_distance, "largest relative distance N")->required();
-  decay->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  ropecheck::cli::DecayOptions decay_options;
+  auto* decay = ropecheck::cli::add_decay_command(app, decay_options);
 
   ropecheck::cli::PropsOptions props_options;
   auto* props = ropecheck::cli::add_props_command(app, props_options);
@@ -168,7 +91,7 @@ int main(int argc, char** argv) {
     const ropecheck::io::InputScope run_inputs;  // outputs never replace what the run reads
     int code = kExitUsage;
     if (decay->parsed()) {
-      code = run_decay(dim, base, max_distance, format);
+      code = ropecheck::cli::run_decay(decay_options);
     } else if (props->parsed()) {
       code = ropecheck::cli::run_props(props_options);
     } else if (golden->parsed()) {
@@ -188,7 +111,7 @@ int main(int argc, char** argv) {
     } else if (cases->parsed()) {
       code = ropecheck::cli::run_cases(cases_options);
     }
-    flush_standard_output();
+    ropecheck::cli::flush_standard_output();
     return code;
   } catch (const InvalidInput& e) {
     return one_line_error(e.what());
