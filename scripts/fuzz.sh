@@ -5,8 +5,8 @@
 # Targets: safetensors and npy (src/ropecheck/io), catalogue (the golden case catalogue,
 # golden/cases.json), report (report.json, read as a baseline or a shard to merge) and
 # worker_reply (what an exec worker answers, src/ropecheck/harness/worker_protocol.h).
-# They (fuzz/*_fuzz.cc) are compiled with clang++-14 straight from the sources each needs
-# into build-fuzz/ — not through the CMake build, which uses GCC. Installs clang-14 and
+# They (fuzz/*_fuzz.cc) build through CMake with clang++-14 (-DROPECHECK_FUZZ=ON, fuzz/
+# CMakeLists.txt) into build-fuzz/, apart from the GCC build. Installs clang-14 and
 # libclang-rt-14-dev (libFuzzer, sanitizer runtimes) from Debian only when missing, with
 # sudo when not root. Seeds are written to build-fuzz/seeds/ on every run; the growing
 # corpus lives in build-fuzz/corpus/, findings in build-fuzz/artifacts/. Exit 1 on a finding.
@@ -27,22 +27,6 @@ install_missing_packages fuzz.sh clang-14 libclang-rt-14-dev
 
 out=build-fuzz
 mkdir -p "$out"
-# The library sources each target links: the reader under test and what it calls.
-sources_of() {
-  local catalogue=(src/ropecheck/golden/case_catalogue.cc src/ropecheck/spec.cc src/ropecheck/json_excerpt.cc
-                   src/ropecheck/dtype.cc)
-  case "$1" in
-    safetensors | npy) echo src/ropecheck/io/safetensors.cc src/ropecheck/io/npy.cc src/ropecheck/dtype.cc ;;
-    catalogue) echo "${catalogue[@]}" ;;
-    report) echo src/ropecheck/report/report_json.cc src/ropecheck/numeric/error_model.cc src/ropecheck/numeric/ulp.cc \
-              "${catalogue[@]}" ;;
-    worker_reply) echo src/ropecheck/harness/worker_protocol.cc src/ropecheck/harness/implementation.cc \
-                    src/ropecheck/harness/untrusted_text.cc src/ropecheck/io/safetensors.cc src/ropecheck/io/input_file.cc \
-                    src/ropecheck/spec.cc \
-                    src/ropecheck/json_excerpt.cc src/ropecheck/json_document.cc src/ropecheck/dtype.cc \
-                    src/ropecheck/position_axes.cc ;;
-  esac
-}
 # The longest input libFuzzer builds: room for the largest seed (golden/cases.json is
 # 28 KB), small enough that each run stays fast.
 max_len_of() {
@@ -53,15 +37,6 @@ max_len_of() {
     *) echo 4096 ;;
   esac
 }
-# The project's warning list (CMakeLists.txt) as errors, so clang sees what GCC sees.
-# fmt header-only: the sanitizers then instrument it too, and no GCC-built library is linked.
-flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer
-       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-       -DFMT_HEADER_ONLY -Isrc
-       -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wdouble-promotion
-       -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference
-       -Wimplicit-fallthrough -Werror)
-
 # u64 little-endian, as printf escapes.
 le() {
   local value=$1 bytes=$2 i
@@ -123,39 +98,22 @@ write_seeds() {
   st_seed "$w/unsupported" '{"__metadata__":{"id":"1","op":"apply","unsupported":"no"}}'
 }
 
-# Each library source is compiled once into build-fuzz/obj/ and shared by the targets
-# that link it; an object is rebuilt when its source or any project header is newer.
-build() {
-  local name=$1 bin="$out/${1}_fuzz"
-  local sources objects=() src obj newest_header
-  read -r -a sources <<<"$(sources_of "$name")"
-  newest_header=$(ls -t $(find src/ropecheck -name '*.h') | head -1)
-  for src in "${sources[@]}"; do
-    obj="$out/obj/${src%.cc}.o"
-    objects+=("$obj")
-    if [[ -f "$obj" && "$obj" -nt "$src" && "$obj" -nt "$newest_header" ]]; then continue; fi
-    echo "fuzz.sh: compiling $src"
-    mkdir -p "$(dirname "$obj")"
-    clang++-14 "${flags[@]}" -c "$src" -o "$obj"
-  done
-  if [[ -x "$bin" && "$bin" -nt "fuzz/${name}_fuzz.cc" && "$bin" -nt "$newest_header" ]] &&
-     [[ -z "$(find "${objects[@]}" -newer "$bin")" ]]; then
-    return
-  fi
-  echo "fuzz.sh: building $bin"
-  clang++-14 "${flags[@]}" "fuzz/${name}_fuzz.cc" "${objects[@]}" -o "$bin"
-}
+# The targets build through CMake (fuzz/CMakeLists.txt, ROPECHECK_FUZZ) with clang-14, the
+# project's warnings as errors, into build-fuzz/.
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$out" -G Ninja -DROPECHECK_FUZZ=ON -DROPECHECK_WERROR=ON \
+  -DROPECHECK_BUILD_TESTS=OFF -DROPECHECK_BUILD_BENCH=OFF -DROPECHECK_INSTALL=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
+cmake --build "$out" -j2 --target "${targets[@]/%/_fuzz}"
 
 write_seeds
 status=0
 for t in "${targets[@]}"; do
-  build "$t"
   mkdir -p "$out/corpus/$t" "$out/artifacts"
   max_len=$(max_len_of "$t")
   log="$out/$t.log"
   echo "fuzz.sh: running ${t}_fuzz for ${seconds}s (log: $log)"
   # The first corpus directory receives new inputs; the seeds stay as written.
-  if "$out/${t}_fuzz" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
+  if "$out/fuzz/${t}_fuzz" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
       -dict="fuzz/$t.dict" -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1 \
       "$out/corpus/$t" "$out/seeds/$t" >"$log" 2>&1; then
     done_line=$(grep -E '^Done [0-9]+ runs' "$log" | tail -1)
