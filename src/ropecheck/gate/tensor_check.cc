@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/float_codec.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/io/tensor_stream.h"
@@ -27,8 +28,6 @@ namespace {
 // A part of a chunk measured on one thread: small enough to share a chunk among many
 // threads, large enough that a part's start-up cost does not show.
 constexpr std::size_t kMeasurePartElements = std::size_t{1} << 16;
-
-std::string shape_text(const std::vector<std::uint64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 // x and positions, opened and checked against each other and the spec.
 struct Inputs {
@@ -53,13 +52,13 @@ Inputs open_inputs(const TensorCheckInputs& in) {
   const std::size_t d = in.spec.head_dim;
   if (shape.size() < 3 || shape.back() != d) {
     throw InvalidInput(fmt::format("{}: x has shape {}; expected [..., tokens, heads, {}] (head_dim {} of the spec)",
-                                   x.source(), shape_text(shape), d, d));
+                                   x.source(), io::shape_text(shape), d, d));
   }
   const std::vector<std::uint64_t> leading(shape.begin(), shape.end() - 2);
   const std::uint64_t tokens = *io::element_count(leading);  // divides the checked element count
   const std::uint64_t heads = shape[shape.size() - 2];
   if (tokens == 0 || heads == 0) {
-    throw InvalidInput(fmt::format("{}: x of shape {} holds no elements: nothing to check", x.source(), shape_text(shape)));
+    throw InvalidInput(fmt::format("{}: x of shape {} holds no elements: nothing to check", x.source(), io::shape_text(shape)));
   }
   if (heads > kMaxTokenElements / d) {
     throw InvalidInput(fmt::format("{}: x has {} heads of {} dims per token, above the limit of {} elements a token",
@@ -77,8 +76,8 @@ Inputs open_inputs(const TensorCheckInputs& in) {
                 : std::vector<std::vector<std::uint64_t>>{with_axes, {tokens, axes}};
   if (std::find(accepted.begin(), accepted.end(), positions.shape()) == accepted.end()) {
     throw InvalidInput(fmt::format("{}: positions have shape {}; x {} needs {}{}", positions.source(),
-                                   shape_text(positions.shape()), shape_text(shape), shape_text(accepted[0]),
-                                   accepted[0] == accepted[1] ? "" : " or " + shape_text(accepted[1])));
+                                   io::shape_text(positions.shape()), io::shape_text(shape), io::shape_text(accepted[0]),
+                                   accepted[0] == accepted[1] ? "" : " or " + io::shape_text(accepted[1])));
   }
   return Inputs{std::move(x), std::move(positions), *dtype, tokens, heads, axes, heads * d};
 }
@@ -325,8 +324,8 @@ CheckRun check_tensors(const TensorCheckInputs& request, const std::filesystem::
     }
     const std::vector<std::uint64_t> flat{in.tokens, in.heads, request.spec.head_dim};
     if (out->shape() != in.x.shape() && out->shape() != flat) {
-      throw CandidateProblem{fmt::format("{}: candidate shape {}, x {}", out->source(), shape_text(out->shape()),
-                                         shape_text(in.x.shape()))};
+      throw CandidateProblem{fmt::format("{}: candidate shape {}, x {}", out->source(), io::shape_text(out->shape()),
+                                         io::shape_text(in.x.shape()))};
     }
     const Dtype output = request.output_dtype.value_or(*dtype);
     if (output == Dtype::f64) {
@@ -368,10 +367,9 @@ CheckRun check_tensors(const TensorCheckInputs& request,
       } catch (const harness::ImplementationFailure& e) {
         throw CandidateProblem{e.what()};
       }
-      const std::size_t bytes = storage_bytes(output);
-      std::vector<unsigned char> data(bits.size() * bytes);
-      for (std::size_t k = 0; k < bits.size(); ++k) std::memcpy(&data[k * bytes], &bits[k], bytes);
-      return io::to_doubles(io::make_tensor("out", io::st_dtype_of(output), {bits.size()}, std::move(data)), "out");
+      std::vector<double> values(bits.size());
+      for (std::size_t k = 0; k < bits.size(); ++k) values[k] = decode_bits(bits[k], output);
+      return values;
     };
     return PreparedCandidate{output, output, std::move(chunk)};
   };

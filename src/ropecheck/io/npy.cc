@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/little_endian.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/io/quoted_text.h"
 
@@ -234,8 +235,7 @@ NpyLayout parse_npy_layout(std::span<const unsigned char> bytes, std::uint64_t f
     throw fail("file too small", fmt::format("{} bytes, fewer than the {}-byte preamble of version {}.0", bytes.size(),
                                              prefix, major));
   }
-  std::size_t header_length = 0;
-  for (std::size_t i = length_bytes; i-- > 0;) header_length = (header_length << 8) | bytes[8 + i];
+  const std::size_t header_length = load_le(bytes.data() + 8, length_bytes);
   if (header_length > file_size - prefix) {
     throw fail("header past end of file",
                fmt::format("{} + header length {} exceeds the file size {}", prefix, header_length, file_size));
@@ -256,10 +256,7 @@ NpyLayout parse_npy_layout(std::span<const unsigned char> bytes, std::uint64_t f
   if (*h.fortran_order) {
     throw fail("fortran order", "fortran_order True is not supported; write the array in C order");
   }
-  const auto count = element_count(*h.shape);
-  const auto need = count && *count <= std::numeric_limits<std::uint64_t>::max() / element_bytes(*dtype)
-                        ? std::optional<std::uint64_t>(*count * element_bytes(*dtype))
-                        : std::nullopt;
+  const auto need = byte_size(*dtype, *h.shape);
   if (!need) throw fail("size overflow", "product(shape) × itemsize exceeds 2^64 - 1 bytes");
   const std::uint64_t data_begin = prefix + header_length;
   const std::uint64_t have = file_size - data_begin;

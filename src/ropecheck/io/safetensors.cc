@@ -14,132 +14,19 @@
 
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
-#include "ropecheck/io/quoted_text.h"
-#include "ropecheck/name_table.h"
+#include "ropecheck/io/little_endian.h"
+#include "ropecheck/io/utf8.h"
 
 namespace ropecheck::io {
 namespace {
 
 using Json = nlohmann::json;
 
-constexpr NameTable<StDtype, 13> kStDtypeNames{{
-    {StDtype::BOOL, "BOOL"},
-    {StDtype::U8, "U8"},
-    {StDtype::I8, "I8"},
-    {StDtype::U16, "U16"},
-    {StDtype::I16, "I16"},
-    {StDtype::U32, "U32"},
-    {StDtype::I32, "I32"},
-    {StDtype::U64, "U64"},
-    {StDtype::I64, "I64"},
-    {StDtype::F16, "F16"},
-    {StDtype::BF16, "BF16"},
-    {StDtype::F32, "F32"},
-    {StDtype::F64, "F64"},
-}};
-
 constexpr std::string_view kMetadataKey = "__metadata__";
-
-// Longest piece of file-controlled text (a tensor name, a JSON error) quoted in a message:
-// a name can be megabytes long, and a message stays one readable line.
-constexpr std::size_t kMaxQuotedBytes = 96;
-
-// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string_view cut(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
-  return text.substr(0, end);
-}
-
-// File-controlled text made safe for a one-line message: control bytes escaped, long
-// text cut with an ellipsis.
-std::string printable(std::string_view text, std::size_t limit = kMaxQuotedBytes) {
-  const std::string_view head = cut(text, limit);
-  std::string out;
-  out.reserve(head.size() + 4);
-  for (const char c : head) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20U || byte == 0x7FU) {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  if (head.size() < text.size()) out += "…";
-  return out;
-}
-
-std::string in_quotes(std::string_view text) { return single_quoted(printable(text)); }
-
-std::string shape_text(std::span<const std::uint64_t> shape) {
-  constexpr std::size_t kShown = 8;
-  std::string out = "[";
-  for (std::size_t i = 0; i < shape.size() && i < kShown; ++i) {
-    if (i > 0) out += ", ";
-    out += std::to_string(shape[i]);
-  }
-  if (shape.size() > kShown) out += fmt::format(", … ({} dims)", shape.size());
-  return out + "]";
-}
-
-std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b) {
-  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::nullopt;
-  return a * b;
-}
 
 std::optional<std::uint64_t> checked_add(std::uint64_t a, std::uint64_t b) {
   if (b > std::numeric_limits<std::uint64_t>::max() - a) return std::nullopt;
   return a + b;
-}
-
-std::uint64_t load_le(const unsigned char* p, std::size_t bytes) {
-  std::uint64_t v = 0;
-  for (std::size_t i = bytes; i-- > 0;) v = (v << 8) | p[i];
-  return v;
-}
-
-void store_le(std::vector<unsigned char>& out, std::uint64_t v, std::size_t bytes) {
-  for (std::size_t i = 0; i < bytes; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
-}
-
-// Offset of the first byte that breaks RFC 3629, or nullopt for valid UTF-8.
-std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80U) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    // The second byte's range is narrowed for the leads that would otherwise admit
-    // overlong forms (E0, F0), surrogates (ED) or code points above U+10FFFF (F4).
-    unsigned char lo = 0x80U;
-    unsigned char hi = 0xBFU;
-    if (c >= 0xC2U && c <= 0xDFU) {
-      len = 2;
-    } else if (c >= 0xE0U && c <= 0xEFU) {
-      len = 3;
-      if (c == 0xE0U) lo = 0xA0U;
-      if (c == 0xEDU) hi = 0x9FU;
-    } else if (c >= 0xF0U && c <= 0xF4U) {
-      len = 4;
-      if (c == 0xF0U) lo = 0x90U;
-      if (c == 0xF4U) hi = 0x8FU;
-    } else {
-      return i;
-    }
-    if (n - i < len) return i;
-    if (s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (s[i + k] < 0x80U || s[i + k] > 0xBFU) return i;
-    }
-    i += len;
-  }
-  return std::nullopt;
 }
 
 // ---- Reading ---------------------------------------------------------------------------
@@ -192,7 +79,7 @@ class HeaderBuilder {
     // The object itself tells whether the key is new: no second set of keys to keep.
     const auto [it, inserted] = frame.container->get_ref<Json::object_t&>().try_emplace(std::move(name));
     if (!inserted) {
-      reader_.fail("duplicate key", fmt::format("key {} appears twice in {}", in_quotes(it->first), owner_text()));
+      reader_.fail("duplicate key", fmt::format("key {} appears twice in {}", quoted_utf8(it->first), owner_text()));
     }
     frame.slot = &it->second;
     frame.last_key = &it->first;
@@ -267,7 +154,7 @@ class HeaderBuilder {
     // Directly under the header, an object is the value of the header's last key.
     const std::string& owner = *open_.front().last_key;
     if (owner == kMetadataKey) return "__metadata__";
-    return "the entry of tensor " + in_quotes(owner);
+    return "the entry of tensor " + quoted_utf8(owner);
   }
 
   const Reader& reader_;
@@ -300,7 +187,7 @@ std::optional<std::uint64_t> as_count(const Json& v) {
 }
 
 TensorEntry parse_entry(const Reader& reader, const std::string& name, const Json& v) {
-  const std::string who = "tensor " + in_quotes(name);
+  const std::string who = "tensor " + quoted_utf8(name);
   if (!v.is_object()) {
     reader.fail("invalid tensor entry",
                 fmt::format("{}: expected an object with dtype, shape and data_offsets, got {}", who, describe(v)));
@@ -309,7 +196,7 @@ TensorEntry parse_entry(const Reader& reader, const std::string& name, const Jso
     if (field != "dtype" && field != "shape" && field != "data_offsets") {
       reader.fail("invalid tensor entry",
                   fmt::format("{}: unexpected field {} (an entry has exactly dtype, shape, data_offsets)", who,
-                              in_quotes(field)));
+                              quoted_utf8(field)));
     }
   }
   for (const char* field : {"dtype", "shape", "data_offsets"}) {
@@ -323,7 +210,7 @@ TensorEntry parse_entry(const Reader& reader, const std::string& name, const Jso
   if (!parsed_dtype) {
     reader.fail("unknown dtype",
                 fmt::format("{}: dtype {} is not one of BOOL, U8, I8, U16, I16, U32, I32, U64, I64, F16, BF16, F32, F64",
-                            who, dtype.is_string() ? in_quotes(dtype.get_ref<const std::string&>()) : describe(dtype)));
+                            who, dtype.is_string() ? quoted_utf8(dtype.get_ref<const std::string&>()) : describe(dtype)));
   }
   e.dtype = *parsed_dtype;
 
@@ -366,7 +253,7 @@ std::map<std::string, std::string> parse_metadata(const Reader& reader, const Js
   for (const auto& [key, value] : v.items()) {
     if (!value.is_string()) {
       reader.fail("invalid __metadata__",
-                  fmt::format("value of {} is {}, expected a string", in_quotes(key), describe(value)));
+                  fmt::format("value of {} is {}, expected a string", quoted_utf8(key), describe(value)));
     }
     metadata.emplace(key, value.get<std::string>());
   }
@@ -379,151 +266,14 @@ std::string json_error_text(const Json::exception& e) {
   if (const auto close = what.find("] "); !what.empty() && what.front() == '[' && close != std::string_view::npos) {
     what.remove_prefix(close + 2);
   }
-  return printable(what, 4 * kMaxQuotedBytes);
-}
-
-// The bytes a tensor's data must hold, or InvalidInput naming `who`.
-std::uint64_t required_bytes(StDtype dtype, std::span<const std::uint64_t> shape, const std::string& who) {
-  const auto count = element_count(shape);
-  const auto bytes = count ? checked_mul(*count, element_bytes(dtype)) : std::nullopt;
-  if (!bytes) {
-    throw InvalidInput(fmt::format("{}: size overflow: shape {} of {} has more than 2^64 bytes", who,
-                                   shape_text(shape), to_string(dtype)));
-  }
-  return *bytes;
-}
-
-void check_data_size(const Tensor& t, const std::string& who) {
-  const std::uint64_t need = required_bytes(t.dtype, t.shape, who);
-  if (need != t.data.size()) {
-    throw InvalidInput(fmt::format("{}: size mismatch: shape {} of {} needs {} bytes, data has {}", who,
-                                   shape_text(t.shape), to_string(t.dtype), need, t.data.size()));
-  }
-}
-
-// ---- Element encodings -----------------------------------------------------------------
-
-double f16_to_double(std::uint16_t h) {
-  const bool negative = (h & 0x8000U) != 0;
-  const unsigned exponent = (h >> 10) & 0x1FU;
-  const std::uint64_t mantissa = h & 0x3FFU;
-  std::uint64_t bits = 0;
-  if (exponent == 0x1FU) {
-    // Inf or NaN: the payload moves to the top of the f64 mantissa.
-    bits = (std::uint64_t{0x7FF} << 52) | (mantissa << 42);
-  } else if (exponent != 0) {
-    bits = (std::uint64_t{exponent - 15U + 1023U} << 52) | (mantissa << 42);
-  } else {
-    // Subnormal: mantissa · 2^-24, an exact double.
-    const double magnitude = std::ldexp(static_cast<double>(mantissa), -24);
-    return negative ? -magnitude : magnitude;
-  }
-  if (negative) bits |= std::uint64_t{1} << 63;
-  return std::bit_cast<double>(bits);
-}
-
-// The f16 bits of v, or nullopt when v is not exactly an f16.
-std::optional<std::uint16_t> exact_f16(double v) {
-  const std::uint16_t sign = std::signbit(v) ? 0x8000U : 0U;
-  if (std::isnan(v)) return static_cast<std::uint16_t>(sign | 0x7E00U);
-  if (std::isinf(v)) return static_cast<std::uint16_t>(sign | 0x7C00U);
-  const double a = std::fabs(v);
-  if (a == 0.0) return sign;
-  const int k = std::ilogb(a);  // 2^k ≤ a < 2^(k+1)
-  if (k > 15) return std::nullopt;
-  // Scaling by a power of two is exact here, so `scaled` is an integer iff v is an f16.
-  const double scaled = k >= -14 ? std::ldexp(a, 10 - k) : std::ldexp(a, 24);
-  if (scaled != std::floor(scaled)) return std::nullopt;
-  const auto m = static_cast<std::uint16_t>(scaled);
-  if (k < -14) return static_cast<std::uint16_t>(sign | m);  // subnormal: m < 2^10
-  return static_cast<std::uint16_t>(sign | (static_cast<unsigned>(k + 15) << 10) | (m - 0x400U));
-}
-
-// The f32 bits of v, or nullopt when v is not exactly an f32.
-std::optional<std::uint32_t> exact_f32(double v) {
-  if (std::isnan(v)) return std::signbit(v) ? 0xFFC00000U : 0x7FC00000U;
-  // Converting a finite double beyond the float range is undefined behaviour.
-  if (std::isfinite(v) && std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) return std::nullopt;
-  const auto f = static_cast<float>(v);
-  if (static_cast<double>(f) != v) return std::nullopt;
-  return std::bit_cast<std::uint32_t>(f);
-}
-
-std::optional<std::uint16_t> exact_bf16(double v) {
-  if (std::isnan(v)) return static_cast<std::uint16_t>(std::signbit(v) ? 0xFFC0U : 0x7FC0U);
-  const auto bits = exact_f32(v);
-  if (!bits || (*bits & 0xFFFFU) != 0) return std::nullopt;
-  return static_cast<std::uint16_t>(*bits >> 16);
+  return printable_utf8(what, 4 * kMaxQuotedBytes);
 }
 
 [[noreturn]] void writer_fail(std::string_view rule, const std::string& detail) {
   throw InvalidInput(fmt::format("safetensors writer: {}: {}", rule, detail));
 }
 
-std::string tensor_who(std::string_view source, const Tensor& t) {
-  return source.empty() ? "tensor " + in_quotes(t.name) : fmt::format("{}: tensor {}", source, in_quotes(t.name));
-}
-
 }  // namespace
-
-// ---- Dtypes ------------------------------------------------------------------------------
-
-std::string_view to_string(StDtype dtype) { return name_of(kStDtypeNames, dtype, "unknown-dtype"); }
-
-std::optional<StDtype> st_dtype_from_string(std::string_view name) { return value_named(kStDtypeNames, name); }
-
-std::size_t element_bytes(StDtype dtype) {
-  switch (dtype) {
-    case StDtype::BOOL:
-    case StDtype::U8:
-    case StDtype::I8: return 1;
-    case StDtype::U16:
-    case StDtype::I16:
-    case StDtype::F16:
-    case StDtype::BF16: return 2;
-    case StDtype::U32:
-    case StDtype::I32:
-    case StDtype::F32: return 4;
-    case StDtype::U64:
-    case StDtype::I64:
-    case StDtype::F64: return 8;
-  }
-  return 0;
-}
-
-StDtype st_dtype_of(Dtype dtype) {
-  switch (dtype) {
-    case Dtype::f64: return StDtype::F64;
-    case Dtype::f32: return StDtype::F32;
-    case Dtype::bf16: return StDtype::BF16;
-    case Dtype::f16: return StDtype::F16;
-  }
-  return StDtype::F64;
-}
-
-std::optional<Dtype> float_dtype_of(StDtype dtype) {
-  switch (dtype) {
-    case StDtype::F64: return Dtype::f64;
-    case StDtype::F32: return Dtype::f32;
-    case StDtype::BF16: return Dtype::bf16;
-    case StDtype::F16: return Dtype::f16;
-    default: return std::nullopt;
-  }
-}
-
-bool is_valid_utf8(std::string_view text) { return !first_invalid_utf8(text).has_value(); }
-
-std::optional<std::uint64_t> element_count(std::span<const std::uint64_t> shape) {
-  // Folded in order without stopping at a zero dimension, like the reference's checked
-  // product: [2^40, 2^40, 0] overflows there too, so both reject it.
-  std::uint64_t count = 1;
-  for (const std::uint64_t dim : shape) {
-    const auto next = checked_mul(count, dim);
-    if (!next) return std::nullopt;
-    count = *next;
-  }
-  return count;
-}
 
 // ---- SafetensorsFile ---------------------------------------------------------------------
 
@@ -536,7 +286,7 @@ const Tensor* SafetensorsFile::find(std::string_view name) const {
 
 const Tensor& SafetensorsFile::get(std::string_view name, std::string_view source) const {
   if (const Tensor* t = find(name)) return *t;
-  throw InvalidInput(fmt::format("{}: no tensor {}", source, in_quotes(name)));
+  throw InvalidInput(fmt::format("{}: no tensor {}", source, quoted_utf8(name)));
 }
 
 SafetensorsLayout parse_safetensors_layout(std::span<const unsigned char> bytes, std::uint64_t file_size,
@@ -597,7 +347,7 @@ SafetensorsLayout parse_safetensors_layout(std::span<const unsigned char> bytes,
   });
   std::uint64_t covered = 0;
   for (const TensorEntry& e : entries) {
-    const std::string who = "tensor " + in_quotes(e.name);
+    const std::string who = "tensor " + quoted_utf8(e.name);
     if (e.begin != covered) {
       reader.fail("data_offsets not contiguous",
                   fmt::format("{} starts at data byte {}, expected {} (sorted by offset, tensors must tile the data "
@@ -605,8 +355,7 @@ SafetensorsLayout parse_safetensors_layout(std::span<const unsigned char> bytes,
                               who, e.begin, covered));
     }
     covered = e.end;
-    const auto count = element_count(e.shape);
-    const auto need = count ? checked_mul(*count, element_bytes(e.dtype)) : std::nullopt;
+    const auto need = byte_size(e.dtype, e.shape);
     if (!need) {
       reader.fail("size overflow",
                   fmt::format("{}: shape {} of {} has more than 2^64 bytes", who, shape_text(e.shape), to_string(e.dtype)));
@@ -659,11 +408,11 @@ std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file) {
   Json header = Json::object();
   std::uint64_t offset = 0;
   for (const Tensor& t : file.tensors) {
-    const std::string who = "tensor " + in_quotes(t.name);
+    const std::string who = "tensor " + quoted_utf8(t.name);
     if (t.name == kMetadataKey) writer_fail("reserved name", "a tensor may not be named '__metadata__'");
     if (!is_valid_utf8(t.name)) writer_fail("name not UTF-8", fmt::format("{} is not valid UTF-8", who));
     if (header.contains(t.name)) writer_fail("duplicate name", fmt::format("{} appears twice", who));
-    check_data_size(t, "safetensors writer: " + who);
+    check_tensor_size(t, "safetensors writer: " + who);
     const auto end = checked_add(offset, t.data.size());
     if (!end) writer_fail("size overflow", "the data section would exceed 2^64 bytes");
     header[t.name] = Json{{"dtype", std::string(to_string(t.dtype))},
@@ -673,7 +422,7 @@ std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file) {
   }
   for (const auto& [key, value] : file.metadata) {
     if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
-      writer_fail("metadata not UTF-8", fmt::format("metadata entry {} is not valid UTF-8", in_quotes(key)));
+      writer_fail("metadata not UTF-8", fmt::format("metadata entry {} is not valid UTF-8", quoted_utf8(key)));
     }
   }
   if (!file.metadata.empty()) header[std::string(kMetadataKey)] = file.metadata;
@@ -690,107 +439,6 @@ std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file) {
   store_le(out, text.size(), 8);
   out.insert(out.end(), text.begin(), text.end());
   for (const Tensor& t : file.tensors) out.insert(out.end(), t.data.begin(), t.data.end());
-  return out;
-}
-
-// ---- Tensors -----------------------------------------------------------------------------
-
-Tensor make_tensor(std::string name, StDtype dtype, std::vector<std::uint64_t> shape, std::vector<unsigned char> data) {
-  Tensor t{std::move(name), dtype, std::move(shape), std::move(data)};
-  check_data_size(t, "tensor " + in_quotes(t.name));
-  return t;
-}
-
-Tensor tensor_from_doubles(std::string name, StDtype dtype, std::vector<std::uint64_t> shape,
-                           std::span<const double> values) {
-  const std::string who = "tensor " + in_quotes(name);
-  if (!float_dtype_of(dtype)) {
-    throw InvalidInput(fmt::format("{}: dtype {} is not a float dtype (F64, F32, BF16, F16)", who, to_string(dtype)));
-  }
-  const std::size_t width = element_bytes(dtype);
-  std::vector<unsigned char> data;
-  data.reserve(values.size() * width);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const double v = values[i];
-    std::optional<std::uint64_t> bits;
-    switch (dtype) {
-      case StDtype::F64: bits = std::bit_cast<std::uint64_t>(v); break;
-      case StDtype::F32: bits = exact_f32(v); break;
-      case StDtype::BF16: bits = exact_bf16(v); break;
-      case StDtype::F16: bits = exact_f16(v); break;
-      default: break;
-    }
-    if (!bits) {
-      throw InvalidInput(fmt::format("{}: element {} = {} is not exactly representable in {}", who, i, v,
-                                     to_string(dtype)));
-    }
-    store_le(data, *bits, width);
-  }
-  return make_tensor(std::move(name), dtype, std::move(shape), std::move(data));
-}
-
-Tensor tensor_from_int64s(std::string name, std::vector<std::uint64_t> shape, std::span<const std::int64_t> values) {
-  std::vector<unsigned char> data;
-  data.reserve(values.size() * 8);
-  for (const std::int64_t v : values) store_le(data, static_cast<std::uint64_t>(v), 8);
-  return make_tensor(std::move(name), StDtype::I64, std::move(shape), std::move(data));
-}
-
-std::vector<double> to_doubles(const Tensor& t, std::string_view source) {
-  const std::string who = tensor_who(source, t);
-  if (!float_dtype_of(t.dtype)) {
-    throw InvalidInput(
-        fmt::format("{} has dtype {}, expected a float dtype (F64, F32, BF16, F16)", who, to_string(t.dtype)));
-  }
-  check_data_size(t, who);
-  const std::size_t width = element_bytes(t.dtype);
-  std::vector<double> out(t.data.size() / width);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const std::uint64_t bits = load_le(t.data.data() + i * width, width);
-    switch (t.dtype) {
-      case StDtype::F64: out[i] = std::bit_cast<double>(bits); break;
-      case StDtype::F32: out[i] = static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits))); break;
-      case StDtype::BF16:
-        out[i] = static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits << 16)));
-        break;
-      case StDtype::F16: out[i] = f16_to_double(static_cast<std::uint16_t>(bits)); break;
-      default: break;
-    }
-  }
-  return out;
-}
-
-std::vector<std::int64_t> to_int64s(const Tensor& t, std::string_view source) {
-  const std::string who = tensor_who(source, t);
-  bool is_signed = false;
-  switch (t.dtype) {
-    case StDtype::I8:
-    case StDtype::I16:
-    case StDtype::I32:
-    case StDtype::I64: is_signed = true; break;
-    case StDtype::U8:
-    case StDtype::U16:
-    case StDtype::U32:
-    case StDtype::U64: break;
-    default:
-      throw InvalidInput(fmt::format("{} has dtype {}, expected an integer dtype (I64, I32, I16, I8, U64, U32, U16, U8)",
-                                     who, to_string(t.dtype)));
-  }
-  check_data_size(t, who);
-  const std::size_t width = element_bytes(t.dtype);
-  const unsigned shift = static_cast<unsigned>(64 - 8 * width);
-  std::vector<std::int64_t> out(t.data.size() / width);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const std::uint64_t bits = load_le(t.data.data() + i * width, width);
-    if (is_signed) {
-      // Sign-extend: move the element's sign bit to bit 63, then shift back arithmetically.
-      out[i] = static_cast<std::int64_t>(bits << shift) >> shift;
-    } else if (bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      throw InvalidInput(fmt::format("{}: element {} = {} (U64) does not fit in int64", who, i, bits));
-    } else {
-      out[i] = static_cast<std::int64_t>(bits);
-    }
-  }
   return out;
 }
 

@@ -45,30 +45,16 @@
 #include <vector>
 
 #include "ropecheck/dtype.h"
+#include "ropecheck/io/tensor.h"
+#include "ropecheck/io/utf8.h"
 
 namespace ropecheck::io {
-
-// The dtype names of the safetensors format (the FP8 types are not supported).
-enum class StDtype { BOOL, U8, I8, U16, I16, U32, I32, U64, I64, F16, BF16, F32, F64 };
-
-std::string_view to_string(StDtype dtype);  // "F32", "BF16", ...
-std::optional<StDtype> st_dtype_from_string(std::string_view name);
-std::size_t element_bytes(StDtype dtype);
-StDtype st_dtype_of(Dtype dtype);
-std::optional<Dtype> float_dtype_of(StDtype dtype);  // F64/F32/BF16/F16, else nullopt
 
 // The largest header the reference reads (its MAX_HEADER_SIZE).
 inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 // Deepest JSON nesting accepted. A valid header nests 3 (object, entry, shape); the limit
 // only keeps a hostile header from driving nlohmann's recursive routines deep.
 inline constexpr int kMaxJsonDepth = 64;
-
-struct Tensor {
-  std::string name;
-  StDtype dtype = StDtype::F64;
-  std::vector<std::uint64_t> shape;
-  std::vector<unsigned char> data;  // little-endian, C order; size = element_bytes * product(shape)
-};
 
 struct SafetensorsFile {
   std::vector<Tensor> tensors;                  // after reading: in file order (by data offset)
@@ -101,26 +87,5 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path);  // unreada
 std::vector<unsigned char> serialize_safetensors(const SafetensorsFile& file);  // throws InvalidInput
 
 // Files are read through input_file.h and written through output_file.h.
-
-// product(shape), or nullopt when it overflows 64 bits.
-std::optional<std::uint64_t> element_count(std::span<const std::uint64_t> shape);
-
-// Checks data.size() == element_bytes(dtype) · product(shape) (no overflow); InvalidInput.
-Tensor make_tensor(std::string name, StDtype dtype, std::vector<std::uint64_t> shape,
-                   std::vector<unsigned char> data);
-// Encodes values (C order) exactly in a float dtype; a value the dtype cannot represent
-// exactly is InvalidInput (this layer never rounds). NaN keeps its sign, not its payload.
-Tensor tensor_from_doubles(std::string name, StDtype dtype, std::vector<std::uint64_t> shape,
-                           std::span<const double> values);
-Tensor tensor_from_int64s(std::string name, std::vector<std::uint64_t> shape,
-                          std::span<const std::int64_t> values);  // dtype I64
-
-// F64/F32/BF16/F16, exact widening (NaN stays NaN with its sign); other dtypes InvalidInput.
-std::vector<double> to_doubles(const Tensor& t, std::string_view source);
-// I64, I32, I16, I8, U8, U16, U32, and U64 when every value fits; else InvalidInput.
-std::vector<std::int64_t> to_int64s(const Tensor& t, std::string_view source);
-
-// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_valid_utf8(std::string_view text);
 
 }  // namespace ropecheck::io

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/io/little_endian.h"
 #include "ropecheck/io/npy.h"
 #include "ropecheck/io/quoted_text.h"
 
@@ -16,12 +17,6 @@ std::vector<unsigned char> read_beginning(const InputFile& file, std::uint64_t b
   std::vector<unsigned char> out(static_cast<std::size_t>(std::min(bytes, file.size())));
   file.read_at(0, out);
   return out;
-}
-
-std::uint64_t load_le64(const std::vector<unsigned char>& bytes) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 8; i-- > 0;) v = (v << 8) | bytes[i];
-  return v;
 }
 
 }  // namespace
@@ -43,7 +38,7 @@ TensorStream TensorStream::open(const std::filesystem::path& path, std::string_v
   std::vector<unsigned char> head = read_beginning(file, 8);
   if (head.size() == 8) {
     // Only as much of the header as the file can hold: a lying length costs nothing.
-    head = read_beginning(file, 8 + std::min(load_le64(head), kMaxHeaderBytes));
+    head = read_beginning(file, 8 + std::min(load_le(head.data(), 8), kMaxHeaderBytes));
   }
   SafetensorsLayout layout = parse_safetensors_layout(head, file.size(), source);
   const auto named = std::find_if(layout.tensors.begin(), layout.tensors.end(),

@@ -8,20 +8,11 @@
 #include <ostream>
 #include <random>
 
+#include "ropecheck/float_codec.h"
 #include "ropecheck/props/property_cases.h"
 
 namespace ropecheck::props {
 namespace {
-
-double widen_f16(std::uint32_t bits) {
-  const double sign = (bits & 0x8000u) != 0 ? -1.0 : 1.0;
-  const int exponent = static_cast<int>((bits >> 10) & 0x1Fu);
-  const double mantissa = static_cast<double>(bits & 0x3FFu);
-  if (exponent == 0) return sign * std::ldexp(mantissa, -24);
-  if (exponent == 31) return mantissa == 0 ? sign * std::numeric_limits<double>::infinity()
-                                           : std::numeric_limits<double>::quiet_NaN();
-  return sign * std::ldexp(1024.0 + mantissa, exponent - 25);
-}
 
 int exponent_bits(Dtype d) { return d == Dtype::f16 ? 5 : 8; }
 int mantissa_bits(Dtype d) { return format_of(d).precision - 1; }
@@ -83,16 +74,7 @@ void store_bits(unsigned char* element, Dtype dtype, std::uint32_t bits) {
   }
 }
 
-double widen(const unsigned char* element, Dtype dtype) {
-  const std::uint32_t bits = storage_bits(element, dtype);
-  switch (dtype) {
-    case Dtype::f32: return static_cast<double>(std::bit_cast<float>(bits));
-    case Dtype::bf16: return static_cast<double>(std::bit_cast<float>(bits << 16));
-    case Dtype::f16: return widen_f16(bits);
-    case Dtype::f64: break;
-  }
-  return std::numeric_limits<double>::quiet_NaN();
-}
+double widen(const unsigned char* element, Dtype dtype) { return decode_bits(storage_bits(element, dtype), dtype); }
 
 std::uint32_t sentinel_bits(Dtype dtype) {
   switch (dtype) {
