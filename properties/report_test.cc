@@ -23,6 +23,7 @@
 #include "ropecheck/report/report_markdown.h"
 #include "ropecheck/report/report_merge.h"
 #include "ropecheck/report/sweep_positions.h"
+#include "ropecheck/reference/certified_rope.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -460,7 +461,8 @@ std::string json_of(const PrecisionReport& r) { return report_to_json(r).dump();
 // A sweep in chunks gives report.json to the byte of one call: every input kind (the input
 // stream carries on over chunks), a multi-axis case (component 0 spans every chunk), the
 // three built-in tables (f32-angle's safe context and prediction fold over chunks), chunks
-// of 1, 7 and 50 positions. Negative control: an implementation whose first output of each
+// of 1, 7 and 50 positions, on one thread and on two (the next chunk made ahead, the tables
+// measured side by side). Negative control: an implementation whose first output of each
 // call is off, so its numbers depend on the grouping, gives another report.
 TEST(report_sweep, chunks_give_report_json_to_the_byte_of_one_call) {
   SweepOptions o;
@@ -477,10 +479,14 @@ TEST(report_sweep, chunks_give_report_json_to_the_byte_of_one_call) {
   const SweepResult& angle = result(one, "llama2_7b_half_split_bf16", "kernels:f32-angle");
   ASSERT_TRUE(angle.safe.first_unsafe && angle.predicted_unsafe_by) << "the folds have something to find";
   ASSERT_EQ(result(one, "mrope_sweep", "kernels:f32-angle").safe_by_axis.size(), 3u);
-  for (const std::size_t chunk : {1u, 7u, 50u}) {
-    o.chunk_positions = chunk;
-    EXPECT_EQ(json_of(make_report(o, o.cases, "1/1")), json_of(one)) << chunk << " positions a chunk";
+  for (const unsigned threads : {1u, 2u}) {
+    reference::set_truth_threads(threads);
+    for (const std::size_t chunk : {1u, 7u, 50u}) {
+      o.chunk_positions = chunk;
+      EXPECT_EQ(json_of(make_report(o, o.cases, "1/1")), json_of(one)) << chunk << " positions a chunk, " << threads << " threads";
+    }
   }
+  reference::set_truth_threads(0);
   o.implementations = {damaged("first output of a call off", [](const golden::Golden&, std::vector<double>& v) { v[0] += 1; })};
   o.chunk_positions = kSweepChunkPositions;
   const std::string whole = json_of(make_report(o, o.cases, "1/1"));

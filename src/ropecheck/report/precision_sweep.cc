@@ -1,16 +1,25 @@
 #include "ropecheck/report/precision_sweep.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <future>
 #include <map>
-#include <span>
+#include <mutex>
 #include <numeric>
+#include <span>
+#include <thread>
+#include <type_traits>
 
 #include "ropecheck/gate/conformance.h"
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/position_axes.h"
+#include "ropecheck/reference/certified_rope.h"
 #include "ropecheck/reference/forms.h"
 
 namespace ropecheck::report {
@@ -242,6 +251,10 @@ class ResultBuilder {
     measured_ = true;
   }
 
+  // The built-in kernels hold no state between calls: their chunks may be measured on
+  // several threads at once (each result is its own builder's, so the numbers are the same).
+  bool builtin() const { return impl_.table_mode.has_value(); }
+
   SweepResult finish() {
     if (!r_.skipped.empty()) {
       SweepResult skipped;
@@ -339,12 +352,110 @@ golden::GoldenCase swept_case(golden::GoldenCase c, std::span<const std::int64_t
   return c;
 }
 
-// The golden of one chunk, its inputs the next tokens' of the case's input stream.
-golden::Golden swept_golden(const golden::GoldenCase& c, std::span<const std::int64_t> positions,
-                            golden::CaseInputStream& inputs) {
+// One chunk of a sweep: its golden, whose inputs are the next tokens' of the case's input
+// stream, and the exact result.
+struct SweptChunk {
+  golden::Golden golden;
+  reference::ExactRope exact;
+};
+
+SweptChunk swept_chunk(const golden::GoldenCase& c, std::span<const std::int64_t> positions, golden::CaseInputStream& inputs) {
   const golden::GoldenCase chunk = swept_case(c, positions);
   const std::vector<double> x = inputs.next(PositionsView(chunk.positions.values, position_axes(chunk.spec)));
-  return golden::parse_golden(golden::make_golden_file(chunk, x), chunk.id);
+  SweptChunk out{golden::parse_golden(golden::make_golden_file(chunk, x), chunk.id), {}};
+  out.exact = gate::exact_from_golden(out.golden);
+  return out;
+}
+
+// Threads that live as long as a sweep: every chunk's work goes to the same few threads,
+// so the memory they allocate is reused rather than spread over the arenas of ever new
+// threads. A task's exception reaches its future.
+class WorkerPool {
+ public:
+  explicit WorkerPool(std::size_t threads) {
+    for (std::size_t t = 0; t < threads; ++t) threads_.emplace_back([this] { serve(); });
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+  ~WorkerPool() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  std::size_t size() const { return threads_.size(); }
+
+  template <class F>
+  std::future<std::invoke_result_t<F>> submit(F f) {
+    auto task = std::make_shared<std::packaged_task<std::invoke_result_t<F>()>>(std::move(f));
+    std::future<std::invoke_result_t<F>> done = task->get_future();
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      tasks_.emplace_back([task] { (*task)(); });
+    }
+    ready_.notify_one();
+    return done;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Waits for a future on every way out of a scope, so that no task outlives what it reads.
+template <class T>
+struct Joined {
+  std::future<T>& future;
+  ~Joined() {
+    if (future.valid()) future.wait();
+  }
+};
+
+// Measures a chunk with every builder: the built-in kernels' side by side on the pool's
+// threads and this one, any other implementation (a plugin, a worker: one call at a time)
+// on this thread.
+void measure_chunk(std::vector<std::optional<ResultBuilder>>& builders, const SweptChunk& chunk, std::size_t first_token,
+                   WorkerPool* pool) {
+  std::vector<ResultBuilder*> shared, here;
+  for (std::optional<ResultBuilder>& b : builders) {
+    if (b) (b->builtin() && pool ? shared : here).push_back(&*b);
+  }
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t k = next++; k < shared.size(); k = next++) shared[k]->add_chunk(chunk.golden, chunk.exact, first_token);
+  };
+  std::vector<std::future<void>> helpers;
+  const std::size_t helper_count = pool ? std::min(pool->size(), shared.size()) - (shared.empty() ? 0 : 1) : 0;
+  for (std::size_t t = 0; t < helper_count; ++t) helpers.push_back(pool->submit(work));
+  std::exception_ptr failure;
+  try {
+    work();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (std::future<void>& h : helpers) h.wait();  // none may outlive `next` and `shared`
+  if (failure) std::rethrow_exception(failure);
+  for (std::future<void>& h : helpers) h.get();
+  for (ResultBuilder* b : here) b->add_chunk(chunk.golden, chunk.exact, first_token);
 }
 
 }  // namespace
@@ -359,10 +470,15 @@ std::vector<SweepResult> run_sweep(const SweepOptions& options, const SweepProgr
   if (count > options.max_listed_positions) {
     bins = position_bins(options.all_to ? *options.all_to : options.positions.back());
   }
+  // With more than one chunk and more than one thread (--threads), the next chunk's golden
+  // is made on a pool thread while the current one is measured, and the built-in kernels
+  // measure theirs side by side. A grid (one chunk) runs as it always did, on this thread.
+  const unsigned threads = chunks > 1 ? reference::truth_threads() : 1;
+  std::optional<WorkerPool> pool;
+  if (threads > 1) pool.emplace(threads);
   std::vector<SweepResult> results;
   std::size_t done = 0;
   const std::size_t total = options.cases.size() * chunks;
-  std::vector<std::int64_t> chunk;  // all:MAX: the chunk's positions
   for (const golden::GoldenCase& c : options.cases) {
     // The sweeping implementations' results, chunk by chunk.
     std::vector<std::optional<ResultBuilder>> swept(options.implementations.size());
@@ -373,21 +489,21 @@ std::vector<SweepResult> run_sweep(const SweepOptions& options, const SweepProgr
       for (std::size_t k = 0; k < options.implementations.size(); ++k) {
         if (options.implementations[k].sweeps) swept[k].emplace(c, options.implementations[k], bins);
       }
-      for (std::size_t n = 0; n < chunks; ++n) {
+      // Chunks are made in order, one at a time: the input stream is never shared.
+      const auto make = [&](std::size_t n) {
         const std::size_t begin = n * chunk_positions, end = std::min(count, begin + chunk_positions);
-        std::span<const std::int64_t> positions;
-        if (options.all_to) {
-          chunk.resize(end - begin);
-          std::iota(chunk.begin(), chunk.end(), static_cast<std::int64_t>(begin));
-          positions = chunk;
-        } else {
-          positions = std::span<const std::int64_t>(options.positions).subspan(begin, end - begin);
-        }
-        const golden::Golden g = swept_golden(base, positions, inputs);
-        const reference::ExactRope exact = gate::exact_from_golden(g);
-        for (std::optional<ResultBuilder>& builder : swept) {
-          if (builder) builder->add_chunk(g, exact, begin * axes);
-        }
+        if (!options.all_to) return swept_chunk(base, std::span(options.positions).subspan(begin, end - begin), inputs);
+        std::vector<std::int64_t> positions(end - begin);
+        std::iota(positions.begin(), positions.end(), static_cast<std::int64_t>(begin));
+        return swept_chunk(base, positions, inputs);
+      };
+      std::future<SweptChunk> next;
+      const Joined<SweptChunk> joined{next};
+      if (pool) next = pool->submit([&make] { return make(0); });
+      for (std::size_t n = 0; n < chunks; ++n) {
+        const SweptChunk chunk = pool ? next.get() : make(n);
+        if (pool && n + 1 < chunks) next = pool->submit([&make, n] { return make(n + 1); });
+        measure_chunk(swept, chunk, n * chunk_positions * axes, pool ? &*pool : nullptr);
         if (progress && n + 1 < chunks) progress(++done, total);
       }
     }
