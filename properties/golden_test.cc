@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <tuple>
 #include <vector>
 #include <set>
@@ -200,6 +202,38 @@ TEST(golden_inputs, every_input_is_exact_in_the_input_dtype_and_kinds_do_what_th
                       2 * u_in * (std::fabs(a) + std::fabs(b)) + 2 * numeric::underflow_half_quantum(c.input_dtype));
           }
         }
+      }
+    }
+  }
+}
+
+// A sweep generates its tokens in chunks (report/precision_sweep.h): the stream's stretches
+// concatenated are the inputs of one call, for every kind and for multi-axis positions.
+// Negative control: the second stretch generated afresh (case_inputs of its positions
+// alone) is other inputs for every kind but ones — the stream must carry on, not restart.
+TEST(golden_inputs, a_stream_in_stretches_gives_the_inputs_of_one_call) {
+  const std::string mrope = R"({"head_dim":32,"layout":"half_split","base":1000000,"mrope_section":[4,6,6]})";
+  for (const std::string& spec : {std::string(kSpec), mrope}) {
+    for (const char* kind : {"normal", "ones", "unit", "cancellation", "edge"}) {
+      const GoldenCase c = parse_one(R"({"id":"k","description":"d","spec":)" + spec +
+                                     R"(,"input_dtype":"bf16","output_dtype":"bf16","heads":3,"inputs":")" + kind + R"("})");
+      const std::size_t axes = position_axes(c.spec);
+      const std::vector<std::int64_t> positions = case_positions(c);
+      const std::vector<double> whole = case_inputs(c, PositionsView(positions, axes));
+      const std::size_t tokens = positions.size() / axes, row = c.heads * c.spec.head_dim;
+      for (const std::size_t split : {std::size_t{1}, tokens / 2, tokens - 1}) {
+        CaseInputStream stream(c);
+        const std::span<const std::int64_t> all(positions);
+        const std::vector<double> first = stream.next(PositionsView(all.first(split * axes), axes));
+        const std::vector<double> second = stream.next(PositionsView(all.subspan(split * axes), axes));
+        std::vector<double> joined = first;
+        joined.insert(joined.end(), second.begin(), second.end());
+        ASSERT_EQ(joined.size(), whole.size()) << kind;
+        EXPECT_EQ(std::memcmp(joined.data(), whole.data(), whole.size() * sizeof(double)), 0) << kind << " split " << split;
+        const std::vector<double> afresh = case_inputs(c, PositionsView(all.subspan(split * axes), axes));
+        ASSERT_EQ(afresh.size(), (tokens - split) * row);
+        const bool same = std::memcmp(afresh.data(), second.data(), afresh.size() * sizeof(double)) == 0;
+        EXPECT_EQ(same, std::string(kind) == "ones") << kind << " split " << split;
       }
     }
   }

@@ -8,7 +8,9 @@
 #  - two shards merged equal the whole sweep;
 #  - bad input exits 2 with a one-line reason and writes nothing.
 #  - a plugin and a candidate directory are measured like the built-in kernels (the
-#    candidate at its golden file's positions).
+#    candidate at its golden file's positions);
+#  - --positions all:MAX: the list's report up to 4096 positions, binned beyond; a bad MAX
+#    exits 2.
 # Usage: report_cli_test.sh ROPECHECK_CLI SOURCE_DIR KERNELS_PLUGIN
 set -euo pipefail
 cli=$1
@@ -103,6 +105,47 @@ for r in candidate["results"]:
     assert r["by_position"]["position"] == sorted(positions), r["case"]
 PY
 
+# --positions all:MAX on a one-case catalogue of 4 heads × 8 dims. Up to 4096 positions it
+# is the list 0, 1, …, MAX: the same report.json, byte for byte (control: all:4094 is not
+# the list to 4095's). Beyond, every position in chunks, by_position binned, valid against
+# the schema, drawn, and comparable with itself as a baseline.
+"$python" - "$src/golden/cases.json" "$tmp/tiny.json" <<'PY'
+import json, sys
+catalogue = json.load(open(sys.argv[1]))
+catalogue["cases"] = [c for c in catalogue["cases"] if c["id"] == "head_dim_8_half_split_bf16"]
+json.dump(catalogue, open(sys.argv[2], "w"))
+PY
+tiny=(--cases "$tmp/tiny.json" --impl accurate --impl f32-angle)
+list=$("$python" -c "print(','.join(map(str, range(4096))))")
+"$cli" report --out "$tmp/all_small" "${tiny[@]}" --no-plots --positions all:4095 > /dev/null
+"$cli" report --out "$tmp/list_small" "${tiny[@]}" --no-plots --positions "$list" > /dev/null
+cmp -s "$tmp/all_small/report.json" "$tmp/list_small/report.json" || fail "all:4095 and the list 0,…,4095 differ"
+"$cli" report --out "$tmp/all_fewer" "${tiny[@]}" --no-plots --positions all:4094 > /dev/null
+if cmp -s "$tmp/all_fewer/report.json" "$tmp/list_small/report.json"; then fail "control: all:4094 gave the list to 4095's report"; fi
+"$cli" report --out "$tmp/all_binned" "${tiny[@]}" --positions all:5000 > "$tmp/all_binned.txt"
+grep -q "over 5001 positions" "$tmp/all_binned.txt" || fail "all:5000 did not sweep 5001 positions"
+grep -q "Every position from 0 to 5,000 swept (5,001 positions; errors by position in log-spaced bins)" \
+  "$tmp/all_binned/report.md" || fail "report.md does not name the range"
+"$python" - "$src/scripts/report.schema.json" "$tmp/all_binned/report.json" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+report = json.load(open(sys.argv[2]))
+jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+assert report["positions"] == {"all": 5000}, report["positions"]
+assert len(report["results"]) == 2
+for r in report["results"]:
+    b = r["by_position"]
+    assert b["binned"] is True and b["position"][0] == 0 and b["last_position"][-1] == 5000, r["implementation"]
+    assert all(b["last_position"][j] + 1 == b["position"][j + 1] for j in range(len(b["position"]) - 1))
+    assert 200 < len(b["position"]) < 300, len(b["position"])
+PY
+if "$python" -c "import matplotlib" 2>/dev/null; then
+  [[ -s "$tmp/all_binned/error_vs_position.svg" ]] || fail "binned report not drawn"
+fi
+"$cli" report --out "$tmp/all_same" "${tiny[@]}" --no-plots --positions all:5000 --baseline "$tmp/all_binned/report.json" \
+  > "$tmp/all_same.txt" || fail "all:5000 against itself exited $?"
+grep -q "No regression" "$tmp/all_same.txt" || fail "all:5000 against itself"
+
 expect_usage_error() {
   local what=$1; shift
   local status=0
@@ -126,6 +169,13 @@ expect_usage_error "merge of one of two shards" report merge --out "$tmp/bad7" -
 expect_usage_error "merge against another catalogue" report merge --out "$tmp/bad8" "$tmp/s1/report.json" "$tmp/s2/report.json"
 expect_usage_error "NaN threshold" report merge --out "$tmp/bad9" --cases "$tmp/cases.json" --threshold nan \
   "$tmp/s1/report.json" "$tmp/s2/report.json"
+expect_usage_error "all:0" report --out "$tmp/bad11" "${tiny[@]}" --positions all:0
+grep -q "all:MAX needs 1 ≤ MAX < 2^24" "$tmp/err.txt" || fail "all:0 does not name the rule"
+expect_usage_error "all:2^24" report --out "$tmp/bad12" "${tiny[@]}" --positions all:16777216
+expect_usage_error "all:x" report --out "$tmp/bad13" "${tiny[@]}" --positions all:x
+[[ ! -e "$tmp/bad11" && ! -e "$tmp/bad12" && ! -e "$tmp/bad13" ]] || fail "a bad all:MAX wrote its directory"
+expect_usage_error "all:MAX against another range" report --out "$tmp/bad14" "${tiny[@]}" --no-plots --positions all:5001 \
+  --baseline "$tmp/all_binned/report.json"
 "$python" - "$tmp/full/report.json" "$tmp/empty_baseline.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

@@ -23,6 +23,7 @@
 #include "ropecheck/report/report_markdown.h"
 #include "ropecheck/report/report_merge.h"
 #include "ropecheck/report/sweep_positions.h"
+#include "ropecheck/reference/certified_rope.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
 
@@ -364,4 +365,242 @@ TEST(report_sweep, multi_axis_cases_get_a_safe_context_per_axis) {
   const nlohmann::json j = report_to_json(r);
   EXPECT_EQ(report_to_json(report_from_json(j, "test")).dump(), j.dump());
   EXPECT_NE(j.dump().find("\"safe_context_by_axis\""), std::string::npos);
+}
+
+// --positions all:MAX: up to kMaxSweepPositions positions the grid 0 … MAX (that list's
+// report), beyond a range that is never a list; a bad MAX names the rule.
+TEST(report_positions, all_max_is_every_position_and_a_grid_up_to_the_list_limit) {
+  const PositionSweep small = parse_position_sweep("all:4095");
+  EXPECT_FALSE(small.all_to);
+  ASSERT_EQ(small.grid.size(), kMaxSweepPositions);
+  for (std::size_t m = 0; m < small.grid.size(); ++m) EXPECT_EQ(small.grid[m], static_cast<std::int64_t>(m));
+  EXPECT_EQ(sweep_positions("all:4095"), small.grid);
+  EXPECT_EQ(sweep_positions("all:1"), (std::vector<std::int64_t>{0, 1}));
+  const PositionSweep large = parse_position_sweep("all:4096");
+  EXPECT_EQ(large.all_to, 4096);
+  EXPECT_TRUE(large.grid.empty());
+  EXPECT_EQ(large.size(), 4097u);
+  EXPECT_EQ(parse_position_sweep("all:16777215").all_to, (std::int64_t{1} << 24) - 1);
+  EXPECT_EQ(parse_position_sweep("default").grid, sweep_positions("default"));
+  EXPECT_FALSE(parse_position_sweep("default").all_to);
+  EXPECT_THROW(sweep_positions("all:4096"), InvalidInput) << "beyond the limit all:MAX is no list";
+  for (const char* bad : {"all:0", "all:-1", "all:16777216", "all:", "all:x", "all:5:6", "all:1e6", "all"}) {
+    try {
+      parse_position_sweep(bad);
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const InvalidInput& e) {
+      EXPECT_NE(std::string(e.what()).find("positions: "), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(report_positions, bins_start_log_spaced_and_at_every_power_of_two_neighbourhood) {
+  const std::vector<std::int64_t> bins = position_bins(std::int64_t{1} << 20);
+  EXPECT_TRUE(std::is_sorted(bins.begin(), bins.end()));
+  EXPECT_EQ(std::adjacent_find(bins.begin(), bins.end()), bins.end());
+  EXPECT_EQ(bins.front(), 0);
+  EXPECT_EQ(bins.back(), std::int64_t{1} << 20);
+  EXPECT_GE(bins.size(), 250u);
+  EXPECT_LE(bins.size(), 300u);
+  for (int k = 2; k <= 19; ++k) {
+    for (const std::int64_t m : {(std::int64_t{1} << k) - 1, std::int64_t{1} << k, (std::int64_t{1} << k) + 1}) {
+      EXPECT_TRUE(std::binary_search(bins.begin(), bins.end(), m)) << m;
+    }
+  }
+  const std::vector<std::int64_t> short_bins = position_bins(5000);
+  EXPECT_EQ(short_bins.front(), 0);
+  EXPECT_LE(short_bins.back(), 5000);
+}
+
+namespace {
+
+const golden::GoldenCase& catalogue_case(const std::string& id) {
+  for (const golden::GoldenCase& c : catalogue()) {
+    if (c.id == id) return c;
+  }
+  throw std::runtime_error("no case " + id);
+}
+
+golden::GoldenCase mrope_case() {
+  golden::GoldenCase c;
+  c.id = "mrope_sweep";
+  c.spec = spec_from_json_text(R"({"head_dim":32,"layout":"half_split","base":1000000,"mrope_section":[4,6,6]})");
+  c.input_dtype = c.output_dtype = Dtype::bf16;
+  return c;
+}
+
+// The accurate kernels with `damage` applied to each call's output: a stand-in for an
+// implementation whose numbers depend on how the tokens are grouped into calls, or that
+// is wrong at one position.
+Implementation damaged(std::string name, std::function<void(const golden::Golden&, std::vector<double>&)> damage) {
+  Implementation impl = builtin_implementation("accurate");
+  impl.name = std::move(name);
+  impl.run = [run = impl.run, damage](const golden::Golden& g) {
+    ImplementationOutput out = run(g);
+    damage(g, out.values);
+    return out;
+  };
+  return impl;
+}
+
+// The tokens of `g` whose largest component is m get every element 1 off.
+void wrong_at(std::int64_t m, const golden::Golden& g, std::vector<double>& values) {
+  const std::size_t row = g.heads * g.spec.head_dim;
+  for (std::size_t t = 0; t < g.tokens; ++t) {
+    const auto token = std::span<const std::int64_t>(g.positions).subspan(t * g.axes, g.axes);
+    if (*std::max_element(token.begin(), token.end()) != m) continue;
+    for (std::size_t k = t * row; k < (t + 1) * row; ++k) values[k] += 1;
+  }
+}
+
+std::string json_of(const PrecisionReport& r) { return report_to_json(r).dump(); }
+
+}  // namespace
+
+// A sweep in chunks gives report.json to the byte of one call: every input kind (the input
+// stream carries on over chunks), a multi-axis case (component 0 spans every chunk), the
+// three built-in tables (f32-angle's safe context and prediction fold over chunks), chunks
+// of 1, 7 and 50 positions, on one thread and on two (the next chunk made ahead, the tables
+// measured side by side). Negative control: an implementation whose first output of each
+// call is off, so its numbers depend on the grouping, gives another report.
+TEST(report_sweep, chunks_give_report_json_to_the_byte_of_one_call) {
+  SweepOptions o;
+  for (const char* id : {"llama2_7b_half_split_bf16", "llama2_7b_unit_bf16", "llama2_7b_cancellation_bf16", "edge_bf16",
+                         "head_dim_8_half_split_bf16"}) {
+    o.cases.push_back(catalogue_case(id));
+  }
+  o.cases.push_back(mrope_case());
+  o.positions = sweep_positions("log:40:1048576");
+  o.implementations = {builtin_implementation("accurate"), builtin_implementation("f32-angle"),
+                       builtin_implementation("ggml-recurrence")};
+  const PrecisionReport one = make_report(o, o.cases, "1/1");
+  ASSERT_GT(o.positions.size(), 50u);
+  const SweepResult& angle = result(one, "llama2_7b_half_split_bf16", "kernels:f32-angle");
+  ASSERT_TRUE(angle.safe.first_unsafe && angle.predicted_unsafe_by) << "the folds have something to find";
+  ASSERT_EQ(result(one, "mrope_sweep", "kernels:f32-angle").safe_by_axis.size(), 3u);
+  for (const unsigned threads : {1u, 2u}) {
+    reference::set_truth_threads(threads);
+    for (const std::size_t chunk : {1u, 7u, 50u}) {
+      o.chunk_positions = chunk;
+      EXPECT_EQ(json_of(make_report(o, o.cases, "1/1")), json_of(one)) << chunk << " positions a chunk, " << threads << " threads";
+    }
+  }
+  reference::set_truth_threads(0);
+  o.implementations = {damaged("first output of a call off", [](const golden::Golden&, std::vector<double>& v) { v[0] += 1; })};
+  o.chunk_positions = kSweepChunkPositions;
+  const std::string whole = json_of(make_report(o, o.cases, "1/1"));
+  o.chunk_positions = 7;
+  EXPECT_NE(json_of(make_report(o, o.cases, "1/1")), whole);
+}
+
+// all:MAX beyond the listing threshold: by_position binned over position_bins(MAX), each
+// bin the summary of the listed positions it covers (the same sweep listed), every other
+// number the same, and progress per chunk. Negative control: one wrong position stands out
+// in its bin (worst_position, peak) and leaves every other bin as the accurate kernels'.
+TEST(report_sweep, an_every_position_sweep_is_binned_beyond_the_threshold) {
+  constexpr std::int64_t kWrong = 3000;
+  SweepOptions o;
+  o.cases = {catalogue_case("head_dim_8_half_split_bf16"), mrope_case()};
+  o.all_to = static_cast<std::int64_t>(kMaxListedPositions);  // one more position than listed
+  o.implementations = {builtin_implementation("accurate"), builtin_implementation("f32-angle"),
+                       damaged("wrong at 3000", [](const golden::Golden& g, std::vector<double>& v) { wrong_at(kWrong, g, v); })};
+  std::vector<std::pair<std::size_t, std::size_t>> progress;
+  const PrecisionReport binned =
+      make_report(o, o.cases, "1/1", [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); });
+  EXPECT_EQ(progress, (std::vector<std::pair<std::size_t, std::size_t>>{{1, 4}, {2, 4}, {3, 4}, {4, 4}})) << "2 cases × 2 chunks";
+  o.max_listed_positions = kMaxListedPositions + 1;
+  const PrecisionReport listed = make_report(o, o.cases, "1/1");
+  const std::vector<std::int64_t> bins = position_bins(*o.all_to);
+  ASSERT_EQ(binned.results.size(), listed.results.size());
+  for (std::size_t k = 0; k < binned.results.size(); ++k) {
+    const SweepResult& b = binned.results[k];
+    const SweepResult& l = listed.results[k];
+    const std::string what = b.case_id + " / " + b.implementation;
+    ASSERT_TRUE(b.skipped.empty() && l.skipped.empty()) << what;
+    ASSERT_TRUE(b.by_position.binned) << what;
+    ASSERT_FALSE(l.by_position.binned) << what;
+    ASSERT_EQ(l.by_position.position.size(), static_cast<std::size_t>(*o.all_to) + 1) << what;
+    // Everything but by_position is the same.
+    nlohmann::json bj = report_to_json(binned)["results"][k], lj = report_to_json(listed)["results"][k];
+    bj.erase("by_position");
+    lj.erase("by_position");
+    EXPECT_EQ(bj, lj) << what;
+    const PositionErrors& bp = b.by_position;
+    ASSERT_EQ(bp.position, bins) << what << ": every bin holds positions";
+    for (std::size_t j = 0; j < bins.size(); ++j) {
+      const std::int64_t last = j + 1 < bins.size() ? bins[j + 1] - 1 : *o.all_to;
+      EXPECT_EQ(bp.last_position[j], last) << what << " bin " << j;
+      double peak_ulps = 0, peak_ratio = 0, peak_safe = 0, sum_sq = 0;
+      std::int64_t worst = bins[j];
+      for (auto m = static_cast<std::size_t>(bins[j]); m <= static_cast<std::size_t>(last); ++m) {
+        peak_ulps = std::max(peak_ulps, l.by_position.peak_ulps[m]);
+        peak_safe = std::max(peak_safe, l.by_position.peak_safe_ratio[m]);
+        if (l.by_position.peak_ratio[m] > peak_ratio) {
+          peak_ratio = l.by_position.peak_ratio[m];
+          worst = static_cast<std::int64_t>(m);
+        }
+        sum_sq += l.by_position.rms_ulps[m] * l.by_position.rms_ulps[m];  // the same element count at every position
+      }
+      EXPECT_EQ(bp.peak_ulps[j], peak_ulps) << what << " bin " << j;
+      EXPECT_EQ(bp.peak_ratio[j], peak_ratio) << what << " bin " << j;
+      EXPECT_EQ(bp.peak_safe_ratio[j], peak_safe) << what << " bin " << j;
+      EXPECT_EQ(bp.worst_position[j], worst) << what << " bin " << j;
+      EXPECT_NEAR(bp.rms_ulps[j], std::sqrt(sum_sq / static_cast<double>(last - bins[j] + 1)), 1e-12 * (1 + bp.rms_ulps[j]))
+          << what << " bin " << j;
+    }
+  }
+  for (const golden::GoldenCase& c : o.cases) {
+    const PositionErrors& good = result(binned, c.id, "kernels:accurate").by_position;
+    const PositionErrors& bad = result(binned, c.id, "wrong at 3000").by_position;
+    const auto j = static_cast<std::size_t>(std::upper_bound(bins.begin(), bins.end(), kWrong) - bins.begin() - 1);
+    EXPECT_EQ(bad.worst_position[j], kWrong) << c.id;
+    EXPECT_GT(bad.peak_ratio[j], 100 * good.peak_ratio[j]) << c.id;
+    for (std::size_t i = 0; i < bins.size(); ++i) {
+      if (i == j) continue;
+      EXPECT_EQ(bad.peak_ratio[i], good.peak_ratio[i]) << c.id << " bin " << i;
+      EXPECT_EQ(bad.worst_position[i], good.worst_position[i]) << c.id << " bin " << i;
+    }
+    EXPECT_EQ(result(binned, c.id, "wrong at 3000").safe.first_unsafe, kWrong) << c.id << ": exact, not grid-limited";
+  }
+}
+
+// A binned report survives report.json and back; the reader refuses bins that do not
+// describe ranges in order, and a range of positions outside [1, 2^24).
+TEST(report_json, a_binned_report_round_trips_and_bad_bins_are_rejected) {
+  SweepOptions o;
+  o.cases = {catalogue_case("head_dim_8_half_split_bf16")};
+  o.all_to = 5000;
+  o.implementations = {builtin_implementation("accurate")};
+  const PrecisionReport r = make_report(o, o.cases, "1/1");
+  const nlohmann::json j = report_to_json(r);
+  EXPECT_EQ(j["positions"], nlohmann::json({{"all", 5000}}));
+  EXPECT_EQ(j["results"][0]["by_position"]["binned"], true);
+  const PrecisionReport back = report_from_json(j, "test");
+  EXPECT_EQ(back.all_to, 5000);
+  EXPECT_TRUE(back.positions.empty());
+  EXPECT_EQ(report_to_json(back).dump(), j.dump());
+  EXPECT_FALSE(compare_with_baseline(back, r, kDefaultThreshold, "self").regressed());
+  PrecisionReport grid = r;
+  grid.all_to.reset();
+  grid.positions = {0, 1, 2};
+  EXPECT_THROW(compare_with_baseline(grid, r, kDefaultThreshold, "old"), InvalidInput) << "other positions";
+  const auto expect_rejected = [&](const std::function<void(nlohmann::json&)>& change, const std::string& needle) {
+    nlohmann::json bad = j;
+    change(bad);
+    try {
+      report_from_json(bad, "bad.json");
+      ADD_FAILURE() << "accepted: " << needle;
+    } catch (const InvalidInput& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_rejected([](nlohmann::json& b) { b["positions"]["all"] = 0; }, "positions must be");
+  expect_rejected([](nlohmann::json& b) { b["positions"]["all"] = 16777216; }, "positions must be");
+  expect_rejected([](nlohmann::json& b) { b["positions"]["every"] = 3; }, "positions must be");
+  expect_rejected([](nlohmann::json& b) { b["results"][0]["by_position"]["binned"] = false; }, "binned must be true");
+  expect_rejected([](nlohmann::json& b) { b["results"][0]["by_position"].erase("worst_position"); }, "missing 'worst_position'");
+  expect_rejected([](nlohmann::json& b) { b["results"][0]["by_position"]["last_position"].erase(0); }, "different lengths");
+  expect_rejected([](nlohmann::json& b) { b["results"][0]["by_position"]["worst_position"][3] = 0; }, "bin 3");
+  expect_rejected([](nlohmann::json& b) { b["results"][0]["by_position"]["last_position"][5] = 0; }, "bin ");
 }

@@ -7,6 +7,7 @@ Reads REPORT_DIR/report.json (format ropecheck-report/1) and writes, as PNG and 
   error_vs_position  per output dtype, each implementation's peak error at each swept
                      position, the worst over the cases of that dtype, in units of the exact
                      profile's bound (all cases) and in ulps (normal-input cases) (log x, log y);
+                     a binned by_position (all:MAX sweeps) is drawn as steps, one per bin;
   error_vs_pair      per output dtype, the peak error per pair index at the largest swept
                      position, for the first normal-input case of that dtype, in both units;
   decay              Su's decay curve f(Δ), and the Abel bound against |score| of a random
@@ -68,15 +69,18 @@ def main():
             for ax, dtype in zip(axes[row], dtypes):
                 for impl in implementations:
                     worst = {}
+                    binned = False
                     for r in measured:
                         if r["output_dtype"] != dtype or r["implementation"] != impl or not keep(r):
                             continue
+                        binned = binned or r["by_position"].get("binned", False)
                         for m, e in zip(r["by_position"]["position"], r["by_position"][key]):
                             worst[m] = max(worst.get(m, 0.0), value(e))
                     if not worst:
                         continue
                     xs = sorted(worst)
-                    ax.plot([max(m, 0.5) for m in xs], [max(worst[m], FLOOR) for m in xs], label=impl, linewidth=1)
+                    ax.plot([max(m, 0.5) for m in xs], [max(worst[m], FLOOR) for m in xs], label=impl, linewidth=1,
+                            drawstyle="steps-post" if binned else "default")
                 ax.axhline(reference_line, color="grey", linestyle=":", linewidth=0.8)
                 ax.set_xscale("log")
                 ax.set_yscale("log")

@@ -79,7 +79,7 @@ int finish(const report::PrecisionReport& r, const ReportOptions& options, const
   }
   io::write_output_file(dir / "report.md", report::report_markdown(r, plots, comparison));
   std::cout << fmt::format("report: {} results over {} positions written to {}/report.json and {}/report.md", r.results.size(),
-                           r.positions.size(), dir.string(), dir.string());
+                           report::position_count(r), dir.string(), dir.string());
   std::cout << (plots.written ? fmt::format(", {} figures\n", plots.files.size()) : fmt::format(" (plots skipped: {})\n", plots.skipped_reason));
   for (const report::SummaryRow& row : report::summary_rows(r)) {
     std::cout << fmt::format("  {:<26} {:<4} {:>3} cases  peak {:>9.3g} ulp  RMS {:>8.3g} ulp  safe to {}\n", row.implementation,
@@ -121,7 +121,9 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
                      "named <config stem>_<layer type> (ropecheck spec --hf-config shows them)")
       ->excludes(cases);
   report->add_option("--case", options.case_id, "only this case id");
-  report->add_option("--positions", options.positions, "default, log:N:MAX, or a list A,B,C (default: default)");
+  report->add_option("--positions", options.positions,
+                     "default, log:N:MAX, all:MAX (every position 0 … MAX, measured in chunks), or a list A,B,C "
+                     "(default: default)");
   report->add_option("--shard", options.shard, "I/N: only the cases with catalogue index k ≡ I−1 (mod N); auto (auto:N on Kubernetes): I and N from the job scheduler (SLURM_ARRAY_TASK_*, JOB_COMPLETION_INDEX, ROPECHECK_SHARD_INDEX/ROPECHECK_TOTAL_SHARDS)");
   add_baseline_options(report, options);
   add_plugin_limit_options(report, options.plugin_limits);
@@ -153,7 +155,9 @@ int run_report(const ReportOptions& options) {
   report::SweepOptions sweep;
   const golden::Shard shard = golden::parse_shard(options.shard);
   sweep.cases = golden::select_cases(catalogue, options.case_id, shard);
-  sweep.positions = report::sweep_positions(options.positions);
+  const report::PositionSweep positions = report::parse_position_sweep(options.positions);
+  sweep.positions = positions.grid;
+  sweep.all_to = positions.all_to;
   sweep.golden_dir = options.golden;
   const bool no_builtins = std::find(options.impls.begin(), options.impls.end(), "none") != options.impls.end();
   if (no_builtins && options.impls.size() > 1) throw InvalidInput("report: --impl none excludes the other --impl names");

@@ -69,10 +69,15 @@ std::vector<double> edge_values(Dtype dtype) {
           max_finite, 1.0, -1.5};
 }
 
-std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) {
+std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) { return CaseInputStream(c).next(positions); }
+
+CaseInputStream::CaseInputStream(const GoldenCase& c) : case_(c), rng_(c.seed) {}
+
+std::vector<double> CaseInputStream::next(PositionsView positions) {
+  const GoldenCase& c = case_;
+  std::mt19937_64& rng = rng_;
   const std::size_t d = c.spec.head_dim, heads = c.heads, pairs = c.spec.pairs(), tokens = positions.tokens();
   std::vector<double> x(tokens * heads * d, 0.0);
-  std::mt19937_64 rng(c.seed);
   switch (c.inputs) {
     case InputKind::normal:
       for (double& v : x) v = normal_value(rng, c.input_dtype);
@@ -81,7 +86,7 @@ std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) {
       std::fill(x.begin(), x.end(), 1.0);
       break;
     case InputKind::unit:
-      for (std::size_t row = 0; row < tokens * heads; ++row) x[row * d + row % d] = 1.0;
+      for (std::size_t row = 0; row < tokens * heads; ++row) x[row * d + (rows_ + row) % d] = 1.0;
       break;
     case InputKind::cancellation: {
       const std::vector<Real> thetas = reference::frequencies<Real>(c.spec);
@@ -107,7 +112,8 @@ std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) {
     case InputKind::edge: {
       const std::vector<double> table = edge_values(c.input_dtype);
       const std::size_t n = table.size();
-      std::size_t pair = 0, pass = 0;
+      std::size_t& pair = edge_pair_;
+      std::size_t& pass = edge_pass_;
       for (std::size_t row = 0; row < tokens * heads; ++row) {
         for (std::size_t i = 0; i < pairs; ++i, ++pair) {
           const auto [ia, ib] = reference::pair_dims(c.spec, i);
@@ -121,6 +127,7 @@ std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions) {
       break;
     }
   }
+  rows_ += tokens * heads;
   return x;
 }
 

@@ -20,7 +20,9 @@
 //    combination appears when there are enough pairs; pass-through dims cycle the table.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <random>
 #include <span>
 #include <vector>
 
@@ -34,6 +36,22 @@ namespace ropecheck::golden {
 std::vector<std::int64_t> case_positions(const GoldenCase& c);
 
 std::vector<double> case_inputs(const GoldenCase& c, PositionsView positions);
+
+// case_inputs one stretch of tokens at a time: each next() gives the rows of the tokens
+// that follow those of the calls before it, so consecutive calls concatenated are
+// case_inputs(c, every token at once), bit for bit (a sweep generates its tokens in chunks).
+// The case must outlive the stream.
+class CaseInputStream {
+ public:
+  explicit CaseInputStream(const GoldenCase& c);
+  std::vector<double> next(PositionsView positions);
+
+ private:
+  const GoldenCase& case_;
+  std::mt19937_64 rng_;
+  std::size_t rows_ = 0;              // (token, head) rows given so far
+  std::size_t edge_pair_ = 0, edge_pass_ = 0;  // the edge inputs' table indices
+};
 
 // The table the edge inputs draw from, in the input dtype.
 std::vector<double> edge_values(Dtype dtype);

@@ -100,9 +100,17 @@ std::string generator_name() { return fmt::format("ropecheck golden generator {}
 
 io::SafetensorsFile make_golden_file(const GoldenCase& c) {
   const std::vector<std::int64_t> positions = case_positions(c);
+  return make_golden_file(c, case_inputs(c, PositionsView(positions, position_axes(c.spec))));
+}
+
+io::SafetensorsFile make_golden_file(const GoldenCase& c, std::span<const double> x) {
+  const std::vector<std::int64_t> positions = case_positions(c);
   const std::size_t axes = position_axes(c.spec);
   const PositionsView view(positions, axes);
-  const std::vector<double> x = case_inputs(c, view);
+  if (x.size() != view.tokens() * c.heads * c.spec.head_dim) {
+    throw InvalidInput(fmt::format("{}: golden: {} input values for {} tokens of {} heads × {} dims", c.id, x.size(),
+                                   view.tokens(), c.heads, c.spec.head_dim));
+  }
   // The certified fast path: exact_rope's result bit for bit (certified_rope.h).
   const reference::ExactRope exact = reference::certified_rope(c.spec, view, x, c.heads, c.output_dtype);
   const std::uint64_t t = u64(view.tokens()), h = u64(c.heads), d = u64(c.spec.head_dim),

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,6 +49,9 @@ inline constexpr int kGeneratorVersion = 1;
 std::string generator_name();  // "ropecheck golden generator <kGeneratorVersion>"
 
 io::SafetensorsFile make_golden_file(const GoldenCase& c);
+// The same with the inputs given: x [T][H][D] for the case's positions, as case_inputs
+// gives them or one stretch of a CaseInputStream (a sweep's chunk of tokens).
+io::SafetensorsFile make_golden_file(const GoldenCase& c, std::span<const double> x);
 
 struct Golden {
   std::string case_id;

@@ -64,9 +64,9 @@ void compare_result(const SweepResult& old_r, const SweepResult& new_r, double t
 
 BaselineComparison compare_with_baseline(const PrecisionReport& current, const PrecisionReport& baseline,
                                          double threshold, const std::string& baseline_source) {
-  if (current.positions != baseline.positions) {
+  if (!same_positions(current, baseline)) {
     throw InvalidInput(fmt::format("{}: the baseline swept {} positions, this report {}: not comparable (use the same --positions)",
-                                   baseline_source, baseline.positions.size(), current.positions.size()));
+                                   baseline_source, position_count(baseline), position_count(current)));
   }
   // A baseline that measured nothing compares clean with anything: refuse it.
   const bool measured_something = std::any_of(baseline.results.begin(), baseline.results.end(),

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,8 @@ struct ReportCase {
 struct PrecisionReport {
   std::string generator;                 // "ropecheck <version>"
   std::vector<std::string> shards;       // "I/N" of each shard it holds
-  std::vector<std::int64_t> positions;   // the sweep
+  std::vector<std::int64_t> positions;   // the sweep: a grid (empty with all_to)
+  std::optional<std::int64_t> all_to;    // all:MAX: every position 0 … all_to
   std::vector<ReportCase> cases;
   std::vector<std::string> implementations;
   std::vector<SweepResult> results;      // case-major, in implementation order
@@ -38,6 +41,11 @@ struct PrecisionReport {
 inline constexpr std::size_t kDecayRotaryDim = 128;
 inline constexpr double kDecayBase = 10000;
 inline constexpr std::uint64_t kDecaySeed = 1;
+
+// How many positions the sweep measured.
+std::size_t position_count(const PrecisionReport& report);
+// Whether two reports swept the same positions.
+bool same_positions(const PrecisionReport& a, const PrecisionReport& b);
 
 // Runs the sweep (options.cases: the selected cases of `catalogue`) and the decay curve.
 PrecisionReport make_report(const SweepOptions& options, const std::vector<golden::GoldenCase>& catalogue,

@@ -9,6 +9,7 @@
 #include "ropecheck/errors.h"
 #include "ropecheck/io/input_file.h"
 #include "ropecheck/json_document.h"
+#include "ropecheck/report/sweep_positions.h"
 
 namespace ropecheck::report {
 namespace {
@@ -120,6 +121,11 @@ Json result_to_json(const SweepResult& r) {
                       {"rms_error_ulps", numbers(r.by_position.rms_ulps)},
                       {"peak_error_bound_ratio", numbers(r.by_position.peak_ratio)},
                       {"peak_safe_ratio", numbers(r.by_position.peak_safe_ratio)}};
+  if (r.by_position.binned) {  // only then: every listed by_position keeps its JSON
+    j["by_position"]["binned"] = true;
+    j["by_position"]["last_position"] = r.by_position.last_position;
+    j["by_position"]["worst_position"] = r.by_position.worst_position;
+  }
   j["by_pair"] = {{"position", r.by_pair.position},
                   {"peak_error_ulps", numbers(r.by_pair.peak_ulps)},
                   {"peak_error_bound_ratio", numbers(r.by_pair.peak_ratio)}};
@@ -193,10 +199,25 @@ SweepResult result_from_json(const Json& j, const Reader& in, const std::string&
   r.by_position.rms_ulps = in.reals(in.field(by_position, "rms_error_ulps", bp), bp + ".rms_error_ulps");
   r.by_position.peak_ratio = in.reals(in.field(by_position, "peak_error_bound_ratio", bp), bp + ".peak_error_bound_ratio");
   r.by_position.peak_safe_ratio = in.reals(in.field(by_position, "peak_safe_ratio", bp), bp + ".peak_safe_ratio");
+  if (by_position.contains("binned")) {
+    if (by_position.at("binned") != true) in.fail(bp + ".binned must be true when present");
+    r.by_position.binned = true;
+    r.by_position.last_position = in.integers(in.field(by_position, "last_position", bp), bp + ".last_position");
+    r.by_position.worst_position = in.integers(in.field(by_position, "worst_position", bp), bp + ".worst_position");
+  }
   const std::size_t n = r.by_position.position.size();
+  const std::size_t bin_fields = r.by_position.binned ? n : 0;
   if (r.by_position.peak_ulps.size() != n || r.by_position.rms_ulps.size() != n || r.by_position.peak_ratio.size() != n ||
-      r.by_position.peak_safe_ratio.size() != n) {
+      r.by_position.peak_safe_ratio.size() != n || r.by_position.last_position.size() != bin_fields ||
+      r.by_position.worst_position.size() != bin_fields) {
     in.fail(bp + ": arrays of different lengths");
+  }
+  for (std::size_t k = 0; k < bin_fields; ++k) {
+    const std::int64_t first = r.by_position.position[k], last = r.by_position.last_position[k];
+    const std::int64_t at_worst = r.by_position.worst_position[k];
+    if (last < first || at_worst < first || at_worst > last || (k > 0 && first <= r.by_position.last_position[k - 1])) {
+      in.fail(fmt::format("{}: bin {} is not [position, last_position] ∋ worst_position, after the bin before", bp, k));
+    }
   }
   const Json& by_pair = in.field(j, "by_pair", at);
   const std::string bq = at + ".by_pair";
@@ -221,7 +242,11 @@ Json report_to_json(const PrecisionReport& report) {
       {"decay", "f, abel_bound and score are dimensionless; distance is m − n"},
   };
   j["shards"] = report.shards;
-  j["positions"] = report.positions;
+  if (report.all_to) {
+    j["positions"] = {{"all", *report.all_to}};  // all:MAX: every position 0 … MAX
+  } else {
+    j["positions"] = report.positions;
+  }
   Json cases = Json::array();
   for (const ReportCase& c : report.cases) {
     Json entry = golden::case_to_json(c.definition);
@@ -251,7 +276,16 @@ PrecisionReport report_from_json(const Json& j, std::string_view source) {
   PrecisionReport report;
   report.generator = in.string(in.field(j, "generator", "top level"), "generator");
   for (const Json& s : in.array(in.field(j, "shards", "top level"), "shards")) report.shards.push_back(in.string(s, "shards"));
-  report.positions = in.integers(in.field(j, "positions", "top level"), "positions");
+  const Json& positions = in.field(j, "positions", "top level");
+  if (positions.is_object()) {
+    const std::int64_t all = in.integer(in.field(positions, "all", "positions"), "positions.all");
+    if (all < 1 || all >= kSweepPositionLimit || positions.size() != 1) {
+      in.fail("positions must be an array or {\"all\": MAX} with 1 ≤ MAX < 2^24");
+    }
+    report.all_to = all;
+  } else {
+    report.positions = in.integers(positions, "positions");
+  }
   for (const Json& entry : in.array(in.field(j, "cases", "top level"), "cases")) {
     ReportCase c;
     c.index = static_cast<std::size_t>(in.integer(in.field(entry, "index", "cases[]"), "cases[].index"));

@@ -7,6 +7,11 @@
 // it) and of the safe bound ("safe_ratio", safe_context.h); positions are token positions
 // m; angles in radians. A non-finite number (an Inf or NaN error) is written as the
 // string "inf", "-inf" or "nan" (JSON has no such numbers).
+//
+// Sweeps of every position (all:MAX beyond 4096 positions) write "positions" as
+// {"all": MAX}, and their results' by_position binned (precision_sweep.h): "binned": true
+// with last_position and worst_position beside the usual arrays, one entry per bin. Every
+// other report is written as before these existed, byte for byte.
 #pragma once
 
 #include <filesystem>

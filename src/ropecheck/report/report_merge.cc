@@ -111,11 +111,12 @@ PrecisionReport merge_reports(const std::vector<PrecisionReport>& parts, const s
   PrecisionReport merged;
   merged.generator = parts.front().generator;
   merged.positions = parts.front().positions;
+  merged.all_to = parts.front().all_to;
   merged.decay = parts.front().decay;
   for (std::size_t k = 0; k < parts.size(); ++k) {
     const PrecisionReport& part = parts[k];
     const std::string& source = sources.at(k);
-    if (part.positions != merged.positions) {
+    if (!same_positions(part, merged)) {
       throw InvalidInput(fmt::format("{}: swept other positions than {}: not shards of one sweep", source, sources.front()));
     }
     if (part.decay.distance != merged.decay.distance || part.decay.f != merged.decay.f ||

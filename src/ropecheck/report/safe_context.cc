@@ -22,6 +22,24 @@ SafeContext safe_context(const std::vector<std::int64_t>& positions, const std::
   return s;
 }
 
+SafeContext followed_by(const SafeContext& earlier, const SafeContext& later) {
+  SafeContext s;
+  s.first_outside_exact = earlier.first_outside_exact ? earlier.first_outside_exact : later.first_outside_exact;
+  if (earlier.first_unsafe) {  // the scan stopped in `earlier`
+    s.first_unsafe = earlier.first_unsafe;
+    s.longest_safe = earlier.longest_safe;
+  } else {
+    s.first_unsafe = later.first_unsafe;
+    s.longest_safe = later.longest_safe ? later.longest_safe : earlier.longest_safe;
+  }
+  return s;
+}
+
+PredictedUnsafe followed_by(const PredictedUnsafe& earlier, const PredictedUnsafe& later) {
+  if (earlier.by) return earlier;
+  return {earlier.from ? earlier.from : later.from, later.by};
+}
+
 double framework_angle_error(const kernels::TableFrequencies& freqs, kernels::TableMode mode, std::int64_t position) {
   std::vector<float> angles(freqs.pairs);
   kernels::framework_angles(freqs, position, mode, angles);

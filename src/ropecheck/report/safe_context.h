@@ -44,10 +44,18 @@ struct SafeContext {
 SafeContext safe_context(const std::vector<std::int64_t>& positions, const std::vector<double>& peak_safe_ratio,
                          const std::vector<double>& peak_exact_ratio);
 
+// The safe context of positions `earlier` followed by positions `later` (all of earlier's
+// below later's) from the two alone: a sweep in chunks gets the whole sweep's, exactly.
+// An empty SafeContext is the context of no positions, the identity.
+SafeContext followed_by(const SafeContext& earlier, const SafeContext& later);
+
 struct PredictedUnsafe {
   std::optional<std::int64_t> from;  // first position with angle error > u_out
   std::optional<std::int64_t> by;    // first position with angle error > 2·u_out
 };
+
+// The same for the prediction (once `by` is found, later positions change nothing).
+PredictedUnsafe followed_by(const PredictedUnsafe& earlier, const PredictedUnsafe& later);
 
 // The prediction above for a framework mode (f32_angle or f32_recurrence) over `positions`
 // (ascending), in one pass.

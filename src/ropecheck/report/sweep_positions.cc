@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -37,10 +38,46 @@ std::vector<std::int64_t> log_grid(std::int64_t count, std::int64_t max) {
   return out;
 }
 
+// all:MAX's MAX, or nullopt for any other spec.
+std::optional<std::int64_t> all_to(std::string_view spec) {
+  if (spec.rfind("all:", 0) != 0) return std::nullopt;
+  const std::int64_t max = parse_integer(spec.substr(4), "MAX");
+  if (max < 1 || max >= kSweepPositionLimit) {
+    throw InvalidInput(fmt::format("positions: all:MAX needs 1 ≤ MAX < 2^24 (every position 0 … MAX), got MAX = {}", max));
+  }
+  return max;
+}
+
 }  // namespace
+
+PositionSweep parse_position_sweep(std::string_view spec) {
+  PositionSweep sweep;
+  const std::optional<std::int64_t> max = all_to(spec);
+  if (max && static_cast<std::uint64_t>(*max) + 1 > kMaxSweepPositions) {
+    sweep.all_to = max;
+  } else {
+    sweep.grid = sweep_positions(spec);
+  }
+  return sweep;
+}
+
+std::vector<std::int64_t> position_bins(std::int64_t last) {
+  std::vector<std::int64_t> starts = log_grid(256, std::max<std::int64_t>(last, 2));
+  std::erase_if(starts, [last](std::int64_t m) { return m > last; });
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  return starts;
+}
 
 std::vector<std::int64_t> sweep_positions(std::string_view spec) {
   std::vector<std::int64_t> out;
+  if (const std::optional<std::int64_t> max = all_to(spec)) {
+    if (static_cast<std::uint64_t>(*max) + 1 > kMaxSweepPositions) {
+      throw InvalidInput(fmt::format("positions: all:{} is {} positions, a grid at most {}", *max, *max + 1, kMaxSweepPositions));
+    }
+    for (std::int64_t m = 0; m <= *max; ++m) out.push_back(m);
+    return out;
+  }
   if (spec == "default") {
     out = log_grid(256, std::int64_t{1} << 20);
   } else if (spec.rfind("log:", 0) == 0) {
