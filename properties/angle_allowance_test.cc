@@ -53,7 +53,7 @@ std::vector<double> decoded(const std::vector<std::uint64_t>& bits, Dtype dtype)
 }
 
 numeric::ErrorStats measure_f32_angle(const golden::Golden& g, const std::vector<double>& candidate) {
-  return numeric::measure(gate::exact_from_golden(g), candidate,
+  return numeric::measure(golden::exact_result(g), candidate,
                           numeric::error_model(numeric::Profile::f32_angle, g.output_dtype, numeric::Arithmetic::fused));
 }
 

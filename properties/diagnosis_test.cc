@@ -539,7 +539,7 @@ namespace {
 
 // The peak of `values` against the golden, in units of the profile's bound.
 double peak_ratio_under(const golden::Golden& g, std::span<const double> values, numeric::Profile profile) {
-  return numeric::measure(exact_from_golden(g), values, numeric::error_model(profile, g.output_dtype, numeric::Arithmetic::fused))
+  return numeric::measure(golden::exact_result(g), values, numeric::error_model(profile, g.output_dtype, numeric::Arithmetic::fused))
       .peak_ratio();
 }
 

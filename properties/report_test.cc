@@ -306,7 +306,8 @@ TEST(report_plots, figures_are_written_and_skipped_without_the_tool) {
   std::ofstream(dir / "report.json") << json;
   const bool matplotlib = std::system("/usr/bin/python3 -c 'import matplotlib' 2>/dev/null") == 0;
   unsetenv("ROPECHECK_PYTHON");
-  const PlotOutcome drawn = draw_plots(dir);
+  const fs::path script = fs::path(ROPECHECK_SOURCE_DIR) / "scripts/plot_report.py";
+  const PlotOutcome drawn = draw_plots(dir, script);
   if (matplotlib) {
     EXPECT_TRUE(drawn.written) << drawn.skipped_reason;
     for (const char* file : {"error_vs_position.svg", "error_vs_position.png", "error_vs_pair.svg", "error_vs_pair.png",
@@ -318,7 +319,7 @@ TEST(report_plots, figures_are_written_and_skipped_without_the_tool) {
     EXPECT_NE(drawn.skipped_reason.find("matplotlib"), std::string::npos) << drawn.skipped_reason;
   }
   setenv("ROPECHECK_PYTHON", "/nonexistent/python3", 1);
-  const PlotOutcome skipped = draw_plots(fresh_directory("no_python"));
+  const PlotOutcome skipped = draw_plots(fresh_directory("no_python"), script);
   unsetenv("ROPECHECK_PYTHON");
   EXPECT_FALSE(skipped.written);
   EXPECT_NE(skipped.skipped_reason.find("no Python interpreter"), std::string::npos) << skipped.skipped_reason;

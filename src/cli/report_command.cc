@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/data_directory.h"
 #include "cli/exit_codes.h"
 #include "cli/hf_config_file.h"
 #include "cli/progress.h"
@@ -38,6 +39,13 @@ namespace fs = std::filesystem;
 std::vector<golden::GoldenCase> catalogue_of(const ReportOptions& options, std::string_view command) {
   if (options.hf_configs.empty()) return golden::read_case_catalogue(options.cases);
   return cases_of_hf_configs(options.hf_configs, Dtype::f32, std::nullopt, command);
+}
+
+// The options with the shipped data's paths for what was left to the default.
+ReportOptions with_default_data(ReportOptions options) {
+  if (options.cases.empty() && options.hf_configs.empty()) options.cases = default_case_catalogue().string();
+  if (options.golden.empty() && !options.candidates.empty()) options.golden = (data_directory() / "golden/v1").string();
+  return options;
 }
 
 void check_paths(const ReportOptions& options, const std::vector<std::string>& inputs) {
@@ -75,7 +83,13 @@ int finish(const report::PrecisionReport& r, const ReportOptions& options, const
   if (options.no_plots) {
     plots.skipped_reason = "--no-plots";
   } else {
-    plots = report::draw_plots(dir);
+    // The script shipped beside the data; none found is a skipped figure, not an error.
+    std::filesystem::path script;
+    try {
+      script = data_directory() / "scripts/plot_report.py";
+    } catch (const InvalidInput&) {
+    }
+    plots = report::draw_plots(dir, script);
   }
   io::write_output_file(dir / "report.md", report::report_markdown(r, plots, comparison));
   std::cout << fmt::format("report: {} results over {} positions written to {}/report.json and {}/report.md", r.results.size(),
@@ -142,7 +156,8 @@ ReportCommands add_report_command(CLI::App& app, ReportOptions& options) {
   return commands;
 }
 
-int run_report(const ReportOptions& options) {
+int run_report(const ReportOptions& given) {
+  const ReportOptions options = with_default_data(given);
   apply_threads_option(options.threads);
   if (options.out.empty()) throw InvalidInput("report: --out is required (see --help)");
   const harness::PluginLimits limits = plugin_limits(options.plugin_limits);
@@ -197,7 +212,8 @@ int run_report(const ReportOptions& options) {
   return finish(r, options, required);
 }
 
-int run_report_merge(const ReportOptions& options) {
+int run_report_merge(const ReportOptions& given) {
+  const ReportOptions options = with_default_data(given);
   std::vector<std::string> inputs = options.merge_inputs;
   if (options.hf_configs.empty()) inputs.push_back(options.cases);
   check_paths(options, inputs);

@@ -20,8 +20,8 @@ struct ReportOptions {
   std::vector<std::string> plugins;
   std::vector<std::string> execs;
   std::vector<std::string> candidates;
-  std::string golden = ROPECHECK_DATA_DIR "/golden/v1";
-  std::string cases = ROPECHECK_DATA_DIR "/golden/cases.json";
+  std::string golden;  // empty: the shipped golden set (data_directory.h)
+  std::string cases;   // empty: the shipped catalogue
   std::vector<std::string> hf_configs;  // instead of --cases: each model's RoPE layer types, f32
   std::string case_id;
   std::string positions = "default";

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/float_codec.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/gate/candidate.h"
 #include "ropecheck/gate/golden_integrity.h"
@@ -15,10 +16,6 @@
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/props/implementation_kernel.h"
-#include "ropecheck/reference/frequencies.h"
-#include "ropecheck/reference/position_scale.h"
-#include "ropecheck/reference/real.h"
-#include "ropecheck/reference/rounding.h"
 
 namespace ropecheck::gate {
 namespace {
@@ -55,27 +52,6 @@ std::size_t CheckRun::count(Verdict verdict) const {
 }
 
 std::size_t CheckRun::failures() const { return cases.size() - count(Verdict::pass) - count(Verdict::not_run); }
-
-reference::ExactRope exact_from_golden(const golden::Golden& g) {
-  reference::ExactRope e;
-  e.spec = g.spec;
-  e.tokens = g.tokens;
-  e.heads = g.heads;
-  e.axes = g.axes;
-  e.positions = g.positions;
-  e.x.assign(g.x.begin(), g.x.end());
-  e.expected.assign(g.expected.begin(), g.expected.end());
-  e.cos = g.cos;
-  e.sin = g.sin;
-  const std::vector<reference::Real> thetas = reference::frequencies<reference::Real>(g.spec);
-  e.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(g.spec));
-  for (const reference::Real& theta : thetas) e.thetas.push_back(static_cast<double>(theta));
-  for (std::size_t t = 0; t < g.tokens; ++t) {  // a position scale takes one axis: component 0
-    e.position_scale.push_back(
-        static_cast<double>(reference::position_scale<reference::Real>(g.spec, g.positions[t * g.axes])));
-  }
-  return e;
-}
 
 std::optional<double> weak_from_position(const RopeSpec& spec, std::span<const double> thetas,
                                          numeric::Profile profile, Dtype output_dtype) {
@@ -145,7 +121,7 @@ CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
   try {
     const std::vector<std::uint64_t> bits = run_on_golden(g, props::implementation_kernel(implementation).rotate);
     candidate.values.reserve(bits.size());
-    for (const std::uint64_t b : bits) candidate.values.push_back(static_cast<double>(reference::decode_exact(b, g.output_dtype)));
+    for (const std::uint64_t b : bits) candidate.values.push_back(decode_bits(b, g.output_dtype));
   } catch (const harness::ImplementationRefusal& e) {
     // Outside what it supports: never a pass. Not run only when the user asked for that.
     c.verdict = only_supported ? Verdict::not_run : Verdict::error;
@@ -167,7 +143,7 @@ CaseCheck judge_candidate(const golden::Golden& g, const Candidate& candidate, n
     c.problem = fmt::format("candidate shape [{}], golden [{}]", fmt::join(candidate.shape, ", "), fmt::join(shape, ", "));
     return c;
   }
-  const reference::ExactRope exact = exact_from_golden(g);
+  const reference::ExactRope exact = golden::exact_result(g);
   std::vector<numeric::ErrorModel> models;
   for (const numeric::Profile p : numeric::kProfiles) {
     // K is the same for fused and unfused arithmetic (error_model.h), so either names it.

@@ -91,9 +91,6 @@ struct CheckRun {
 std::optional<double> weak_from_position(const RopeSpec& spec, std::span<const double> thetas,
                                          numeric::Profile profile, Dtype output_dtype);
 
-// The reference a golden file holds, in the form numeric::measure takes.
-reference::ExactRope exact_from_golden(const golden::Golden& g);
-
 CaseCheck check_case(const golden::Golden& g, const std::string& golden_file,
                      const std::optional<std::filesystem::path>& candidate, numeric::Profile profile);
 

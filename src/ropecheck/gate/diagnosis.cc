@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "ropecheck/gate/conformance.h"
 #include "ropecheck/gate/rope_variant.h"
 #include "ropecheck/numeric/measure.h"
 #include "ropecheck/numeric/ulp.h"
@@ -626,7 +625,7 @@ std::string norm_finding(const golden::Golden& g, std::span<const double> candid
 DiagnosisReport diagnose(const golden::Golden& g, std::span<const double> candidate,
                          std::optional<numeric::Profile> passes) {
   DiagnosisReport report;
-  const reference::ExactRope golden_reference = exact_from_golden(g);  // θ at 257 bits: once
+  const reference::ExactRope golden_reference = golden::exact_result(g);
   const numeric::ErrorModel strictest = numeric::error_model(numeric::Profile::exact, g.output_dtype, numeric::Arithmetic::fused);
   struct Explained {
     Diagnosis diagnosis;

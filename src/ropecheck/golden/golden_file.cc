@@ -15,6 +15,8 @@
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/position_grids.h"
 #include "ropecheck/reference/certified_rope.h"
+#include "ropecheck/reference/frequencies.h"
+#include "ropecheck/reference/position_scale.h"
 #include "ropecheck/reference/interval_rounding.h"
 #include "ropecheck/reference/real.h"
 #include "ropecheck/reference/rounding.h"
@@ -250,7 +252,39 @@ Golden parse_golden(const io::SafetensorsFile& file, std::string_view source) {
       unpack_bits(tensor(file, "expected_rounded", io::st_dtype_of(g.output_dtype), {t, h, d}, source), g.output_dtype);
   g.cos = io::to_doubles(tensor(file, "cos", io::StDtype::F64, {t, pairs}, source), source);
   g.sin = io::to_doubles(tensor(file, "sin", io::StDtype::F64, {t, pairs}, source), source);
+  g.terms = exact_terms(g.spec, g.positions, g.axes);
   return g;
+}
+
+ExactTerms exact_terms(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t axes) {
+  ExactTerms terms;
+  for (const reference::Real& theta : reference::frequencies<reference::Real>(spec)) {
+    terms.thetas.push_back(static_cast<double>(theta));
+  }
+  terms.attention_factor = static_cast<double>(reference::attention_factor<reference::Real>(spec));
+  for (std::size_t t = 0; t * axes < positions.size(); ++t) {  // a position scale takes one axis: component 0
+    terms.position_scale.push_back(
+        static_cast<double>(reference::position_scale<reference::Real>(spec, positions[t * axes])));
+  }
+  return terms;
+}
+
+reference::ExactRope exact_result(const Golden& g) {
+  reference::ExactRope e;
+  e.spec = g.spec;
+  e.tokens = g.tokens;
+  e.heads = g.heads;
+  e.axes = g.axes;
+  e.positions = g.positions;
+  e.x.assign(g.x.begin(), g.x.end());
+  e.expected.assign(g.expected.begin(), g.expected.end());
+  e.cos = g.cos;
+  e.sin = g.sin;
+  ExactTerms terms = g.terms ? *g.terms : exact_terms(g.spec, g.positions, g.axes);
+  e.thetas = std::move(terms.thetas);
+  e.attention_factor = terms.attention_factor;
+  e.position_scale = std::move(terms.position_scale);
+  return e;
 }
 
 Golden read_golden(const std::filesystem::path& path) {

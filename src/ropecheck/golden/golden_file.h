@@ -39,6 +39,7 @@
 #include "ropecheck/dtype.h"
 #include "ropecheck/golden/case_catalogue.h"
 #include "ropecheck/io/safetensors.h"
+#include "ropecheck/reference/exact_rope.h"
 #include "ropecheck/spec.h"
 
 namespace ropecheck::golden {
@@ -52,6 +53,15 @@ io::SafetensorsFile make_golden_file(const GoldenCase& c);
 // The same with the inputs given: x [T][H][D] for the case's positions, as case_inputs
 // gives them or one stretch of a CaseInputStream (a sweep's chunk of tokens).
 io::SafetensorsFile make_golden_file(const GoldenCase& c, std::span<const double> x);
+
+// The terms of the exact result a golden's tensors do not hold, derived from its spec and
+// positions at the reference precision and rounded to double: θ_i, the attention factor,
+// and σ(m_t) per token (1 without a position scale).
+struct ExactTerms {
+  std::vector<double> thetas;
+  double attention_factor = 1;
+  std::vector<double> position_scale;
+};
 
 struct Golden {
   std::string case_id;
@@ -72,9 +82,15 @@ struct Golden {
   // A model case's other RoPE layer types (metadata "other_layer_types", a JSON object of
   // layer type → spec): what a layer given the wrong type's RoPE computes.
   std::vector<std::pair<std::string, RopeSpec>> other_layer_types;
+  // Derived once when the golden is read (parse_golden); exact_result() derives them for a
+  // golden built otherwise.
+  std::optional<ExactTerms> terms;
 };
 
 Golden parse_golden(const io::SafetensorsFile& file, std::string_view source);
+ExactTerms exact_terms(const RopeSpec& spec, std::span<const std::int64_t> positions, std::size_t axes);
+// The exact result the golden holds, in the form numeric::measure takes.
+reference::ExactRope exact_result(const Golden& g);
 Golden read_golden(const std::filesystem::path& path);
 
 }  // namespace ropecheck::golden

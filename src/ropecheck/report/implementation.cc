@@ -5,12 +5,11 @@
 #include <fmt/format.h>
 
 #include "ropecheck/errors.h"
+#include "ropecheck/float_codec.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/gate/candidate.h"
 #include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/report/measurement_failures.h"
-#include "ropecheck/reference/real.h"
-#include "ropecheck/reference/rounding.h"
 
 namespace ropecheck::report {
 namespace {
@@ -24,7 +23,7 @@ constexpr std::pair<std::string_view, kernels::TableMode> kBuiltins[] = {
 std::vector<double> widen(const std::vector<std::uint64_t>& bits, Dtype dtype) {
   std::vector<double> values;
   values.reserve(bits.size());
-  for (const std::uint64_t b : bits) values.push_back(static_cast<double>(reference::decode_exact(b, dtype)));
+  for (const std::uint64_t b : bits) values.push_back(decode_bits(b, dtype));
   return values;
 }
 

@@ -24,10 +24,10 @@ std::string from_environment(const char* name, const std::string& fallback) {
 
 }  // namespace
 
-PlotOutcome draw_plots(const std::filesystem::path& report_dir) {
+PlotOutcome draw_plots(const std::filesystem::path& report_dir, const std::filesystem::path& default_script) {
   PlotOutcome outcome;
   const std::string python = from_environment("ROPECHECK_PYTHON", "/usr/bin/python3");
-  const std::string script = from_environment("ROPECHECK_PLOT_SCRIPT", std::string(ROPECHECK_SCRIPTS_DIR) + "/plot_report.py");
+  const std::string script = from_environment("ROPECHECK_PLOT_SCRIPT", default_script.string());
   if (access(python.c_str(), X_OK) != 0) {
     outcome.skipped_reason = fmt::format("no Python interpreter at {}", python);
     return outcome;

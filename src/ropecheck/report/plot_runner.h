@@ -4,7 +4,7 @@
 // as PNG and SVG in the report directory.
 //
 // Contract: the interpreter is $ROPECHECK_PYTHON, else /usr/bin/python3; the script is
-// $ROPECHECK_PLOT_SCRIPT, else the source tree's scripts/plot_report.py. When either is
+// $ROPECHECK_PLOT_SCRIPT, else `script` (the CLI passes the shipped scripts/plot_report.py). When either is
 // missing, or matplotlib is not installed (the script exits with kNoMatplotlibExit), the
 // figures are skipped with that reason and the report still completes. The script's
 // output goes to a log file in the report directory, never to our stdout.
@@ -19,6 +19,6 @@ namespace ropecheck::report {
 inline constexpr int kNoMatplotlibExit = 3;
 inline constexpr const char* kPlotLog = "plot.log";
 
-PlotOutcome draw_plots(const std::filesystem::path& report_dir);
+PlotOutcome draw_plots(const std::filesystem::path& report_dir, const std::filesystem::path& script);
 
 }  // namespace ropecheck::report

@@ -14,7 +14,6 @@
 #include <thread>
 #include <type_traits>
 
-#include "ropecheck/gate/conformance.h"
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/numeric/measure.h"
@@ -363,7 +362,7 @@ SweptChunk swept_chunk(const golden::GoldenCase& c, std::span<const std::int64_t
   const golden::GoldenCase chunk = swept_case(c, positions);
   const std::vector<double> x = inputs.next(PositionsView(chunk.positions.values, position_axes(chunk.spec)));
   SweptChunk out{golden::parse_golden(golden::make_golden_file(chunk, x), chunk.id), {}};
-  out.exact = gate::exact_from_golden(out.golden);
+  out.exact = golden::exact_result(out.golden);
   return out;
 }
 
@@ -527,7 +526,7 @@ std::vector<SweepResult> run_sweep(const SweepOptions& options, const SweepProgr
           continue;
         }
         committed = golden::read_golden(file);
-        committed_exact = gate::exact_from_golden(*committed);
+        committed_exact = golden::exact_result(*committed);
       }
       // At the golden file's own positions, at most kMaxTokens: listed, one call.
       ResultBuilder builder(c, impl, std::nullopt);

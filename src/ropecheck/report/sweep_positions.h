@@ -22,9 +22,11 @@
 #include <string_view>
 #include <vector>
 
+#include "ropecheck/position_axes.h"
+
 namespace ropecheck::report {
 
-inline constexpr std::int64_t kSweepPositionLimit = std::int64_t{1} << 24;
+inline constexpr std::int64_t kSweepPositionLimit = kOrdinaryPositionLimit;
 // A case's sweep is one call of `positions` tokens (golden::kMaxTokens).
 inline constexpr std::size_t kMaxSweepPositions = 4096;
 
