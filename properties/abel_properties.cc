@@ -1,4 +1,4 @@
-// Su's long-range decay argument (seed 002): the Abel summation-by-parts identity, its
+// Su's long-range decay argument (docs/mathematics.md#the-abel-identity-and-bound): the Abel summation-by-parts identity, its
 // link to the score, and the bound |score| ≤ |Σ| ≤ max|h_{i+1} − h_i|·Σ|S_j|.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

@@ -1,6 +1,6 @@
-// Relative position (seed 002): the score depends on n − m only; softmax attention and
+// Relative position (docs/mathematics.md#relative-position): the score depends on n − m only; softmax attention and
 // Su's linear attention (RoPE in the numerator) are invariant to shifting all positions.
-// The sinusoidal additive PE (seeds 000/001) is the negative control.
+// The sinusoidal additive PE (docs/mathematics.md#sinusoidal-additive-encoding) is the negative control.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 

@@ -1,5 +1,5 @@
 // The `ropecheck` command line: exit codes, one-line errors, --help on every subcommand,
-// and the seed's decay table.
+// and Su's decay table (docs/mathematics.md#the-decay-curve).
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -184,7 +184,7 @@ TEST(cli, check_passes_the_kernels_and_fails_f32_angle_tables_under_exact) {
   EXPECT_EQ(run_cli("check " + golden + " --candidate " + dir + "/f32 --profile f32-angle").exit_code, 0);
 }
 
-// Plugins (DESIGN §4): the shipped kernels plugin passes the battery; the deliberately
+// Plugins (docs/plugin-abi.md): the shipped kernels plugin passes the battery; the deliberately
 // buggy one fails with a shrunk counterexample and the command that reproduces it; a
 // crashing one is a reported failure, and ropecheck itself survives it.
 TEST(cli, props_plugin_passes_the_kernels_plugin) {

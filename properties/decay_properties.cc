@@ -1,10 +1,10 @@
-// The decay curve f(Δ) = Σ_{j=1}^{R/2} |S_j(Δ)| / (R/2) of seed 002.
+// The decay curve f(Δ) = Σ_{j=1}^{R/2} |S_j(Δ)| / (R/2) (docs/mathematics.md#the-decay-curve).
 //
 // What is asserted about its trend, precisely: for each configuration of
-// decay_trend_table() (the seed's R = 128, base 1e4 among them), the maxima of f over the
+// decay_trend_table() (Su's R = 128, base 1e4 among them), the maxima of f over the
 // octaves [2^k, 2^(k+1)) — 64 equally spaced samples each — strictly decrease for
 // k = 0 … K−1, and at octave K the maximum is no longer below octave K−1's: from there
-// the curve is quasi-periodic, not decaying. For the seed's configuration K = 8: the
+// the curve is quasi-periodic, not decaying. For Su's configuration K = 8: the
 // decay holds over exactly the plotted range [0, 256] and stops at 256.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -67,8 +67,8 @@ TEST(rope_decay, trend_table_matches_measurement_and_the_curve_turns_there) {
   }
 }
 
-// The seed's curve (R = 128, base 1e4, Δ ∈ [0, 256]) against an independent double-precision
-// evaluation: std::complex<double>, straight from the seed's Mathematica. Each |S_j| in
+// Su's curve (R = 128, base 1e4, Δ ∈ [0, 256]) against an independent double-precision
+// evaluation: std::complex<double>, straight from Su's Mathematica. Each |S_j| in
 // double carries ≤ (j + 2)·2^-53·j of rounding plus the angle's j·|Δθ|·2^-53; summed over
 // j ≤ 64 and divided by 64: ≤ kSeedCurveDoubleError below.
 TEST(rope_decay, seed_curve_matches_an_independent_double_evaluation) {

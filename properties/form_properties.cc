@@ -1,4 +1,4 @@
-// The rotation and its four forms (seed 002): orthogonality, R_mᵀR_n = R_{n−m}, norm
+// The rotation and its four forms (docs/mathematics.md#the-four-forms): orthogonality, R_mᵀR_n = R_{n−m}, norm
 // preservation, agreement of the dense, sparse, complex and rotate_half forms, and
 // half_split = P·interleaved·P⁻¹. Each property with its negative control.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // IEEE special values through the kernels on every target, and exhaustive sweeps of all
-// 65,536 bf16 and f16 inputs in one pair at several angles (STYLE 5: exhaustive where it
+// 65,536 bf16 and f16 inputs in one pair at several angles (docs/testing.md#exhaustive-checks: exhaustive where it
 // is feasible). Documented behaviour (rope_kernels.h):
 //  - NaN in a pair makes both of its outputs NaN (quiet), other pairs are unaffected;
 //  - ±Inf in a pair makes both of its outputs non-finite (Inf, or NaN where IEEE

@@ -8,7 +8,7 @@
 // it runs
 //  - exhaustively over every finite bf16 and f16 pattern (both signs),
 //  - on random bit patterns for f32 and f64 (mixed with subnormals, binade edges, max
-//    finite, ±0: RapidCheck's arbitrary<float> never yields those, DESIGN §3),
+//    finite, ±0: RapidCheck's arbitrary<float> never yields those: docs/testing.md#generated-inputs),
 //  - against three wrong variants that must be caught (negative controls): rounding
 //    through f32 (double rounding), truncating to bf16 (Highway 1.0.3's DemoteTo), and
 //    ties away from zero.
@@ -236,7 +236,7 @@ std::uint64_t bf16_through_f32(const Real& x, Dtype) {
   return rne_f32_bits_to_bf16(round_to_bits(x, Dtype::f32));
 }
 
-// Drop the low 16 bits of the f32 pattern (Highway 1.0.3's DemoteTo(bf16), DESIGN §3).
+// Drop the low 16 bits of the f32 pattern (Highway 1.0.3's DemoteTo(bf16): docs/error-model.md#correct-rounding).
 std::uint64_t bf16_by_truncating_f32(const Real& x, Dtype) {
   return round_to_bits(x, Dtype::f32) >> 16;
 }
@@ -298,7 +298,7 @@ void expect_every_pattern_survives_decoding_and_rounding(Dtype dtype) {
   EXPECT_EQ(failures, 0U);
 }
 
-// The seed goes in every log, passing or not (STYLE 10), so any run can be replayed.
+// The seed goes in every log, passing or not (docs/testing.md#seeds-and-reproducibility), so any run can be replayed.
 class PrintRapidCheckSeed : public ::testing::Environment {
  public:
   void SetUp() override {
@@ -418,7 +418,7 @@ TEST(correct_rounding, every_f16_pattern_survives_decoding_and_rounding) {
 TEST(correct_rounding, rounds_to_bf16_once_where_rounding_through_f32_rounds_twice) {
   // 1 + 2^−8 + 2^−38: just above the bf16 midpoint between 1 (0x3f80) and 1 + 2^−7
   // (0x3f81). Through f32 the 2^−38 is rounded away first, leaving the exact midpoint,
-  // and ties-to-even then picks 0x3f80 (DESIGN §3).
+  // and ties-to-even then picks 0x3f80 (docs/error-model.md#correct-rounding).
   const Real x(0x1.0100000004p0);
   EXPECT_EQ(round_to_bits(x, Dtype::bf16), 0x3f81U);
   EXPECT_EQ(round_to_bits(x, Dtype::f32), 0x3f808000U) << "through f32: the exact midpoint";

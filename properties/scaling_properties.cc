@@ -630,7 +630,7 @@ constexpr double kAttentionInDouble = 6 * 0x1p-53;
 
 }  // namespace
 
-// The acceptance check on the committed set: every scaled golden case's θ_i and
+// The acceptance check of scaled goldens on the committed set: every scaled golden case's θ_i and
 // attention factor, as the reference computes them from the spec stored in the file,
 // agree with the double evaluation within 32·(1 + ln base')·2^-53 relative (base' the
 // rescaled base for dynamic; the budget of the llama3 test above) and kAttentionInDouble.

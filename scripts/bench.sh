@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds Release and runs ropecheck_bench: the RoPE kernels and cos/sin tables
-# timed against same-run memcpy / in-place scale / sinf-cosf baselines (DESIGN §6), then
+# timed against same-run memcpy / in-place scale / sinf-cosf baselines (docs/benchmarks.md#method), then
 # the ratio table with its targets. Single thread; run it on an otherwise idle machine.
 #   scripts/bench.sh                                    # everything, median of 3 repetitions
 #   scripts/bench.sh --benchmark_filter='rope/cache'    # a subset (any Google Benchmark flag)

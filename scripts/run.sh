@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: set up, build Release, print the seed's decay table (R = 128, base 1e4,
+# The main job: set up, build Release, print Su's decay table (R = 128, base 1e4,
 # Δ = 0…256), run the property battery against the built-in reference and kernels, then
 # the conformance gate on the committed golden set: verify that it regenerates byte for
 # byte, write the built-in kernels' outputs as candidates and check them (verdict table),

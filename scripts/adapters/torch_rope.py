@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A PyTorch RoPE for ropecheck: candidate files for `ropecheck check`, or a worker.
 
-Reads golden files (DESIGN §4: safetensors with x, positions and the spec in the
+Reads golden files (docs/file-formats.md#golden-files: safetensors with x, positions and the spec in the
 metadata), applies RoPE in PyTorch the way Hugging Face transformers or Meta's LLaMA code
 does it, and writes one candidate file per golden file: safetensors with tensor `out`
 [T, H, D] in the golden's output dtype.

@@ -1,4 +1,4 @@
-// The same-run baselines the kernels are reported against (DESIGN §6). A kernel reads and
+// The same-run baselines the kernels are reported against (docs/benchmarks.md#method). A kernel reads and
 // writes its tensor once, so its speed limit is a pass that does the same memory traffic
 // with the least arithmetic: glibc memcpy for out-of-place, and for in-place an `x *= s`
 // over the same buffer that does the same dtype work a minimal kernel must do (widen to

@@ -1,4 +1,4 @@
-// The benchmark matrix of DESIGN §6 and the names of its benchmarks. The benchmarks are
+// The benchmark matrix (docs/benchmarks.md#matrix) and the names of its benchmarks. The benchmarks are
 // registered from this list and the ratio table looks their times up by the same names,
 // so the two cannot drift apart.
 //

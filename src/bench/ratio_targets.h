@@ -1,7 +1,7 @@
 // The speed targets the ratio table checks, as data: kernel time measured against a
 // same-run baseline (ratio = baseline time / kernel time, so 1 is baseline speed).
 // The first rule that matches a kernel row applies; a row no rule matches has no target.
-// The numbers: DESIGN §6 and the issue that specified this benchmark.
+// The numbers: docs/benchmarks.md#targets.
 #pragma once
 
 #include <optional>
@@ -22,7 +22,7 @@ struct KernelTarget {
   std::optional<Placement> placement;  // nullopt: both
   Baseline baseline;
   double min_ratio;
-  // DESIGN §6: in cache, bf16 reaches 0.5× memcpy only with AVX512-BF16's conversion
+  // docs/benchmarks.md#targets: in cache, bf16 reaches 0.5× memcpy only with AVX512-BF16's conversion
   // instructions, so on CPUs without them the target is not checked.
   bool needs_avx512_bf16 = false;
 };

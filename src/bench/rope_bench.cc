@@ -1,5 +1,5 @@
 // ropecheck_bench: times the RoPE kernels and the cos/sin table builders against baselines
-// measured in the same process (DESIGN §6) and prints their ratios and targets at the end.
+// measured in the same process (docs/benchmarks.md#method) and prints their ratios and targets at the end.
 // Google Benchmark's flags all work: --benchmark_filter=rope/cache picks rows (the ratio
 // table shows only rows that ran), --benchmark_repetitions=N makes the table use medians,
 // --benchmark_out=FILE --benchmark_out_format=json writes the raw results.

@@ -1,5 +1,5 @@
 // Tensors for the benchmarks, allocated and pre-touched before anything is timed: a first
-// write to a page costs ~10 µs here (DESIGN §6), more than the whole in-cache kernel.
+// write to a page costs ~10 µs here (docs/benchmarks.md#method), more than the whole in-cache kernel.
 // One set per (shape, dtype), made on first use and kept for the process, so kernels and
 // baselines of a shape and dtype run over the very same memory.
 #pragma once

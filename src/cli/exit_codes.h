@@ -1,4 +1,4 @@
-// Exit codes of every subcommand (DESIGN §4).
+// Exit codes of every subcommand (docs/cli.md#exit-codes).
 #pragma once
 
 namespace ropecheck::cli {

@@ -1,4 +1,4 @@
-// The floating-point storage types ropecheck reads, writes and rounds to (DESIGN §4 names).
+// The floating-point storage types ropecheck reads, writes and rounds to (names as in docs/file-formats.md#conventions).
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
-// Typed errors at the library/CLI boundary (STYLE 2). The CLI maps them to exit codes
-// (DESIGN §4): InvalidInput → 2 with its one-line message on stderr.
+// Typed errors at the library/CLI boundary (docs/cli.md#bad-input). The CLI maps them to exit codes
+// (docs/cli.md#exit-codes): InvalidInput → 2 with its one-line message on stderr.
 #pragma once
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// RopeSpec: what a RoPE implementation computes, independent of how (DESIGN §1, §4).
+// RopeSpec: what a RoPE implementation computes, independent of how (docs/file-formats.md#ropespec-json).
 //
 // Contract:
 //  - head_dim D ≥ 1; rotary_dim R even, 2 ≤ R ≤ D; the last D−R dims pass through.

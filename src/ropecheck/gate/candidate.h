@@ -1,4 +1,4 @@
-// A candidate implementation's output for one golden case (DESIGN §4): a safetensors file
+// A candidate implementation's output for one golden case (docs/file-formats.md#candidate-files): a safetensors file
 // with tensor `out` [T, H, D] in F32, BF16, F16 or F64, or a .npy file (<f8, <f4, <f2).
 //
 // Contract:

@@ -1,5 +1,5 @@
 // How a `ropecheck check` run is shown: a compact human summary, JSON and JUnit XML for CI
-// systems. The numbers come from gate::CheckRun; these only format them (STYLE 9).
+// systems. The numbers come from gate::CheckRun; these only format them (docs/architecture.md#one-measuring-path).
 //
 // JSON (format "ropecheck-check/1"): {"format", "ropecheck_version", "profile", "golden",
 // "candidate", "passed", "cases_total", "cases_failed", "cases_measured", "cases_not_run",

@@ -1,6 +1,6 @@
 // `ropecheck check`: a candidate's outputs against golden files, per case and element
-// (DESIGN §4, §5), through the same measuring code as the kernel properties
-// (numeric::measure, STYLE 9).
+// (docs/cli.md#check, docs/error-model.md#verdicts), through the same measuring code as the kernel properties
+// (numeric::measure, docs/architecture.md#one-measuring-path).
 //
 // Contract:
 //  - golden is a golden file or a directory of them (every *.safetensors in it, by name);

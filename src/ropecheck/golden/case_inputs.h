@@ -10,7 +10,7 @@
 // Inputs, [tokens][heads][head_dim], every value exactly representable in the input dtype:
 //  - normal: Irwin–Hall sums of 12 uniforms minus 6 (mean 0, variance 1, |x| ≤ 6: a
 //    normal shape without a libm call), rounded once to the input dtype;
-//  - ones: every element 1 (the seed's decay plots use all-ones q and k);
+//  - ones: every element 1 (Su's decay plots use all-ones q and k: docs/mathematics.md#the-decay-curve);
 //  - unit: head vector (t, h) is the basis vector e_j, j = (t·heads + h) mod head_dim;
 //  - cancellation: each pair (a, b) = r·(sin φ, cos φ) rounded, so a' = r·(sin φ cos φ −
 //    cos φ sin φ) cancels to the rounding residue — small results next to a large σ;

@@ -1,4 +1,4 @@
-// A golden file (DESIGN §4): one case as a safetensors file, and reading one back.
+// A golden file (docs/file-formats.md#golden-files): one case as a safetensors file, and reading one back.
 //
 // Contract of make_golden_file (tensors; T tokens, H heads, D head_dim, R rotary_dim):
 //  - x [T, H, D] in the input dtype (values exactly representable there, case_inputs.h);

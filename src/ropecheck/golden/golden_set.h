@@ -1,4 +1,4 @@
-// Writing and verifying a directory of golden files (`ropecheck golden`, DESIGN §4).
+// Writing and verifying a directory of golden files (`ropecheck golden`, docs/file-formats.md#sha256sums).
 //
 // Contract:
 //  - select_cases picks the catalogue's cases by id (all when empty) and by shard: shard

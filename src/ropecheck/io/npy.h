@@ -1,4 +1,4 @@
-// .npy reading for candidate files (DESIGN §4: a candidate is safetensors or .npy).
+// .npy reading for candidate files (a candidate is safetensors or .npy: docs/file-formats.md#candidate-files).
 //
 // Format (NumPy NEP 1, versions 1.0, 2.0, 3.0): "\x93NUMPY", major, minor, header length
 // (u16 LE in 1.0, u32 LE in 2.0/3.0), then the header — a Python dict literal with keys

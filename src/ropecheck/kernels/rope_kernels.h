@@ -1,7 +1,7 @@
 // Fast RoPE kernels: float32, bfloat16 and float16 tensors rotated with a cos/sin table,
 // SIMD through Google Highway with run-time dispatch over every compiled target.
 //
-// Formula (RoFormer, arXiv 2104.09864, DESIGN §1): for pair i of token t with table
+// Formula (RoFormer, arXiv 2104.09864; docs/mathematics.md#the-rotation): for pair i of token t with table
 // entries ĉ = s·cos(m_t·θ_i), ŝ = s·sin(m_t·θ_i) (cos_sin_table.h; s = attention factor)
 //   a' = a·ĉ − b·ŝ,   b' = b·ĉ + a·ŝ
 // with pairs (x[2i], x[2i+1]) for Layout::interleaved (Meta, GPT-J, ggml NORMAL) and

@@ -1,4 +1,4 @@
-// The error model behind every tolerance on a RoPE output (DESIGN §5), with its constants
+// The error model behind every tolerance on a RoPE output (docs/error-model.md#the-element-bound), with its constants
 // derived here and checked by properties/kernel_properties.cc and table_properties.cc.
 //
 // One output element y of a pair (a, b) with exact trig (c, s_φ) of the exact angle and
@@ -43,7 +43,7 @@
 
 namespace ropecheck::numeric {
 
-// Accuracy profiles (DESIGN §5). `exact`: f32 compute, cos/sin from angles formed in
+// Accuracy profiles (docs/error-model.md#profiles). `exact`: f32 compute, cos/sin from angles formed in
 // double or better (position-independent). `f32-angle`: f32 compute, angles formed in
 // float32 as correct PyTorch/ggml pipelines do (error grows with the position).
 // `f16-compute` and `bf16-compute`: cos/sin and the arithmetic in f16 or bf16 (angles in

@@ -1,4 +1,4 @@
-// Peak and RMS error statistics with the worst element always named (STYLE 6, DESIGN §5).
+// Peak and RMS error statistics with the worst element always named (docs/error-model.md#measuring-errors).
 //
 // Contract: add() takes one element's error in output-dtype ulps and in units of its bound
 // (ratio ≤ 1 passes). Peaks keep the first element that reached them, so a report is

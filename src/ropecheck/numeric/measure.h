@@ -1,5 +1,5 @@
 // Measures a candidate RoPE output against the exact result: the one code path the
-// kernel properties, the gate and the reports share (STYLE 9).
+// kernel properties, the gate and the reports share (docs/architecture.md#one-measuring-path).
 //
 // Contract: candidate is [tokens][heads][head_dim] in the layout of exact.x, holding the
 // candidate's output-dtype values widened exactly to double. Each rotary element gets its

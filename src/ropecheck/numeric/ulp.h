@@ -1,4 +1,4 @@
-// Units in the last place of a storage dtype, and errors measured in them (DESIGN §5).
+// Units in the last place of a storage dtype, and errors measured in them (docs/error-model.md#units-in-the-last-place).
 //
 // Contract: ulp_at(y, dtype) is the spacing of the dtype's values in the binade of |y|:
 // 2^(⌊log2|y|⌋ − p + 1) for normal magnitudes, the subnormal quantum 2^(e_min − p + 1)

@@ -37,7 +37,7 @@ Vector<Real> apply_swapped_layout(const RopeSpec& spec, const Real& position, co
 // rotate_half written as cat(x2, −x1) instead of cat(−x2, x1).
 Vector<Real> apply_rotate_half_swapped_halves(const RopeSpec& spec, const Real& position, const Vector<Real>& x);
 
-// Scaling bugs (issue: context-extension scaling).
+// Scaling bugs (context-extension scaling: docs/mathematics.md#scaling).
 // The attention factor applied twice (once in the table, once again on the output):
 // R = s²·Q instead of s·Q (vLLM #56446-style double application).
 Matrix<Real> rotation_matrix_attention_twice(const RopeSpec& spec, const Real& position);

@@ -1,6 +1,6 @@
 // Generated inputs of the reference property battery (RapidCheck generators).
 //
-// What is generated, and why (issue: properties over the whole input domain):
+// What is generated, and why (properties over the whole input domain: docs/testing.md#generated-inputs):
 //  - specs: head_dim 2…512 (even; most cases small, 1 in 10 above 128 so dense D×D
 //    matrices stay affordable), partial rotary (R even, 2 ≤ R ≤ D), both layouts, bases
 //    2…1e7 (log-uniform grid plus the bases real models use).

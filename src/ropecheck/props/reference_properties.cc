@@ -511,7 +511,7 @@ const std::vector<DecayTrendRow>& decay_trend_table() {
   // Measured at reference precision by properties/decay_properties.cc
   // (decay_trend_table_matches_measurement recomputes every row).
   static const std::vector<DecayTrendRow> table{
-      {128, 10000.0, 8},  // the seed's curve: decreasing over [1, 256), turns at 256
+      {128, 10000.0, 8},  // Su's curve: decreasing over [1, 256), turns at 256
       {64, 10000.0, 8},
       {256, 10000.0, 11},
       {512, 10000.0, 11},

@@ -1,4 +1,4 @@
-// The reference property battery: the mathematics of RoPE (seeds 001, 002), checked at
+// The reference property battery: the mathematics of RoPE (docs/mathematics.md), checked at
 // reference precision with tolerances derived from that precision.
 //
 // Each check_* function is one property over one generated case. It takes the thing

@@ -1,11 +1,11 @@
-// The long-range decay argument of seed 002 at reference precision.
+// The long-range decay argument (docs/mathematics.md#the-abel-identity-and-bound) at reference precision.
 //
 // With Δ = m − n, q̃_i = q[a_i] + i·q[b_i] (pairs of the spec's layout), h_i = q̃_i·conj(k̃_i),
 // S_j = Σ_{i<j} e^{iΔθ_i} (S_0 = 0) and h_{R/2} = 0:
 //   ⟨R_m q, R_n k⟩ = Re Σ_{i<R/2} h_i e^{iΔθ_i}                     (direct_sum)
 //   Σ_{i<R/2} h_i e^{iΔθ_i} = −Σ_{i<R/2} S_{i+1}(h_{i+1} − h_i)      (by_parts, Abel)
 //   |Σ h_i e^{iΔθ_i}| ≤ max_i |h_{i+1} − h_i| · Σ_{j=1}^{R/2} |S_j|   (bound)
-// and the decay curve f(Δ) = Σ_{j=1}^{R/2} |S_j(Δ)| / (R/2) (the seed's Mathematica
+// and the decay curve f(Δ) = Σ_{j=1}^{R/2} |S_j(Δ)| / (R/2) (Su's Mathematica
 // f[m] with its inclusive inner sum Σ_{i=0}^{j} = S_{j+1}). f(0) = (R/2 + 1)/2 exactly:
 // S_j(0) = j exactly, and the mean is formed with one division, of an exact integer sum
 // by R/2, whose exact result (R/2 + 1)/2 is representable.

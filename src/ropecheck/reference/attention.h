@@ -1,11 +1,11 @@
-// Attention with a position encoding, at reference precision (seed 002).
+// Attention with a position encoding, at reference precision (docs/mathematics.md#attention).
 //
 // Contract: an Encoding maps (spec, position, vector) to the encoded vector; RoPE is
 // apply_rope, the additive sinusoidal PE (sinusoidal.h) is the negative control.
 //  - score(q, m, k, n) = ⟨enc(q, m), enc(k, n)⟩.
 //  - softmax_attention: out_i = Σ_j softmax_j(score_ij/√D)·v_j over the whole sequence
 //    (no causal mask: invariance under shifting every position holds either way).
-//  - linear_attention (Su's, seed 002): out_i = Σ_j ⟨enc(φ(q_i)), enc(φ(k_j))⟩·v_j /
+//  - linear_attention (Su's; docs/mathematics.md#attention): out_i = Σ_j ⟨enc(φ(q_i)), enc(φ(k_j))⟩·v_j /
 //    Σ_j ⟨φ(q_i), φ(k_j)⟩ with φ = elu + 1 > 0: the encoding in the numerator only.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The exact result of one RoPE call on a [tokens, heads, head_dim] tensor (DESIGN §1, §4):
+// The exact result of one RoPE call on a [tokens, heads, head_dim] tensor (docs/error-model.md#the-exact-result):
 // what golden files store and what every fast implementation is measured against.
 //
 // Contract: computed at reference precision (Real, 257 bits) from the spec's θ_i and

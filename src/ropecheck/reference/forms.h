@@ -1,4 +1,4 @@
-// The four forms of RoPE at reference precision (DESIGN §1; seeds 002, 003, 004).
+// The four forms of RoPE at reference precision (docs/mathematics.md#the-four-forms).
 //
 // y = s·R_m·x for one head vector x of length D at position m. In exact arithmetic all
 // forms agree; computed here they differ by the rounding analysed in

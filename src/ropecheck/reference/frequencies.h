@@ -1,4 +1,4 @@
-// Frequencies, angles and exact cos/sin of RoPE at reference precision (DESIGN §1).
+// Frequencies, angles and exact cos/sin of RoPE at reference precision (docs/mathematics.md#notation).
 //
 // Contract (R = rotary_dim, i ∈ [0, R/2)):
 //  - frequencies: θ_i = base^(−2i/R) (2-D vision: base^(−2k(i)/R), position_axes.h), as pow(base, −ê) with ê = fl(2i/R): one rounding in

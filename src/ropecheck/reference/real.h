@@ -1,4 +1,4 @@
-// The reference's real and complex types, defined once and switchable (STYLE 8).
+// The reference's real and complex types, defined once and switchable (docs/error-model.md#reference-precision).
 //
 // Contract:
 //  - `Real` is the golden source: MPFR through Boost.Multiprecision at a *fixed* precision

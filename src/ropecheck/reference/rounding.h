@@ -1,4 +1,4 @@
-// Correct rounding of a reference value to f64, f32, bf16 and f16 (DESIGN §3, §4).
+// Correct rounding of a reference value to f64, f32, bf16 and f16 (docs/error-model.md#correct-rounding).
 //
 // Contract: round_to_bits(x, dtype) returns the bit pattern (in the low storage_bits) of
 // the dtype value nearest to the exact x, ties to even (IEEE 754 roundTiesToEven), in ONE

@@ -1,4 +1,4 @@
-// The data of the report's decay figure (seed 001/002): Su's decay curve f(Δ) of the
+// The data of the report's decay figure (docs/mathematics.md#the-decay-curve): Su's decay curve f(Δ) of the
 // rotary frequencies, and for one random pair of vectors q, k the actual |score| against
 // the Abel bound max_i|h_{i+1} − h_i|·Σ_j|S_j(Δ)| (reference/abel.h), at reference
 // precision, rounded to double.

@@ -1,6 +1,6 @@
 // A precision sweep: error against position and pair index, per case and implementation
 // (`ropecheck report`), measured through the gate's one measuring code path
-// (numeric::measure, STYLE 9).
+// (numeric::measure, docs/architecture.md#one-measuring-path).
 //
 // Contract:
 //  - Each case of the catalogue (golden::GoldenCase: spec, dtypes, heads, inputs, seed) is
