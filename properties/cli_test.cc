@@ -798,3 +798,28 @@ TEST(cli, cases_lists_the_catalogue_from_any_directory) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out).size(), 30u);
 }
+
+// Every subcommand runs from /, its defaults found without the working directory: the
+// shipped catalogue, golden set and configs (cli/data_directory.h).
+TEST(cli, every_subcommand_works_from_the_root_directory) {
+  const std::string out = testing::TempDir() + "ropecheck_from_root";
+  std::filesystem::remove_all(out);
+  std::filesystem::create_directories(out);
+  const std::string data = ROPECHECK_SOURCE_DIR;
+  for (const std::string& args : {
+           std::string("decay --dim 8 --max-distance 4"),
+           std::string("props --cases 1"),
+           "golden --verify " + data + "/golden/v1",
+           "golden --case head_dim_2_f32 --out " + out + "/golden",
+           "apply --golden " + data + "/golden/v1 --out " + out + "/apply",
+           "check --golden " + data + "/golden/v1 --candidate " + out + "/apply",
+           "spec --hf-config " + data + "/golden/configs/Llama-3.1-8B.json",
+           "report --positions 0,1,7 --no-plots --out " + out + "/report",
+           "report merge " + out + "/report/report.json --no-plots --out " + out + "/merged",
+           std::string("exhaustive --case head_dim_2_f32 --pair 0 --position 3 --shard 1/4096"),
+           std::string("cases"),
+       }) {
+    const CliResult r = run_shell("cd / && " + std::string(ROPECHECK_CLI) + " " + args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.out;
+  }
+}
