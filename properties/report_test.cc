@@ -33,6 +33,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// report_from_json refuses `j` changed by `change`, with a message naming `needle`.
+void expect_report_rejected(const nlohmann::json& j, const std::function<void(nlohmann::json&)>& change,
+                            const std::string& needle) {
+  nlohmann::json bad = j;
+  change(bad);
+  try {
+    report_from_json(bad, "bad.json");
+    ADD_FAILURE() << "accepted: " << needle;
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
 const std::vector<golden::GoldenCase>& catalogue() {
   static const std::vector<golden::GoldenCase> all =
       golden::read_case_catalogue(fs::path(ROPECHECK_SOURCE_DIR) / "golden/cases.json");
@@ -173,14 +186,7 @@ TEST(report_json, round_trip_is_exact_and_the_reader_rejects_malformed_reports) 
   const nlohmann::json j = report_to_json(builtin_report());
   EXPECT_EQ(report_to_json(report_from_json(j, "test")).dump(), j.dump());
   const auto expect_rejected = [&](const std::function<void(nlohmann::json&)>& change, const std::string& needle) {
-    nlohmann::json bad = j;
-    change(bad);
-    try {
-      report_from_json(bad, "bad.json");
-      ADD_FAILURE() << "accepted: " << needle;
-    } catch (const InvalidInput& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
+    expect_report_rejected(j, change, needle);
   };
   expect_rejected([](nlohmann::json& b) { b["format"] = "ropecheck-report/0"; }, "'format'");
   expect_rejected([](nlohmann::json& b) { b.erase("positions"); }, "missing 'positions'");
@@ -587,14 +593,7 @@ TEST(report_json, a_binned_report_round_trips_and_bad_bins_are_rejected) {
   grid.positions = {0, 1, 2};
   EXPECT_THROW(compare_with_baseline(grid, r, kDefaultThreshold, "old"), InvalidInput) << "other positions";
   const auto expect_rejected = [&](const std::function<void(nlohmann::json&)>& change, const std::string& needle) {
-    nlohmann::json bad = j;
-    change(bad);
-    try {
-      report_from_json(bad, "bad.json");
-      ADD_FAILURE() << "accepted: " << needle;
-    } catch (const InvalidInput& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
+    expect_report_rejected(j, change, needle);
   };
   expect_rejected([](nlohmann::json& b) { b["positions"]["all"] = 0; }, "positions must be");
   expect_rejected([](nlohmann::json& b) { b["positions"]["all"] = 16777216; }, "positions must be");

@@ -5,18 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ropecheck/utf8_prefix.h"
+
 namespace ropecheck {
-namespace {
-
-// `text` cut to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
-  return text.substr(0, end);
-}
-
-}  // namespace
 
 std::string json_excerpt(const nlohmann::json& v) {
   using Json = nlohmann::json;

@@ -3,22 +3,11 @@
 #include <fmt/format.h>
 
 #include "ropecheck/io/quoted_text.h"
+#include "ropecheck/utf8_prefix.h"
 
 namespace ropecheck::io {
-namespace {
-
-// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string_view cut_utf8(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
-  return text.substr(0, end);
-}
-
-}  // namespace
-
 std::string printable_utf8(std::string_view text, std::size_t limit) {
-  const std::string_view head = cut_utf8(text, limit);
+  const std::string_view head = utf8_prefix(text, limit);
   std::string out;
   out.reserve(head.size() + 4);
   for (const char c : head) {
