@@ -15,6 +15,7 @@
 #include "ropecheck/position_axes.h"
 #include "ropecheck/props/kernel_cases.h"
 #include "ropecheck/reference/position_scale.h"
+#include "ropecheck/reference/real.h"
 
 namespace ropecheck::props {
 namespace {
@@ -157,6 +158,7 @@ ExhaustiveResult check_every_input_pair(const ExhaustiveRequest& request,
   std::vector<ExhaustiveResult> partial(n);
   std::atomic<std::size_t> done{0};
   for_each_range(a_values.size(), n, [&](std::size_t k, std::size_t begin, std::size_t end) {
+    const reference::ReleaseThreadCaches release(k != 0);
     for (std::size_t j = begin; j < end; ++j) {
       check_one_a(setup, a_values[j], partial[k]);
       done.fetch_add(1, std::memory_order_relaxed);

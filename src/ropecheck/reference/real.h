@@ -25,6 +25,25 @@ namespace ropecheck::reference {
 
 inline constexpr unsigned kReferenceDigits10 = 77;
 
+// MPFR keeps caches per thread (π, log 2, the exponential's tables) that only the thread
+// itself can free: a worker thread that computed at reference precision calls this before
+// it ends, or the caches leak with it (LeakSanitizer reports them).
+inline void release_thread_caches() { mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE); }
+// The same when a scope ends, however it ends, for the work of a worker thread (not the
+// calling thread's own part, whose caches stay for its next call).
+class ReleaseThreadCaches {
+ public:
+  explicit ReleaseThreadCaches(bool worker_thread) : worker_thread_(worker_thread) {}
+  ~ReleaseThreadCaches() {
+    if (worker_thread_) release_thread_caches();
+  }
+  ReleaseThreadCaches(const ReleaseThreadCaches&) = delete;
+  ReleaseThreadCaches& operator=(const ReleaseThreadCaches&) = delete;
+
+ private:
+  bool worker_thread_;
+};
+
 using Real = boost::multiprecision::number<
     boost::multiprecision::mpfr_float_backend<kReferenceDigits10>,
     boost::multiprecision::et_off>;

@@ -14,6 +14,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "ropecheck/reference/real.h"
 #include "ropecheck/golden/case_inputs.h"
 #include "ropecheck/golden/golden_file.h"
 #include "ropecheck/numeric/measure.h"
@@ -400,6 +401,7 @@ class WorkerPool {
 
  private:
   void serve() {
+    const reference::ReleaseThreadCaches release(true);
     for (;;) {
       std::function<void()> task;
       {
