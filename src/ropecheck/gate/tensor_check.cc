@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
-#include <cstring>
 #include <iterator>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -20,7 +19,6 @@
 #include "ropecheck/position_axes.h"
 #include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/reference/certified_rope.h"
-#include "ropecheck/reference/rounding.h"
 
 namespace ropecheck::gate {
 namespace {
