@@ -37,7 +37,7 @@ CLI::App* add_cases_command(CLI::App& app, CasesOptions& options) {
 }
 
 int run_cases(const CasesOptions& options) {
-  const std::string path = options.cases.empty() ? default_case_catalogue().string() : options.cases;
+  const std::string path = case_catalogue_or_default(options.cases);
   io::register_input_path(path);
   const std::vector<golden::GoldenCase> catalogue = golden::read_case_catalogue(path);
   if (options.json) {

@@ -48,4 +48,8 @@ std::filesystem::path data_directory() {
 
 std::filesystem::path default_case_catalogue() { return data_directory() / kCatalogue; }
 
+std::string case_catalogue_or_default(const std::string& given) {
+  return given.empty() ? default_case_catalogue().string() : given;
+}
+
 }  // namespace ropecheck::cli

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace ropecheck::cli {
 
@@ -21,5 +22,7 @@ inline constexpr const char* kDataDirectoryVariable = "ROPECHECK_DATA_DIR";
 std::filesystem::path data_directory();
 // data_directory() / "golden/cases.json"
 std::filesystem::path default_case_catalogue();
+// `given` (a --cases value), or default_case_catalogue() when it is empty.
+std::string case_catalogue_or_default(const std::string& given);
 
 }  // namespace ropecheck::cli

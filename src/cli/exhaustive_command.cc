@@ -29,7 +29,7 @@ RopeSpec spec_of(const ExhaustiveOptions& options) {
   }
   if (!options.layer_type.empty()) throw InvalidInput("exhaustive: --layer-type goes with --hf-config");
   if (options.case_id.empty()) throw InvalidInput("exhaustive: give --case ID (from --cases) or --hf-config FILE");
-  const std::string cases = options.cases.empty() ? default_case_catalogue().string() : options.cases;
+  const std::string cases = case_catalogue_or_default(options.cases);
   io::register_input_path(cases);
   for (const golden::GoldenCase& c : golden::read_case_catalogue(cases)) {
     if (c.id == options.case_id) return c.spec;

@@ -54,8 +54,7 @@ int run_golden(const GoldenOptions& options) {
   if (options.hf_configs.empty() && (options.dtype != "f32" || !options.positions.empty())) {
     throw InvalidInput("golden: --dtype and --positions go with --hf-config (a catalogue gives each case its own)");
   }
-  const std::string cases = options.cases.empty() && options.hf_configs.empty() ? default_case_catalogue().string()
-                                                                                : options.cases;
+  const std::string cases = options.hf_configs.empty() ? case_catalogue_or_default(options.cases) : options.cases;
   if (options.hf_configs.empty()) io::register_input_path(cases);
   if (!options.out.empty()) io::check_output_directory(options.out);
   const std::vector<golden::GoldenCase> catalogue =

@@ -43,7 +43,7 @@ std::vector<golden::GoldenCase> catalogue_of(const ReportOptions& options, std::
 
 // The options with the shipped data's paths for what was left to the default.
 ReportOptions with_default_data(ReportOptions options) {
-  if (options.cases.empty() && options.hf_configs.empty()) options.cases = default_case_catalogue().string();
+  if (options.hf_configs.empty()) options.cases = case_catalogue_or_default(options.cases);
   if (options.golden.empty() && !options.candidates.empty()) options.golden = (data_directory() / "golden/v1").string();
   return options;
 }

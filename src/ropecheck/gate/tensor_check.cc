@@ -13,9 +13,10 @@
 #include "ropecheck/float_codec.h"
 #include "ropecheck/gate/builtin_candidate.h"
 #include "ropecheck/golden/golden_file.h"
+#include "ropecheck/io/little_endian.h"
 #include "ropecheck/io/tensor_stream.h"
 #include "ropecheck/numeric/measure.h"
-#include "ropecheck/parallel_ranges.h"
+#include "ropecheck/reference/parallel_ranges.h"
 #include "ropecheck/position_axes.h"
 #include "ropecheck/props/implementation_kernel.h"
 #include "ropecheck/reference/certified_rope.h"
@@ -131,14 +132,17 @@ class Judge {
     for (std::size_t first = 0; first < in_.tokens; first += chunk_tokens) {
       const std::size_t count = std::min(chunk_tokens, in_.tokens - first);
       const std::vector<unsigned char> x_bits = in_.x.bytes(first * in_.token_elements, count * in_.token_elements);
-      const std::vector<double> x =
-          io::to_doubles(io::make_tensor("x", in_.x.dtype(), {count * in_.token_elements}, x_bits), in_.x.source());
+      std::vector<double> x(count * in_.token_elements);
+      const std::size_t width = storage_bytes(in_.input_dtype);
+      for (std::size_t k = 0; k < x.size(); ++k) x[k] = decode_bits(io::load_le(&x_bits[k * width], width), in_.input_dtype);
       const std::vector<std::int64_t> positions = in_.positions.int64s(first * in_.axes, count * in_.axes);
       for (const std::int64_t m : positions) {
         smallest_position_ = std::min(smallest_position_, std::fabs(static_cast<double>(m)));
       }
       const PositionsView view(positions, in_.axes);
-      const reference::ExactRope exact = reference::certified_rope(request_.spec, view, x, in_.heads, output_);
+      // Measuring needs `expected` alone; the output dtype's rounding (expected_bits) is
+      // decided only for the diagnosis sample.
+      const reference::ExactRope exact = reference::certified_rope(request_.spec, view, x, in_.heads);
       if (thetas_.empty()) thetas_.assign(exact.thetas.begin(), exact.thetas.end());
       std::vector<double> got;
       try {
@@ -153,7 +157,7 @@ class Judge {
       // always associated the same way; the threads take them in runs, merged in order.
       const std::size_t part_tokens = std::max<std::size_t>(1, kMeasurePartElements / in_.token_elements);
       std::vector<std::vector<numeric::ErrorStats>> parts((count + part_tokens - 1) / part_tokens);
-      for_each_range(parts.size(), reference::truth_threads(), [&](std::size_t, std::size_t begin, std::size_t end) {
+      reference::for_each_range(parts.size(), reference::truth_threads(), [&](std::size_t, std::size_t begin, std::size_t end) {
         for (std::size_t k = begin; k < end; ++k) {
           parts[k] = numeric::measure(exact, got, models_, k * part_tokens, (k + 1) * part_tokens);
         }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/parallel_ranges.h"
+#include "ropecheck/reference/parallel_ranges.h"
 #include "ropecheck/kernels/rope_kernels.h"
 #include "ropecheck/numeric/error_model.h"
 #include "ropecheck/position_axes.h"
@@ -157,8 +157,7 @@ ExhaustiveResult check_every_input_pair(const ExhaustiveRequest& request,
   const std::size_t n = std::max<std::size_t>(1, std::min(wanted, a_values.size()));
   std::vector<ExhaustiveResult> partial(n);
   std::atomic<std::size_t> done{0};
-  for_each_range(a_values.size(), n, [&](std::size_t k, std::size_t begin, std::size_t end) {
-    const reference::ReleaseThreadCaches release(k != 0);
+  reference::for_each_range(a_values.size(), n, [&](std::size_t k, std::size_t begin, std::size_t end) {
     for (std::size_t j = begin; j < end; ++j) {
       check_one_a(setup, a_values[j], partial[k]);
       done.fetch_add(1, std::memory_order_relaxed);

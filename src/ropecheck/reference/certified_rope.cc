@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "ropecheck/errors.h"
-#include "ropecheck/parallel_ranges.h"
+#include "ropecheck/reference/parallel_ranges.h"
 #include "ropecheck/reference/certified_lanes.h"
 #include "ropecheck/reference/certified_trig.h"
 #include "ropecheck/reference/forms.h"
@@ -564,7 +564,6 @@ ExactRope certified_rope(const RopeSpec& spec, PositionsView positions, std::spa
   engines.reserve(n);
   for (std::size_t k = 1; k < n; ++k) engines.emplace_back(spec, rounded_to);
   for_each_range(tokens, n, [&](std::size_t k, std::size_t begin, std::size_t end) {
-    const ReleaseThreadCaches release(k != 0);  // a worker thread's MPFR fallbacks
     run(k == 0 ? first_engine : engines[k - 1], begin, end, local[k]);
   });
   if (stats) {
